@@ -1,0 +1,105 @@
+# galaf — group allow-list application firewall
+include config.mk
+
+B := build
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARN := -Wall -Wextra -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-Wshadow -Wwrite-strings -Wundef -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT ?= -O2 -g
+SAN ?=
+CFLAGS ?=
+CFLAGS += -std=gnu17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -MMD -MP \
+	-DGALAF_VERSION='"$(VERSION)"' -DGATE_INDEX='"$(GATE_INDEX)"' \
+	-DBPF_OBJECT='"$(BPF_OBJECT)"'
+LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN)
+
+PKGS_CONFIG := libnftables jansson
+LIBS_CONFIG := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG) libbpf)
+CFLAGS_PKG  := $(shell $(PKG_CONFIG) --cflags $(PKGS_CONFIG) libcap libbpf)
+LIBS_GATE   := $(shell $(PKG_CONFIG) --libs libcap)
+LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
+
+# The compiler pipeline, shared by galaf-config, the stats tools and the fuzzer.
+CORE := strbuf diag netaddr policy load check render
+CORE_OBJ := $(CORE:%=$(B)/%.o)
+CONFIG_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/validate.o $(B)/galaf-config.o
+STATS_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
+TCPDUMP_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o
+
+PROGS := $(B)/galaf-config $(B)/galaf $(B)/galaf-stats $(B)/galaf-tcpdump
+BPFOBJ := $(B)/galaf_mark.bpf.o
+
+all: $(PROGS) $(BPFOBJ)
+
+$(B):
+	$(Q)mkdir -p $@
+
+$(B)/%.o: src/%.c | $(B)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(CFLAGS_PKG) -c -o $@ $<
+
+$(B)/galaf-config: $(CONFIG_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CONFIG)
+
+$(B)/galaf-stats: $(STATS_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATS)
+
+$(B)/galaf-tcpdump: $(TCPDUMP_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATS)
+
+# The gatekeeper links libc and libcap only.
+$(B)/galaf: $(B)/galaf.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_GATE)
+
+$(B)/galaf_mark.bpf.o: bpf/galaf_mark.bpf.c | $(B)
+	@$(if $(Q),echo "  BPF     $@")
+	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -c -o $@ $<
+
+-include $(wildcard $(B)/*.d)
+
+# --- tests -------------------------------------------------------------
+check: all
+	$(Q)tests/run-all.sh
+
+golden-update: all
+	$(Q)tests/golden/update.sh
+
+demo: all
+	$(Q)examples/demo.sh
+
+bench: all
+	$(Q)bench/run.sh
+
+fuzz:
+	$(Q)tests/fuzz/run.sh
+
+# --- install -----------------------------------------------------------
+install: all
+	$(Q)scripts/install.sh install
+
+uninstall:
+	$(Q)scripts/install.sh uninstall
+
+clean:
+	rm -rf $(B) build-*
+
+.PHONY: all check golden-update demo bench fuzz install uninstall clean

@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "check.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+struct ck {
+	struct policy *p;
+	struct diags *d;
+	unsigned flags;
+	int oom;
+};
+
+/* Reports at PREFIX + formatted suffix, e.g. ("groups.x", ".allow[%zu]", i). */
+__attribute__((format(printf, 4, 5)))
+static void ck_at(struct ck *ck, enum diag_level lvl, const char *prefix,
+		  const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	char *msg;
+	const char *sep;
+
+	/* fmt is "SUFFIX|MESSAGE": the path suffix and the message share args. */
+	sep = strchr(fmt, '|');
+	va_start(ap, fmt);
+	if (vasprintf(&msg, sep + 1, ap) < 0) {
+		va_end(ap);
+		ck->oom = 1;
+		return;
+	}
+	va_end(ap);
+	sb_add(&sb, prefix);
+	sb_addn(&sb, fmt, (size_t)(sep - fmt));
+	diag_add(ck->d, lvl, sb_str(&sb), "%s", msg);
+	sb_free(&sb);
+	free(msg);
+}
+
+static char *entry_path(const struct entry *e)
+{
+	char *s;
+
+	if (asprintf(&s, "%s.%s", entry_kind_name(e), e->name) < 0)
+		return NULL;
+	return s;
+}
+
+static bool nft_ident_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 32 || !isalpha((unsigned char)s[0]))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+static void check_config(struct ck *ck)
+{
+	struct config *c = &ck->p->cfg;
+
+	if (!nft_ident_valid(c->table))
+		diag_add(ck->d, DIAG_ERROR, "config.table",
+			 "\"%s\" is not a valid table name (a letter, then letters, digits or '_'; at most 32)",
+			 c->table);
+	if (c->dns_conf[0] != '/')
+		diag_add(ck->d, DIAG_ERROR, "config.dns.conf", "must be an absolute path");
+	if (c->has_reload && c->dns_reload.n == 0)
+		diag_add(ck->d, DIAG_ERROR, "config.dns.reload",
+			 "is empty; write null to run nothing after the dnsmasq file changes");
+	else if (c->has_reload && c->dns_reload.v[0][0] != '/')
+		diag_add(ck->d, DIAG_ERROR, "config.dns.reload[0]",
+			 "must be an absolute path (no PATH search is done)");
+	if (c->gate_index[0] != '/')
+		diag_add(ck->d, DIAG_ERROR, "config.gate_index", "must be an absolute path");
+	if (c->state_dir[0] != '/')
+		diag_add(ck->d, DIAG_ERROR, "config.state_dir", "must be an absolute path");
+	if (c->dns_timeout && c->dns_cache_ttl >= c->dns_timeout)
+		diag_add(ck->d, DIAG_WARNING, "config.dns.cache_ttl",
+			 "is not below dns.timeout: a learned address can expire while dnsmasq still answers from its cache, and the app stays blocked until the cache expires");
+	if (c->dns_timeout && c->dns_cache_ttl == 0)
+		diag_add(ck->d, DIAG_WARNING, "config.dns.cache_ttl",
+			 "is 0 (dnsmasq's own cache limits apply): learned addresses expire after dns.timeout while dnsmasq may still answer from its cache");
+}
+
+/* Resolves the id in force for E from the policy and this machine. */
+static void check_id(struct ck *ck, struct entry *e, const char *path)
+{
+	const struct config *c = &ck->p->cfg;
+	bool group = e->kind == ENTRY_GROUP;
+	enum diag_level strict = ck->flags & CHECK_STRICT_SYSTEM ? DIAG_ERROR : DIAG_WARNING;
+	long sys = -1;
+
+	if (!(ck->flags & CHECK_NO_SYSTEM)) {
+		if (group) {
+			struct group *g = getgrnam(e->name);
+
+			sys = g ? (long)g->gr_gid : -1;
+		} else {
+			struct passwd *pw = getpwnam(e->name);
+
+			sys = pw ? (long)pw->pw_uid : -1;
+		}
+	}
+	e->sys_id = e->has_id ? e->id : sys;
+	if (e->has_id && sys >= 0 && sys != e->id)
+		ck_at(ck, strict, path, ".%s|this machine's %s %s has %s %ld, the policy says %ld",
+		      group ? "gid" : "uid", group ? "group" : "user", e->name,
+		      group ? "gid" : "uid", sys, e->id);
+	if (e->sys_id < 0 && !(ck->flags & CHECK_NO_SYSTEM))
+		ck_at(ck, strict, path, "|%s '%s' does not exist on this machine; %s",
+		      group ? "group" : "user", e->name,
+		      group ? "run 'galaf-config groups --create' or give \"gid\"" :
+			      "create the user or give \"uid\"");
+	if (group && e->sys_id >= 0 &&
+	    (e->sys_id < (long)c->gid_min || e->sys_id > (long)c->gid_max))
+		ck_at(ck, DIAG_ERROR, path, "|gid %ld is outside config.gid_range %u-%u",
+		      e->sys_id, c->gid_min, c->gid_max);
+}
+
+static void check_execv(struct ck *ck, struct entry *e, const char *path)
+{
+	size_t i, marks = 0;
+
+	if (e->execv.n == 0) {
+		ck_at(ck, DIAG_ERROR, path, ".execv|is empty; give the absolute path of the command");
+		return;
+	}
+	if (e->execv.v[0][0] != '/')
+		ck_at(ck, DIAG_ERROR, path, ".execv[0]|\"%s\" is not an absolute path (galaf never searches PATH)",
+		      e->execv.v[0]);
+	for (i = 0; i < e->execv.n; i++) {
+		const char *a = e->execv.v[i];
+
+		if (strcmp(a, ELLIPSIS) == 0 && ++marks > 1)
+			ck_at(ck, DIAG_ERROR, path, ".execv[%zu]|a second \"" ELLIPSIS
+			      "\"; at most one marks where the caller's arguments go", i);
+		if (i == 0 && strcmp(a, ELLIPSIS) == 0)
+			ck_at(ck, DIAG_ERROR, path, ".execv[0]|the command itself cannot be \"" ELLIPSIS "\"");
+		if (strpbrk(a, "\t\n\r"))
+			ck_at(ck, DIAG_ERROR, path, ".execv[%zu]|contains a tab or newline", i);
+	}
+}
+
+static void check_launchers(struct ck *ck, struct entry *e, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < e->launchers.n; i++) {
+		const char *l = e->launchers.v[i];
+		bool grp = l[0] == '@';
+		const char *nm = grp ? l + 1 : l;
+
+		if (!*nm || strpbrk(nm, ",:@ \t\n\r")) {
+			ck_at(ck, DIAG_ERROR, path, ".launchers[%zu]|\"%s\" is not a user name or @group", i, l);
+			continue;
+		}
+		if (ck->flags & CHECK_NO_SYSTEM)
+			continue;
+		if (grp ? !getgrnam(nm) : !getpwnam(nm))
+			ck_at(ck, DIAG_WARNING, path, ".launchers[%zu]|%s '%s' does not exist on this machine",
+			      i, grp ? "group" : "user", nm);
+	}
+}
+
+/* Raw nft fragments go on one rule line: keep them there. */
+static void check_fragment(struct ck *ck, const char *s, const char *path, const char *key)
+{
+	int depth = 0;
+	const char *q;
+
+	for (q = s; *q; q++) {
+		if (*q == '\n' || *q == '\r' || *q == ';' || *q == '#') {
+			ck_at(ck, DIAG_ERROR, path, ".%s|must be one nft match expression: no newline, ';' or '#'", key);
+			return;
+		}
+		depth += *q == '{' ? 1 : *q == '}' ? -1 : 0;
+		if (depth < 0)
+			break;
+	}
+	if (depth != 0)
+		ck_at(ck, DIAG_ERROR, path, ".%s|has unbalanced braces", key);
+}
+
+static char *lower_dup(const char *s)
+{
+	char *d = strdup(s), *q;
+
+	for (q = d; q && *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return d;
+}
+
+/* Checks one domain and adds its canonical form to OUT. */
+static void check_domain(struct ck *ck, const char *s, const char *path, struct strv *out)
+{
+	const char *why = domain_invalid(s);
+	char *low;
+
+	if (why) {
+		ck_at(ck, DIAG_ERROR, path, "|\"%s\" is not a valid domain name: it %s", s, why);
+		return;
+	}
+	low = lower_dup(s);
+	if (!low || strv_push(out, low))
+		ck->oom = 1;
+	free(low);
+}
+
+static void check_domain_at(struct ck *ck, const char *s, const char *path,
+			    const char *suffix, struct strv *out)
+{
+	char *full;
+
+	if (asprintf(&full, "%s%s", path, suffix) < 0) {
+		ck->oom = 1;
+		return;
+	}
+	check_domain(ck, s, full, out);
+	free(full);
+}
+
+static unsigned proto_families(int proto)
+{
+	return proto == 1 ? FAM4 : proto == 58 ? FAM6 : FAM4 | FAM6;
+}
+
+static void check_ports(struct ck *ck, struct allow *a, const char *path)
+{
+	size_t i;
+
+	if (a->ports.n == 0) {
+		ck_at(ck, DIAG_ERROR, path, ".ports|is empty, which allows nothing; remove \"ports\" to allow every port");
+		return;
+	}
+	if (a->proto_num < 0 || !proto_has_ports(a->proto_num)) {
+		ck_at(ck, DIAG_ERROR, path, ".ports|ports need \"proto\": tcp, udp, sctp, dccp or udplite");
+		return;
+	}
+	a->pr = calloc(a->ports.n, sizeof(*a->pr));
+	if (!a->pr) {
+		ck->oom = 1;
+		return;
+	}
+	for (i = 0; i < a->ports.n; i++) {
+		struct port_range *r = &a->pr[a->n_pr];
+		int ret = port_range_parse(a->ports.v[i], &r->lo, &r->hi);
+
+		if (ret == -ERANGE)
+			ck_at(ck, DIAG_ERROR, path, ".ports[%zu]|\"%s\" is out of range: ports are 0-65535 and a range is low-high",
+			      i, a->ports.v[i]);
+		else if (ret)
+			ck_at(ck, DIAG_ERROR, path, ".ports[%zu]|\"%s\" is not a port or a \"low-high\" range",
+			      i, a->ports.v[i]);
+		else
+			a->n_pr++;
+	}
+}
+
+static void check_proto(struct ck *ck, struct allow *a, const char *path)
+{
+	if (!a->has_proto)
+		return;
+	a->proto_num = proto_lookup(a->proto);
+	if (a->proto_num < 0)
+		ck_at(ck, DIAG_ERROR, path, ".proto|unknown protocol \"%s\" (use tcp, udp, sctp, dccp, udplite, icmp, icmpv6, gre, esp, ah, igmp or a number 0-255)",
+		      a->proto);
+}
+
+/* Parses "to"/"from": addresses into A->addrs, domains into A->domains. */
+static void check_targets(struct ck *ck, struct allow *a, const char *path,
+			  const char *key, unsigned fams, bool inbound)
+{
+	size_t i;
+
+	if (a->to.n == 0)
+		ck_at(ck, DIAG_ERROR, path, ".%s|is empty, which matches nothing; remove \"%s\" to match every address",
+		      key, key);
+	a->addrs = calloc(a->to.n + 1, sizeof(*a->addrs));
+	if (!a->addrs) {
+		ck->oom = 1;
+		return;
+	}
+	for (i = 0; i < a->to.n; i++) {
+		const char *s = a->to.v[i];
+		char fix[64], ip[48];
+		struct iprange *r = &a->addrs[a->n_addrs];
+		int ret;
+
+		snprintf(ip, sizeof(ip), ".%s[%zu]", key, i);
+		if (!addr_like(s)) {
+			if (inbound)
+				ck_at(ck, DIAG_ERROR, path, "%s|\"%s\": inbound sources must be addresses or CIDRs, not domain names",
+				      ip, s);
+			else
+				check_domain_at(ck, s, path, ip, &a->domains);
+			continue;
+		}
+		ret = addr_parse(s, r, fix, sizeof(fix));
+		if (ret == -EDOM)
+			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" has host bits set; write %s", ip, s, fix);
+		else if (ret)
+			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" is not a valid address or CIDR", ip, s);
+		else if (!(fams & (r->family == 4 ? FAM4 : FAM6)))
+			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" is IPv%d, but the entry's families leave it out",
+			      ip, s, r->family);
+		else if (!(proto_families(a->proto_num) & (r->family == 4 ? FAM4 : FAM6)))
+			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" is IPv%d, but proto %s is for the other family",
+			      ip, s, r->family, a->proto);
+		else
+			a->n_addrs++;
+	}
+	strv_sort_unique(&a->domains);
+}
+
+static void add_boxes(struct ck *ck, struct boxes *out, const struct allow *a,
+		      unsigned fams)
+{
+	static const struct port_range any_port = { 0, 65535 };
+	const struct port_range *pr = a->n_pr ? a->pr : &any_port;
+	size_t np = a->n_pr ? a->n_pr : 1, i, j;
+	struct box b;
+	int f;
+
+	memset(&b, 0, sizeof(b));
+	b.plo = a->proto_num < 0 ? 0 : (uint16_t)a->proto_num;
+	b.phi = a->proto_num < 0 ? 255 : (uint16_t)a->proto_num;
+	fams &= proto_families(a->proto_num);
+	for (j = 0; j < np; j++) {
+		b.qlo = (uint16_t)pr[j].lo;
+		b.qhi = (uint16_t)pr[j].hi;
+		if (!a->has_to) {
+			for (f = 4; f <= 6; f += 2) {
+				if (!(fams & (f == 4 ? FAM4 : FAM6)))
+					continue;
+				range_all(&b.a, f);
+				if (boxes_add(out, &b))
+					ck->oom = 1;
+			}
+			continue;
+		}
+		for (i = 0; i < a->n_addrs; i++) {
+			b.a = a->addrs[i];
+			if (boxes_add(out, &b))
+				ck->oom = 1;
+		}
+	}
+}
+
+static void check_allow(struct ck *ck, struct entry *e, const char *path, bool inbound)
+{
+	struct allow *v = inbound ? e->inbound : e->allow;
+	size_t n = inbound ? e->n_inbound : e->n_allow, i;
+	const char *key = inbound ? "inbound" : "allow";
+
+	for (i = 0; i < n; i++) {
+		struct allow *a = &v[i];
+		char *ap;
+
+		if (asprintf(&ap, "%s.%s[%zu]", path, key, i) < 0) {
+			ck->oom = 1;
+			return;
+		}
+		check_proto(ck, a, ap);
+		if (a->has_to)
+			check_targets(ck, a, ap, inbound ? "from" : "to", e->fams, inbound);
+		if (a->has_ports)
+			check_ports(ck, a, ap);
+		if (!(e->fams & proto_families(a->proto_num)))
+			ck_at(ck, DIAG_ERROR, ap, ".proto|%s is for a family the entry leaves out", a->proto);
+		add_boxes(ck, inbound ? &e->in_boxes : &e->boxes, a, e->fams);
+		free(ap);
+	}
+}
+
+static bool strv_equal(const struct strv *a, const struct strv *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The domain set for DOMAINS among the sets made for one entry (those from
+ * index FIRST on), made as NAME when there is none yet.
+ */
+static int dset_get(struct ck *ck, size_t first, const char *name,
+		    const struct strv *domains, unsigned fams)
+{
+	struct policy *p = ck->p;
+	struct dset *nd, *d;
+	size_t i;
+
+	for (i = first; i < p->n_dsets; i++) {
+		if (strv_equal(&p->dsets[i].domains, domains)) {
+			p->dsets[i].families |= fams;
+			return (int)i;
+		}
+	}
+	nd = realloc(p->dsets, (p->n_dsets + 1) * sizeof(*nd));
+	if (!nd) {
+		ck->oom = 1;
+		return -1;
+	}
+	p->dsets = nd;
+	d = &p->dsets[p->n_dsets];
+	memset(d, 0, sizeof(*d));
+	d->name = strdup(name);
+	d->families = fams;
+	for (i = 0; i < domains->n; i++)
+		if (strv_push(&d->domains, domains->v[i]))
+			ck->oom = 1;
+	if (!d->name)
+		ck->oom = 1;
+	return (int)p->n_dsets++;
+}
+
+/* Own "domains" list and the domain lists of "allow" entries get their sets. */
+static void make_dsets(struct ck *ck, struct entry *e, const char *path)
+{
+	size_t first = ck->p->n_dsets, i, k = 0;
+	struct strv own = { 0 };
+
+	if (e->has_domains && !e->domains_ref) {
+		for (i = 0; i < e->domains.n; i++) {
+			char ip[32];
+
+			snprintf(ip, sizeof(ip), ".domains[%zu]", i);
+			check_domain_at(ck, e->domains.v[i], path, ip, &own);
+		}
+		strv_sort_unique(&own);
+		if (e->domains.n == 0)
+			ck_at(ck, DIAG_ERROR, path, ".domains|is empty; list domains, name another entry, or remove the key");
+		else if (own.n)
+			e->dset = dset_get(ck, first, e->name, &own, e->fams);
+	}
+	for (i = 0; i < e->n_allow; i++) {
+		struct allow *a = &e->allow[i];
+		char name[NAME_MAX_LEN + 16];
+
+		if (!a->domains.n)
+			continue;
+		snprintf(name, sizeof(name), "%s.%zu", e->name, k);
+		a->dset = dset_get(ck, first, name, &a->domains, e->fams);
+		if (a->dset >= 0 && (size_t)a->dset == ck->p->n_dsets - 1 &&
+		    !strcmp(ck->p->dsets[a->dset].name, name))
+			k++;
+	}
+	strv_free(&own);
+}
+
+static void check_entry(struct ck *ck, struct entry *e, const char *path)
+{
+	const struct config *c = &ck->p->cfg;
+
+	if (!name_valid(e->name)) {
+		ck_at(ck, DIAG_ERROR, path, "|\"%s\" is not a usable name: a letter or '_', then letters, digits, '_' or '-', at most %d",
+		      e->name, NAME_MAX_LEN);
+		return;
+	}
+	check_id(ck, e, path);
+	if (e->null_entry)
+		return;
+	e->fams = e->has_families ? e->families : c->families;
+	if (e->has_families && (e->families & ~c->families))
+		ck_at(ck, DIAG_ERROR, path, ".families|lists a family that config.families leaves out");
+	e->fams &= c->families;
+	if (e->has_execv)
+		check_execv(ck, e, path);
+	if (e->has_launchers)
+		check_launchers(ck, e, path);
+	if (e->rule)
+		check_fragment(ck, e->rule, path, "rule");
+	if (e->rule6) {
+		check_fragment(ck, e->rule6, path, "rule6");
+		if (!(e->fams & FAM6))
+			ck_at(ck, DIAG_ERROR, path, ".rule6|is given, but the entry's families leave out IPv6");
+	}
+	check_allow(ck, e, path, false);
+	check_allow(ck, e, path, true);
+	make_dsets(ck, e, path);
+}
+
+/* "domains": "other" shares other's set; follow such names to a list. */
+static void resolve_refs(struct ck *ck)
+{
+	struct policy *p = ck->p;
+	size_t i, steps;
+
+	for (i = 0; i < p->n_entries; i++) {
+		struct entry *e = &p->entries[i], *cur = e;
+		char *path;
+
+		if (e->null_entry || !e->domains_ref)
+			continue;
+		path = entry_path(e);
+		for (steps = 0; cur && cur->domains_ref && steps <= p->n_entries; steps++) {
+			struct entry *next = policy_find(p, cur->domains_ref);
+
+			if (!next) {
+				ck_at(ck, DIAG_ERROR, path ? path : "", ".domains|\"%s\" names no entry in the policy%s",
+				      cur->domains_ref, cur == e ? "" : " (reached through another entry)");
+				break;
+			}
+			if (next == e) {
+				ck_at(ck, DIAG_ERROR, path ? path : "", ".domains|\"%s\" leads back to this entry: domain references form a cycle",
+				      e->domains_ref);
+				break;
+			}
+			cur = next;
+		}
+		if (cur && !cur->domains_ref && cur != e) {
+			if (cur->dset < 0)
+				ck_at(ck, DIAG_ERROR, path ? path : "", ".domains|\"%s\" has no domain list to share",
+				      cur->name);
+			else {
+				e->dset = cur->dset;
+				p->dsets[cur->dset].families |= e->fams;
+			}
+		}
+		free(path);
+	}
+}
+
+static int cmp_entry_id(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+
+	if (x->kind != y->kind)
+		return (int)x->kind - (int)y->kind;
+	return x->sys_id < y->sys_id ? -1 : x->sys_id > y->sys_id;
+}
+
+/* Two groups with one gid (or users with one uid) cannot be told apart. */
+static void check_unique_ids(struct ck *ck)
+{
+	struct policy *p = ck->p;
+	struct entry **v = calloc(p->n_entries + 1, sizeof(*v));
+	size_t i;
+
+	if (!v) {
+		ck->oom = 1;
+		return;
+	}
+	for (i = 0; i < p->n_entries; i++)
+		v[i] = &p->entries[i];
+	qsort(v, p->n_entries, sizeof(*v), cmp_entry_id);
+	for (i = 1; i < p->n_entries; i++) {
+		if (v[i]->kind != v[i - 1]->kind || v[i]->sys_id < 0 ||
+		    v[i]->sys_id != v[i - 1]->sys_id)
+			continue;
+		char *path = entry_path(v[i]);
+		ck_at(ck, DIAG_ERROR, path ? path : "", "|has the same %s %ld as %s.%s",
+		      v[i]->kind == ENTRY_GROUP ? "gid" : "uid", v[i]->sys_id,
+		      entry_kind_name(v[i - 1]), v[i - 1]->name);
+		free(path);
+	}
+	free(v);
+}
+
+static void check_names_disjoint(struct ck *ck)
+{
+	struct policy *p = ck->p;
+	size_t i;
+
+	for (i = 0; i < p->n_entries; i++) {
+		struct entry *e = &p->entries[i], *o;
+
+		if (e->kind != ENTRY_GROUP)
+			continue;
+		o = policy_find(p, e->name);
+		if (o && o->kind == ENTRY_USER)
+			diag_add(ck->d, DIAG_ERROR, NULL,
+				 "'%s' is both a user and a group entry; their chains and sets would share names, so keep one",
+				 e->name);
+	}
+}
+
+/* Inbound traffic picks its entry by address, protocol and port: no overlaps. */
+static void check_inbound_overlap(struct ck *ck)
+{
+	struct policy *p = ck->p;
+	size_t i, j, a, b;
+
+	for (i = 0; i < p->n_entries; i++) {
+		for (j = i + 1; j < p->n_entries; j++) {
+			struct entry *x = &p->entries[i], *y = &p->entries[j];
+			bool hit = false;
+
+			for (a = 0; a < x->in_boxes.n && !hit; a++)
+				for (b = 0; b < y->in_boxes.n && !hit; b++)
+					hit = box_overlap(&x->in_boxes.v[a], &y->in_boxes.v[b]);
+			if (!hit)
+				continue;
+			char *path = entry_path(y);
+			ck_at(ck, DIAG_ERROR, path ? path : "", ".inbound|overlaps %s.%s.inbound: one connection can be tagged with one entry only",
+			      entry_kind_name(x), x->name);
+			free(path);
+		}
+	}
+}
+
+int policy_check(struct policy *p, struct diags *d, unsigned flags)
+{
+	struct ck ck = { .p = p, .d = d, .flags = flags };
+	size_t i;
+
+	check_config(&ck);
+	for (i = 0; i < p->n_entries; i++) {
+		char *path = entry_path(&p->entries[i]);
+
+		if (!path)
+			return -ENOMEM;
+		check_entry(&ck, &p->entries[i], path);
+		free(path);
+	}
+	resolve_refs(&ck);
+	check_names_disjoint(&ck);
+	check_unique_ids(&ck);
+	check_inbound_overlap(&ck);
+	if (ck.oom)
+		return -ENOMEM;
+	return d->errors ? -EINVAL : 0;
+}

@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "load.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+
+/* Loader state: where errors go and the path of the value being read. */
+struct ld {
+	struct diags *d;
+	int oom;
+};
+
+static void ld_err(struct ld *ld, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void ld_err(struct ld *ld, const char *path, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (!msg) {
+		ld->oom = 1;
+		return;
+	}
+	diag_add(ld->d, DIAG_ERROR, path, "%s", msg);
+	free(msg);
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "a number";
+	case JSON_REAL: return "a fractional number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
+/* path + "." + key, or path + "[i]"; callers free. */
+static char *path_key(const char *path, const char *key)
+{
+	char *s;
+
+	if (asprintf(&s, "%s%s%s", path, *path ? "." : "", key) < 0)
+		return NULL;
+	return s;
+}
+
+static char *path_idx(const char *path, size_t i)
+{
+	char *s;
+
+	if (asprintf(&s, "%s[%zu]", path, i) < 0)
+		return NULL;
+	return s;
+}
+
+static bool get_string(struct ld *ld, json_t *v, const char *path, char **out)
+{
+	if (!json_is_string(v)) {
+		ld_err(ld, path, "must be a string, not %s", type_name(v));
+		return false;
+	}
+	*out = strdup(json_string_value(v));
+	if (!*out)
+		ld->oom = 1;
+	return *out != NULL;
+}
+
+static bool get_long(struct ld *ld, json_t *v, const char *path, long min,
+		     long max, long *out)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v)) {
+		ld_err(ld, path, "must be a whole number, not %s", type_name(v));
+		return false;
+	}
+	n = json_integer_value(v);
+	if (n < min || n > max) {
+		ld_err(ld, path, "%lld is out of range (%ld to %ld)", (long long)n,
+		       min, max);
+		return false;
+	}
+	*out = (long)n;
+	return true;
+}
+
+static bool get_bool(struct ld *ld, json_t *v, const char *path, bool *out)
+{
+	if (!json_is_boolean(v)) {
+		ld_err(ld, path, "must be true or false, not %s", type_name(v));
+		return false;
+	}
+	*out = json_is_true(v);
+	return true;
+}
+
+/* An array of strings; numbers are accepted as text when NUMBERS is set. */
+static bool get_strv(struct ld *ld, json_t *v, const char *path,
+		     bool numbers, struct strv *out)
+{
+	size_t i;
+	json_t *x;
+	bool ok = true;
+
+	if (!json_is_array(v)) {
+		ld_err(ld, path, "must be an array, not %s", type_name(v));
+		return false;
+	}
+	json_array_foreach(v, i, x) {
+		char buf[32], *ip = path_idx(path, i);
+
+		if (!ip) {
+			ld->oom = 1;
+			return false;
+		}
+		if (json_is_string(x)) {
+			if (strv_push(out, json_string_value(x)))
+				ld->oom = 1;
+		} else if (numbers && json_is_integer(x)) {
+			snprintf(buf, sizeof(buf), "%lld",
+				 (long long)json_integer_value(x));
+			if (strv_push(out, buf))
+				ld->oom = 1;
+		} else {
+			ld_err(ld, ip, "must be %s, not %s",
+			       numbers ? "a number or a string" : "a string",
+			       type_name(x));
+			ok = false;
+		}
+		free(ip);
+	}
+	return ok;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		cur[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = cur[0];
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t t = cur[j], best = prev + (a[i - 1] != b[j - 1]);
+
+			if (cur[j] + 1 < best)
+				best = cur[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			cur[j] = best;
+			prev = t;
+		}
+	}
+	return cur[lb];
+}
+
+/*
+ * Reports keys of OBJ that are not in KNOWN (NULL-terminated). Keys starting
+ * with '#' are comments. HINT, when set, explains keys of the wrong kind.
+ */
+static void check_keys(struct ld *ld, json_t *obj, const char *path,
+		       const char *const *known,
+		       const char *(*hint)(const char *key))
+{
+	const char *key, *const *k;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		const char *best = NULL, *h;
+		size_t bd = 3;
+		bool found = false;
+
+		if (key[0] == '#')
+			continue;
+		for (k = known; *k; k++) {
+			if (strcmp(*k, key) == 0)
+				found = true;
+			else if (edit_distance(*k, key) < bd) {
+				bd = edit_distance(*k, key);
+				best = *k;
+			}
+		}
+		if (found)
+			continue;
+		h = hint ? hint(key) : NULL;
+		char *kp = path_key(path, key);
+		if (h)
+			ld_err(ld, kp, "'%s' %s", key, h);
+		else if (best)
+			ld_err(ld, kp, "unknown key '%s'; did you mean '%s'?", key, best);
+		else
+			ld_err(ld, kp, "unknown key '%s'", key);
+		free(kp);
+	}
+}
+
+static bool get_families(struct ld *ld, json_t *v, const char *path,
+			 unsigned *out)
+{
+	size_t i;
+	json_t *x;
+	bool ok = true;
+
+	if (!json_is_array(v)) {
+		ld_err(ld, path, "must be an array such as [4, 6], not %s", type_name(v));
+		return false;
+	}
+	if (json_array_size(v) == 0) {
+		ld_err(ld, path, "must name at least one family: [4], [6] or [4, 6]");
+		return false;
+	}
+	*out = 0;
+	json_array_foreach(v, i, x) {
+		char *ip = path_idx(path, i);
+		long f;
+
+		if (ip && get_long(ld, x, ip, 0, LONG_MAX, &f) && f != 4 && f != 6) {
+			ld_err(ld, ip, "family %ld is neither 4 nor 6", f);
+			ok = false;
+		} else if (ip && json_is_integer(x)) {
+			unsigned bit = json_integer_value(x) == 4 ? FAM4 : FAM6;
+
+			if (*out & bit)
+				ld_err(ld, ip, "family %lld is listed twice",
+				       (long long)json_integer_value(x));
+			*out |= bit;
+		} else {
+			ok = false;
+		}
+		free(ip);
+	}
+	return ok;
+}
+
+static bool get_mode(struct ld *ld, json_t *v, const char *path, int *out)
+{
+	const char *s;
+
+	if (!json_is_string(v)) {
+		ld_err(ld, path, "must be \"enforce\" or \"audit\", not %s", type_name(v));
+		return false;
+	}
+	s = json_string_value(v);
+	if (strcmp(s, "enforce") == 0)
+		*out = MODE_ENFORCE;
+	else if (strcmp(s, "audit") == 0)
+		*out = MODE_AUDIT;
+	else {
+		ld_err(ld, path, "mode \"%s\" is neither \"enforce\" nor \"audit\"", s);
+		return false;
+	}
+	return true;
+}
+
+static void load_dns(struct ld *ld, json_t *v, struct config *c)
+{
+	static const char *const keys[] = { "conf", "reload", "timeout", "cache_ttl", NULL };
+	json_t *x;
+
+	if (!json_is_object(v)) {
+		ld_err(ld, "config.dns", "must be an object, not %s", type_name(v));
+		return;
+	}
+	check_keys(ld, v, "config.dns", keys, NULL);
+	if ((x = json_object_get(v, "conf"))) {
+		free(c->dns_conf);
+		c->dns_conf = NULL;
+		get_string(ld, x, "config.dns.conf", &c->dns_conf);
+	}
+	if ((x = json_object_get(v, "reload")) && !json_is_null(x)) {
+		c->has_reload = true;
+		get_strv(ld, x, "config.dns.reload", false, &c->dns_reload);
+	}
+	if ((x = json_object_get(v, "timeout")))
+		get_long(ld, x, "config.dns.timeout", 0, 365L * 86400, &c->dns_timeout);
+	if ((x = json_object_get(v, "cache_ttl")))
+		get_long(ld, x, "config.dns.cache_ttl", 0, 365L * 86400, &c->dns_cache_ttl);
+}
+
+static void load_range(struct ld *ld, json_t *v, struct config *c)
+{
+	long lo, hi;
+
+	if (!json_is_array(v) || json_array_size(v) != 2) {
+		ld_err(ld, "config.gid_range", "must be an array of two numbers [min, max], not %s",
+		       json_is_array(v) ? "an array of another length" : type_name(v));
+		return;
+	}
+	if (get_long(ld, json_array_get(v, 0), "config.gid_range[0]", 1, 65535, &lo) &&
+	    get_long(ld, json_array_get(v, 1), "config.gid_range[1]", 1, 65535, &hi)) {
+		if (lo > hi)
+			ld_err(ld, "config.gid_range",
+			       "min %ld is above max %ld", lo, hi);
+		c->gid_min = (unsigned)lo;
+		c->gid_max = (unsigned)hi;
+	}
+}
+
+static void replace_string(struct ld *ld, json_t *v, const char *path, char **slot)
+{
+	char *s = NULL;
+
+	if (get_string(ld, v, path, &s)) {
+		free(*slot);
+		*slot = s;
+	}
+}
+
+static void load_config(struct ld *ld, json_t *v, struct config *c)
+{
+	static const char *const keys[] = { "gid_range", "table", "families", "mode", "dns",
+					    "gate_index", "state_dir", "loopback", NULL };
+	json_t *x;
+
+	if (!json_is_object(v)) {
+		ld_err(ld, "config", "must be an object, not %s", type_name(v));
+		return;
+	}
+	check_keys(ld, v, "config", keys, NULL);
+	if ((x = json_object_get(v, "gid_range")))
+		load_range(ld, x, c);
+	if ((x = json_object_get(v, "table")))
+		replace_string(ld, x, "config.table", &c->table);
+	if ((x = json_object_get(v, "families")))
+		get_families(ld, x, "config.families", &c->families);
+	if ((x = json_object_get(v, "mode")))
+		get_mode(ld, x, "config.mode", &c->mode);
+	if ((x = json_object_get(v, "dns")))
+		load_dns(ld, x, c);
+	if ((x = json_object_get(v, "gate_index")))
+		replace_string(ld, x, "config.gate_index", &c->gate_index);
+	if ((x = json_object_get(v, "state_dir")))
+		replace_string(ld, x, "config.state_dir", &c->state_dir);
+	if ((x = json_object_get(v, "loopback")))
+		get_bool(ld, x, "config.loopback", &c->loopback);
+}
+
+static void load_allow_one(struct ld *ld, json_t *v, const char *path,
+			   bool inbound, struct allow *a)
+{
+	static const char *const out_keys[] = { "to", "proto", "ports", NULL };
+	static const char *const in_keys[] = { "from", "proto", "ports", NULL };
+	const char *tokey = inbound ? "from" : "to";
+	char *p;
+	json_t *x;
+
+	a->proto_num = -1;
+	a->dset = -1;
+	if (!json_is_object(v)) {
+		ld_err(ld, path, "must be an object such as {\"%s\": [...], \"proto\": \"tcp\", \"ports\": [443]}, not %s",
+		       tokey, type_name(v));
+		return;
+	}
+	check_keys(ld, v, path, inbound ? in_keys : out_keys, NULL);
+	if ((x = json_object_get(v, tokey))) {
+		p = path_key(path, tokey);
+		a->has_to = get_strv(ld, x, p, false, &a->to);
+		free(p);
+	}
+	if ((x = json_object_get(v, "proto"))) {
+		char buf[32];
+
+		p = path_key(path, "proto");
+		if (json_is_integer(x)) {
+			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(x));
+			a->proto = strdup(buf);
+			a->has_proto = a->proto != NULL;
+		} else {
+			a->has_proto = get_string(ld, x, p, &a->proto);
+		}
+		free(p);
+	}
+	if ((x = json_object_get(v, "ports"))) {
+		p = path_key(path, "ports");
+		a->has_ports = get_strv(ld, x, p, true, &a->ports);
+		free(p);
+	}
+}
+
+static void load_allow(struct ld *ld, json_t *v, const char *path, bool inbound,
+		       struct allow **out, size_t *n_out)
+{
+	size_t i;
+	json_t *x;
+
+	if (!json_is_array(v)) {
+		ld_err(ld, path, "must be an array of objects, not %s", type_name(v));
+		return;
+	}
+	*out = calloc(json_array_size(v) + 1, sizeof(**out));
+	if (!*out) {
+		ld->oom = 1;
+		return;
+	}
+	json_array_foreach(v, i, x) {
+		char *ip = path_idx(path, i);
+
+		if (!ip) {
+			ld->oom = 1;
+			return;
+		}
+		load_allow_one(ld, x, ip, inbound, &(*out)[i]);
+		*n_out = i + 1;
+		free(ip);
+	}
+}
+
+static const char *user_key_hint(const char *key)
+{
+	if (!strcmp(key, "execv") || !strcmp(key, "launchers") || !strcmp(key, "gid") ||
+	    !strcmp(key, "supplementary_groups") || !strcmp(key, "no_new_privs"))
+		return "applies to groups only: users are matched by uid and are not launched through galaf";
+	return NULL;
+}
+
+static const char *group_key_hint(const char *key)
+{
+	if (!strcmp(key, "uid"))
+		return "applies to users only: a group entry takes \"gid\"";
+	return NULL;
+}
+
+static void load_domains(struct ld *ld, json_t *v, const char *path, struct entry *e)
+{
+	e->has_domains = true;
+	if (json_is_string(v))
+		get_string(ld, v, path, &e->domains_ref);
+	else if (json_is_array(v))
+		get_strv(ld, v, path, false, &e->domains);
+	else
+		ld_err(ld, path, "must be a list of domains or the name of another entry, not %s",
+		       type_name(v));
+}
+
+/* The keys common to users and groups. */
+static void load_entry_common(struct ld *ld, json_t *v, const char *path, struct entry *e)
+{
+	json_t *x;
+	char *p;
+
+#define SUB(k) (p = path_key(path, k))
+	if ((x = json_object_get(v, "families"))) {
+		e->has_families = get_families(ld, x, SUB("families"), &e->families);
+		free(p);
+	}
+	if ((x = json_object_get(v, "domains"))) {
+		load_domains(ld, x, SUB("domains"), e);
+		free(p);
+	}
+	if ((x = json_object_get(v, "rule"))) {
+		get_string(ld, x, SUB("rule"), &e->rule);
+		free(p);
+	}
+	if ((x = json_object_get(v, "rule6"))) {
+		get_string(ld, x, SUB("rule6"), &e->rule6);
+		free(p);
+	}
+	if ((x = json_object_get(v, "allow"))) {
+		load_allow(ld, x, SUB("allow"), false, &e->allow, &e->n_allow);
+		free(p);
+	}
+	if ((x = json_object_get(v, "inbound"))) {
+		load_allow(ld, x, SUB("inbound"), true, &e->inbound, &e->n_inbound);
+		free(p);
+	}
+	if ((x = json_object_get(v, "mode"))) {
+		get_mode(ld, x, SUB("mode"), &e->mode);
+		free(p);
+	}
+#undef SUB
+}
+
+static void load_group_only(struct ld *ld, json_t *v, const char *path, struct entry *e)
+{
+	json_t *x;
+	char *p;
+
+#define SUB(k) (p = path_key(path, k))
+	if ((x = json_object_get(v, "gid"))) {
+		e->has_id = get_long(ld, x, SUB("gid"), 1, 65535, &e->id);
+		free(p);
+	}
+	if ((x = json_object_get(v, "execv"))) {
+		e->has_execv = get_strv(ld, x, SUB("execv"), false, &e->execv);
+		free(p);
+	}
+	if ((x = json_object_get(v, "launchers"))) {
+		e->has_launchers = get_strv(ld, x, SUB("launchers"), false, &e->launchers);
+		free(p);
+	}
+	if ((x = json_object_get(v, "supplementary_groups"))) {
+		get_bool(ld, x, SUB("supplementary_groups"), &e->supplementary_groups);
+		free(p);
+	}
+	if ((x = json_object_get(v, "no_new_privs"))) {
+		get_bool(ld, x, SUB("no_new_privs"), &e->no_new_privs);
+		free(p);
+	}
+#undef SUB
+}
+
+static void load_entry(struct ld *ld, json_t *v, const char *path, struct entry *e)
+{
+	static const char *const ukeys[] = { "uid", "families", "domains", "rule", "rule6",
+					     "allow", "inbound", "mode", NULL };
+	static const char *const gkeys[] = { "gid", "families", "execv", "domains", "rule",
+					     "rule6", "allow", "inbound", "launchers",
+					     "supplementary_groups", "no_new_privs", "mode",
+					     NULL };
+	bool group = e->kind == ENTRY_GROUP;
+	json_t *x;
+
+	e->supplementary_groups = true;
+	e->no_new_privs = true;
+	e->mode = MODE_INHERIT;
+	e->dset = -1;
+	e->sys_id = -1;
+	if (json_is_null(v)) {
+		e->null_entry = true;
+		return;
+	}
+	if (!json_is_object(v)) {
+		ld_err(ld, path, "must be an object or null, not %s", type_name(v));
+		return;
+	}
+	check_keys(ld, v, path, group ? gkeys : ukeys, group ? group_key_hint : user_key_hint);
+	load_entry_common(ld, v, path, e);
+	if (group) {
+		load_group_only(ld, v, path, e);
+	} else if ((x = json_object_get(v, "uid"))) {
+		char *p = path_key(path, "uid");
+
+		e->has_id = get_long(ld, x, p, 0, 4294967294L, &e->id);
+		free(p);
+	}
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind == ENTRY_USER ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void load_entries(struct ld *ld, json_t *v, enum entry_kind kind, struct policy *p)
+{
+	const char *sect = kind == ENTRY_USER ? "users" : "groups";
+	const char *key;
+	struct entry *ne;
+	json_t *x;
+
+	if (!json_is_object(v)) {
+		ld_err(ld, sect, "must be an object keyed by %s name, not %s",
+		       kind == ENTRY_USER ? "user" : "group", type_name(v));
+		return;
+	}
+	ne = realloc(p->entries, (p->n_entries + json_object_size(v) + 1) * sizeof(*ne));
+	if (!ne) {
+		ld->oom = 1;
+		return;
+	}
+	p->entries = ne;
+	json_object_foreach(v, key, x) {
+		struct entry *e;
+		char *path;
+
+		if (key[0] == '#')
+			continue;
+		e = &p->entries[p->n_entries++];
+		memset(e, 0, sizeof(*e));
+		e->kind = kind;
+		e->name = strdup(key);
+		path = path_key(sect, key);
+		if (!e->name || !path) {
+			free(path);
+			ld->oom = 1;
+			return;
+		}
+		load_entry(ld, x, path, e);
+		free(path);
+	}
+}
+
+static void config_defaults(struct config *c)
+{
+	c->gid_min = 30000;
+	c->gid_max = 59999;
+	c->table = strdup("galaf");
+	c->families = FAM4 | FAM6;
+	c->mode = MODE_ENFORCE;
+	c->dns_conf = strdup("/etc/dnsmasq.d/galaf.conf");
+	c->dns_timeout = 86400;
+	c->dns_cache_ttl = 3600;
+	c->gate_index = strdup("/etc/galaf/gate.index");
+	c->state_dir = strdup("/var/lib/galaf");
+	c->loopback = true;
+}
+
+static void load_root(struct ld *ld, json_t *root, struct policy *p)
+{
+	static const char *const keys[] = { "config", "users", "groups", NULL };
+	json_t *x;
+
+	if (!json_is_object(root)) {
+		ld_err(ld, NULL, "the policy must be a JSON object with \"config\", \"users\" and \"groups\", not %s",
+		       type_name(root));
+		return;
+	}
+	check_keys(ld, root, "", keys, NULL);
+	if ((x = json_object_get(root, "config")))
+		load_config(ld, x, &p->cfg);
+	if ((x = json_object_get(root, "users")))
+		load_entries(ld, x, ENTRY_USER, p);
+	if ((x = json_object_get(root, "groups")))
+		load_entries(ld, x, ENTRY_GROUP, p);
+	if (p->n_entries > 1)
+		qsort(p->entries, p->n_entries, sizeof(*p->entries), entry_cmp);
+}
+
+int policy_load_buffer(const char *buf, size_t len, const char *name,
+		       struct policy *p, struct diags *d)
+{
+	struct ld ld = { .d = d };
+	json_error_t jerr;
+	json_t *root;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	config_defaults(&p->cfg);
+	p->file = strdup(name);
+	for (i = 0; i < len && strchr(" \t\r\n", buf[i]); i++)
+		;
+	if (i == len) {
+		diag_add(d, DIAG_ERROR, NULL, "the policy is empty; it must be a JSON object (see galaf.json(5))");
+		return -EINVAL;
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		diag_add_at(d, DIAG_ERROR, jerr.line, jerr.column, "%s", jerr.text);
+		return -EINVAL;
+	}
+	load_root(&ld, root, p);
+	json_decref(root);
+	if (ld.oom) {
+		diag_add(d, DIAG_ERROR, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	return d->errors ? -EINVAL : 0;
+}
+
+int policy_load(const char *file, struct policy *p, struct diags *d)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t got = 0;
+	int fd, ret;
+
+	memset(p, 0, sizeof(*p));
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		diag_add(d, DIAG_ERROR, NULL, "cannot open: %s", strerror(errno));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		diag_add(d, DIAG_ERROR, NULL, "not a regular file");
+		close(fd);
+		return -EINVAL;
+	}
+	if ((unsigned long long)st.st_size > POLICY_MAX_BYTES) {
+		diag_add(d, DIAG_ERROR, NULL, "the policy is %lld bytes; galaf reads policies of at most %u MiB",
+			 (long long)st.st_size, POLICY_MAX_BYTES >> 20);
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		diag_add(d, DIAG_ERROR, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size &&
+	       (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	ret = policy_load_buffer(buf, got, file, p, d);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "policy.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void strv_free(struct strv *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+int strv_push(struct strv *v, const char *s)
+{
+	char **nv, *d = strdup(s);
+
+	if (!d)
+		return -ENOMEM;
+	/* Grow by doubling: capacity is implied by powers of two. */
+	if ((v->n & (v->n - 1)) == 0) {
+		nv = realloc(v->v, (v->n ? v->n * 2 : 1) * sizeof(*nv));
+		if (!nv) {
+			free(d);
+			return -ENOMEM;
+		}
+		v->v = nv;
+	}
+	v->v[v->n++] = d;
+	return 0;
+}
+
+bool strv_contains(const struct strv *v, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort_unique(struct strv *v)
+{
+	size_t i, j = 0;
+
+	if (v->n < 2)
+		return;
+	qsort(v->v, v->n, sizeof(*v->v), cmp_str);
+	for (i = 1; i < v->n; i++) {
+		if (strcmp(v->v[i], v->v[j]) == 0)
+			free(v->v[i]);
+		else
+			v->v[++j] = v->v[i];
+	}
+	v->n = j + 1;
+}
+
+static void allow_free(struct allow *a)
+{
+	strv_free(&a->to);
+	free(a->proto);
+	strv_free(&a->ports);
+	free(a->pr);
+	free(a->addrs);
+	strv_free(&a->domains);
+}
+
+static void entry_free(struct entry *e)
+{
+	size_t i;
+
+	free(e->name);
+	strv_free(&e->execv);
+	strv_free(&e->domains);
+	free(e->domains_ref);
+	free(e->rule);
+	free(e->rule6);
+	for (i = 0; i < e->n_allow; i++)
+		allow_free(&e->allow[i]);
+	free(e->allow);
+	for (i = 0; i < e->n_inbound; i++)
+		allow_free(&e->inbound[i]);
+	free(e->inbound);
+	strv_free(&e->launchers);
+	boxes_free(&e->boxes);
+	boxes_free(&e->in_boxes);
+}
+
+void policy_free(struct policy *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n_entries; i++)
+		entry_free(&p->entries[i]);
+	free(p->entries);
+	for (i = 0; i < p->n_dsets; i++) {
+		free(p->dsets[i].name);
+		strv_free(&p->dsets[i].domains);
+	}
+	free(p->dsets);
+	free(p->cfg.table);
+	free(p->cfg.dns_conf);
+	strv_free(&p->cfg.dns_reload);
+	free(p->cfg.gate_index);
+	free(p->cfg.state_dir);
+	free(p->file);
+	memset(p, 0, sizeof(*p));
+}
+
+struct entry *policy_find(const struct policy *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_entries; i++)
+		if (strcmp(p->entries[i].name, name) == 0)
+			return &p->entries[i];
+	return NULL;
+}
+
+const char *entry_kind_name(const struct entry *e)
+{
+	return e->kind == ENTRY_USER ? "users" : "groups";
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The in-memory policy. The loader fills what the file says; the checker
+ * validates it and derives what rendering needs (ids, disjoint allow boxes,
+ * domain sets). Rendering only reads it.
+ */
+#ifndef GALAF_POLICY_H
+#define GALAF_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "netaddr.h"
+
+#define FAM4 1u
+#define FAM6 2u
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, where the caller's arguments go */
+
+enum entry_kind { ENTRY_USER, ENTRY_GROUP };
+enum mode { MODE_INHERIT = -1, MODE_ENFORCE = 0, MODE_AUDIT = 1 };
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+struct port_range {
+	unsigned lo, hi;
+};
+
+/* One element of "allow" (to) or "inbound" (from). */
+struct allow {
+	bool has_to, has_proto, has_ports;
+	struct strv to;     /* as written: addresses, CIDRs, domains */
+	char *proto;        /* as written (numbers as text) */
+	struct strv ports;  /* as written (numbers as text) */
+	/* derived */
+	int proto_num;      /* -1: any protocol */
+	struct port_range *pr;
+	size_t n_pr;
+	struct iprange *addrs;
+	size_t n_addrs;
+	struct strv domains; /* sorted, unique, lower case */
+	int dset;            /* domain set index or -1 */
+};
+
+/* A set of addresses that dnsmasq fills from a list of domains. */
+struct dset {
+	char *name;          /* base name; nft sets are NAME_4 and NAME_6 */
+	struct strv domains; /* sorted, unique */
+	unsigned families;
+};
+
+struct entry {
+	enum entry_kind kind;
+	char *name;
+	bool null_entry;     /* "name": null, define only */
+	bool has_id;
+	long id;             /* gid or uid as written */
+	long sys_id;         /* the id in force: written, or from this machine; -1 unknown */
+	bool has_families;
+	unsigned families;
+	bool has_execv;
+	struct strv execv;
+	bool has_domains;
+	struct strv domains;
+	char *domains_ref;   /* "domains": "other-entry" */
+	char *rule, *rule6;  /* NULL when absent */
+	struct allow *allow;
+	size_t n_allow;
+	struct allow *inbound;
+	size_t n_inbound;
+	bool has_launchers;
+	struct strv launchers;
+	bool supplementary_groups;
+	bool no_new_privs;
+	int mode;
+	/* derived */
+	unsigned fams;       /* families in force */
+	int dset;            /* set for "domains", or -1 */
+	struct boxes boxes;  /* static outbound allow-list, disjoint */
+	struct boxes in_boxes;
+	int rule_line[2];    /* line of rule/rule6 in the rendered nft, for errors */
+};
+
+struct config {
+	unsigned gid_min, gid_max;
+	char *table;
+	unsigned families;
+	int mode;
+	char *dns_conf;
+	bool has_reload;
+	struct strv dns_reload;
+	long dns_timeout;    /* seconds a learned address lives unused; 0: forever */
+	long dns_cache_ttl;  /* max-cache-ttl written for dnsmasq; 0: none */
+	char *gate_index;
+	char *state_dir;
+	bool loopback;       /* accept all loopback traffic */
+};
+
+struct policy {
+	char *file;
+	struct config cfg;
+	struct entry *entries; /* users first, then groups, each sorted by name */
+	size_t n_entries;
+	struct dset *dsets;
+	size_t n_dsets;
+};
+
+void policy_free(struct policy *p);
+struct entry *policy_find(const struct policy *p, const char *name);
+const char *entry_kind_name(const struct entry *e); /* "users" or "groups" */
+void strv_free(struct strv *v);
+int strv_push(struct strv *v, const char *s);
+bool strv_contains(const struct strv *v, const char *s);
+void strv_sort_unique(struct strv *v);
+
+#endif

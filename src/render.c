@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "render.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SET_SIZE 65536
+#define PORT_PROTOS "{ tcp, udp, dccp, sctp, udplite }"
+
+/* Lines counted as text is added, so raw fragments can be traced to entries. */
+struct nftw {
+	struct strbuf *sb;
+	const struct policy *p;
+	size_t scanned;
+	int line;
+};
+
+static int nftw_line(struct nftw *w)
+{
+	for (; w->scanned < w->sb->len; w->scanned++)
+		if (w->sb->buf[w->scanned] == '\n')
+			w->line++;
+	return w->line + 1;
+}
+
+static const char *fam_ip(int f)
+{
+	return f == 4 ? "ip" : "ip6";
+}
+
+static unsigned fam_bit(int f)
+{
+	return f == 4 ? FAM4 : FAM6;
+}
+
+static uint32_t entry_mark(const struct entry *e)
+{
+	if (e->kind == ENTRY_GROUP)
+		return (uint32_t)(e->sys_id & 0xffff) << 16;
+	return e->sys_id == 0 ? 1u : (uint32_t)(e->sys_id & 0xffff);
+}
+
+static const char *chain_prefix(const struct entry *e)
+{
+	return e->kind == ENTRY_GROUP ? "g_" : "u_";
+}
+
+static bool entry_audit(const struct policy *p, const struct entry *e)
+{
+	return e->mode == MODE_AUDIT || (e->mode == MODE_INHERIT && p->cfg.mode == MODE_AUDIT);
+}
+
+static bool any_audit(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_entries; i++)
+		if (entry_audit(p, &p->entries[i]))
+			return true;
+	return p->cfg.mode == MODE_AUDIT;
+}
+
+static void emit_learned_sets(struct nftw *w)
+{
+	const struct policy *p = w->p;
+	struct strbuf *sb = w->sb;
+	size_t i;
+	int f;
+
+	sb_add(sb, "\t# Learned at run time and kept across applies: addresses dnsmasq\n"
+		   "\t# resolved for each domain list, counters per mark (gid<<16 | uid),\n"
+		   "\t# and the destinations each mark tried and was refused.\n");
+	for (i = 0; i < p->n_dsets; i++) {
+		for (f = 4; f <= 6; f += 2) {
+			if (!(p->dsets[i].families & fam_bit(f)))
+				continue;
+			sb_printf(sb, "\tset %s_%d {\n\t\ttype %s_addr\n\t\tsize %d\n",
+				  p->dsets[i].name, f, f == 4 ? "ipv4" : "ipv6", SET_SIZE);
+			if (p->cfg.dns_timeout)
+				sb_printf(sb, "\t\tflags dynamic,timeout\n\t\ttimeout %lds\n",
+					  p->cfg.dns_timeout);
+			else
+				sb_add(sb, "\t\tflags dynamic\n");
+			sb_add(sb, "\t}\n");
+		}
+	}
+	static const char *const stats[] = { "stats_out_pre", "stats_out", "stats_in" };
+	for (i = 0; i < 3; i++)
+		sb_printf(sb, "\tset %s {\n\t\ttype mark\n\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
+			  stats[i], SET_SIZE);
+	static const char *const tried[] = { "tried", "refused" };
+	for (i = 0; i < 2; i++)
+		for (f = 4; f <= 6; f += 2)
+			sb_printf(sb, "\tset %s%d {\n\t\ttype mark . %s_addr . inet_proto . inet_service\n"
+				      "\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
+				  tried[i], f, f == 4 ? "ipv4" : "ipv6", SET_SIZE);
+}
+
+/* Opens "\tmap NAME {...elements = {" and returns whether any element follows. */
+static void emit_map_head(struct strbuf *sb, const char *kind, const char *name,
+			  const char *type, const char *flags, size_t n)
+{
+	sb_printf(sb, "\t%s %s {\n\t\ttype %s\n", kind, name, type);
+	if (flags)
+		sb_printf(sb, "\t\tflags %s\n", flags);
+	if (n)
+		sb_add(sb, "\t\telements = {\n");
+}
+
+static void emit_map_tail(struct strbuf *sb, size_t n)
+{
+	if (n)
+		sb_add(sb, "\t\t}\n");
+	sb_add(sb, "\t}\n");
+}
+
+static size_t count_kind(const struct policy *p, enum entry_kind k)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_entries; i++)
+		n += p->entries[i].kind == k && p->entries[i].sys_id >= 0;
+	return n;
+}
+
+static int cmp_entry_ptr_id(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+
+	return x->sys_id < y->sys_id ? -1 : x->sys_id > y->sys_id;
+}
+
+/* Entries of kind K with a known id, sorted by id; NULL-terminated. */
+static const struct entry **entries_by_id(const struct policy *p, enum entry_kind k)
+{
+	const struct entry **v = calloc(p->n_entries + 1, sizeof(*v));
+	size_t i, n = 0;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < p->n_entries; i++)
+		if (p->entries[i].kind == k && p->entries[i].sys_id >= 0)
+			v[n++] = &p->entries[i];
+	qsort(v, n, sizeof(*v), cmp_entry_ptr_id);
+	return v;
+}
+
+static int emit_id_maps(struct nftw *w, enum entry_kind k)
+{
+	const struct entry **v = entries_by_id(w->p, k), **e;
+	bool g = k == ENTRY_GROUP;
+	size_t n = count_kind(w->p, k);
+	struct strbuf *sb = w->sb;
+
+	if (!v)
+		return -ENOMEM;
+	emit_map_head(sb, "map", g ? "gid_marks" : "uid_marks", g ? "gid : mark" : "uid : mark",
+		      NULL, n);
+	for (e = v; *e; e++)
+		sb_printf(sb, "\t\t\t%ld : 0x%08x,\n", (*e)->sys_id, entry_mark(*e));
+	emit_map_tail(sb, n);
+	emit_map_head(sb, "map", g ? "gids" : "uids", g ? "gid : verdict" : "uid : verdict",
+		      NULL, n);
+	for (e = v; *e; e++)
+		sb_printf(sb, "\t\t\t%ld : goto %s%s,\n", (*e)->sys_id, chain_prefix(*e), (*e)->name);
+	emit_map_tail(sb, n);
+	free(v);
+	return 0;
+}
+
+/* tcp and udp are nft keywords; other protocols stay numbers (no /etc/protocols). */
+static void emit_proto(struct strbuf *sb, int p)
+{
+	if (p == 6 || p == 17)
+		sb_add(sb, p == 6 ? "tcp" : "udp");
+	else
+		sb_printf(sb, "%d", p);
+}
+
+static void emit_box(struct strbuf *sb, const struct box *b)
+{
+	char a[96];
+
+	range_format(&b->a, a, sizeof(a));
+	sb_add(sb, a);
+	if (b->plo == b->phi) {
+		sb_add(sb, " . ");
+		emit_proto(sb, b->plo);
+	}
+	else
+		sb_printf(sb, " . %u-%u", b->plo, b->phi);
+	if (b->qlo == b->qhi)
+		sb_printf(sb, " . %u", b->qlo);
+	else
+		sb_printf(sb, " . %u-%u", b->qlo, b->qhi);
+}
+
+static size_t count_boxes(const struct policy *p, enum entry_kind k, int f, bool in)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+		const struct boxes *bx = in ? &e->in_boxes : &e->boxes;
+
+		if ((!in && e->kind != k) || e->sys_id < 0)
+			continue;
+		for (j = 0; j < bx->n; j++)
+			n += bx->v[j].a.family == f;
+	}
+	return n;
+}
+
+/* Static allow-lists of all entries of one kind: one concatenated interval set per family. */
+static int emit_allow_sets(struct nftw *w, enum entry_kind k, int f)
+{
+	const struct entry **v = entries_by_id(w->p, k), **e;
+	size_t n = count_boxes(w->p, k, f, false), j;
+	char name[16], type[64];
+
+	if (!v)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "%sallow%d", k == ENTRY_GROUP ? "g" : "u", f);
+	snprintf(type, sizeof(type), "%s . %s_addr . inet_proto . inet_service",
+		 k == ENTRY_GROUP ? "gid" : "uid", f == 4 ? "ipv4" : "ipv6");
+	emit_map_head(w->sb, "set", name, type, "interval", n);
+	for (e = v; *e; e++) {
+		struct boxes bx = (*e)->boxes;
+
+		for (j = 0; j < bx.n; j++) {
+			if (bx.v[j].a.family != f)
+				continue;
+			sb_printf(w->sb, "\t\t\t%ld . ", (*e)->sys_id);
+			emit_box(w->sb, &bx.v[j]);
+			sb_add(w->sb, ",\n");
+		}
+	}
+	emit_map_tail(w->sb, n);
+	free(v);
+	return 0;
+}
+
+static void emit_inbound_map(struct nftw *w, int f)
+{
+	const struct policy *p = w->p;
+	size_t n = count_boxes(p, ENTRY_USER, f, true), i, j;
+	char name[16], type[64];
+
+	snprintf(name, sizeof(name), "inbound%d", f);
+	snprintf(type, sizeof(type), "%s_addr . inet_proto . inet_service : mark",
+		 f == 4 ? "ipv4" : "ipv6");
+	emit_map_head(w->sb, "map", name, type, "interval", n);
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		for (j = 0; e->sys_id >= 0 && j < e->in_boxes.n; j++) {
+			if (e->in_boxes.v[j].a.family != f)
+				continue;
+			sb_add(w->sb, "\t\t\t");
+			emit_box(w->sb, &e->in_boxes.v[j]);
+			sb_printf(w->sb, " : 0x%08x,\n", entry_mark(e));
+		}
+	}
+	emit_map_tail(w->sb, n);
+}
+
+static void emit_tried_updates(struct strbuf *sb, const struct policy *p, const char *set,
+			       const char *cond)
+{
+	int f;
+
+	for (f = 4; f <= 6; f += 2) {
+		if (!(p->cfg.families & fam_bit(f)))
+			continue;
+		sb_printf(sb, "\t\t%smeta l4proto " PORT_PROTOS
+			      " update @%s%d { ct mark . %s daddr . meta l4proto . th dport }\n",
+			  cond, set, f, fam_ip(f));
+		sb_printf(sb, "\t\t%smeta l4proto != " PORT_PROTOS
+			      " update @%s%d { ct mark . %s daddr . meta l4proto . 0 }\n",
+			  cond, set, f, fam_ip(f));
+	}
+}
+
+static void emit_mark_chain(struct nftw *w)
+{
+	struct strbuf *sb = w->sb;
+
+	sb_add(sb, "\t# Who: the socket marker's mark (gid<<16 | uid) when it is loaded,\n"
+		   "\t# else the entry's own mark, on every new connection.\n"
+		   "\tchain mark_out {\n"
+		   "\t\ttype filter hook output priority mangle; policy accept;\n"
+		   "\t\tct mark 0 meta mark != 0 ct mark set meta mark\n"
+		   "\t\tct mark 0 ct mark set meta skgid map @gid_marks\n"
+		   "\t\tct mark 0 ct mark set meta skuid map @uid_marks\n"
+		   "\t\toif \"lo\" accept\n"
+		   "\t\tupdate @stats_out_pre { ct mark }\n");
+	emit_tried_updates(sb, w->p, "tried", "ct state new ");
+	sb_add(sb, "\t}\n");
+}
+
+static void emit_output_chains(struct nftw *w)
+{
+	const struct policy *p = w->p;
+	struct strbuf *sb = w->sb;
+
+	sb_add(sb, "\tchain output {\n\t\ttype filter hook output priority filter; policy drop;\n");
+	if (p->cfg.loopback)
+		sb_add(sb, "\t\toif \"lo\" accept\n");
+	sb_add(sb, "\t\tct state established,related goto ok_out\n"
+		   "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld-listener-done, mld2-listener-report } accept\n"
+		   "\t\tip protocol igmp accept\n"
+		   "\t\tmeta skgid vmap @gids\n"
+		   "\t\tmeta skuid vmap @uids\n"
+		   "\t\tgoto refuse_out\n\t}\n"
+		   "\tchain ok_out {\n\t\tupdate @stats_out { ct mark }\n\t\taccept\n\t}\n");
+	sb_add(sb, "\tchain refuse_out {\n");
+	emit_tried_updates(sb, p, "refused", "");
+	if (p->cfg.mode == MODE_AUDIT)
+		sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf audit: \" level info\n"
+			   "\t\tgoto ok_out\n\t}\n");
+	else
+		sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf refused: \" level info\n"
+			   "\t\tdrop\n\t}\n");
+	if (!any_audit(p) || p->cfg.mode == MODE_AUDIT)
+		return;
+	sb_add(sb, "\tchain audit_out {\n");
+	emit_tried_updates(sb, p, "refused", "");
+	sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf audit: \" level info\n"
+		   "\t\tgoto ok_out\n\t}\n");
+}
+
+static void emit_input_chains(struct nftw *w)
+{
+	const struct policy *p = w->p;
+	struct strbuf *sb = w->sb;
+	int f;
+
+	sb_add(sb, "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n"
+		   "\t\tiif \"lo\" accept\n"
+		   "\t\tct state established,related goto ok_in\n"
+		   "\t\tct state invalid drop\n"
+		   "\t\ticmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld-listener-query } accept\n");
+	for (f = 4; f <= 6; f += 2)
+		if (p->cfg.families & fam_bit(f))
+			sb_printf(sb, "\t\tct mark set %s saddr . meta l4proto . th dport map @inbound%d goto ok_in\n",
+				  fam_ip(f), f);
+	sb_add(sb, "\t\tgoto refuse_in\n\t}\n"
+		   "\tchain ok_in {\n\t\tupdate @stats_in { ct mark }\n\t\taccept\n\t}\n"
+		   "\tchain refuse_in {\n");
+	if (p->cfg.mode == MODE_AUDIT)
+		sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf audit in: \" level info\n"
+			   "\t\tgoto ok_in\n\t}\n");
+	else
+		sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf refused in: \" level info\n"
+			   "\t\tdrop\n\t}\n");
+}
+
+/* "meta l4proto tcp th dport { 443, 8000-8080 }" for an allow entry. */
+static void emit_proto_ports(struct strbuf *sb, const struct allow *a)
+{
+	size_t i;
+
+	if (a->proto_num < 0)
+		return;
+	sb_add(sb, " meta l4proto ");
+	emit_proto(sb, a->proto_num);
+	if (!a->n_pr)
+		return;
+	sb_add(sb, " th dport ");
+	if (a->n_pr > 1)
+		sb_add(sb, "{ ");
+	for (i = 0; i < a->n_pr; i++) {
+		sb_add(sb, i ? ", " : "");
+		if (a->pr[i].lo == a->pr[i].hi)
+			sb_printf(sb, "%u", a->pr[i].lo);
+		else
+			sb_printf(sb, "%u-%u", a->pr[i].lo, a->pr[i].hi);
+	}
+	if (a->n_pr > 1)
+		sb_add(sb, " }");
+}
+
+/*
+ * A rule for a learned set: address in the set, then MATCH (ports or a raw
+ * fragment); matched traffic refreshes the address's timeout.
+ */
+static void emit_dset_rule(struct nftw *w, int ds, int f, const char *match,
+			   struct entry *e, int frag)
+{
+	const char *n = w->p->dsets[ds].name, *ip = fam_ip(f);
+
+	if (frag >= 0)
+		e->rule_line[frag] = nftw_line(w);
+	sb_printf(w->sb, "\t\t%s daddr @%s_%d%s%s", ip, n, f, *match && *match != ' ' ? " " : "",
+		  match);
+	if (w->p->cfg.dns_timeout)
+		sb_printf(w->sb, " update @%s_%d { %s daddr }", n, f, ip);
+	sb_add(w->sb, " goto ok_out\n");
+}
+
+static bool dset_has(const struct policy *p, int ds, int f)
+{
+	return ds >= 0 && (p->dsets[ds].families & fam_bit(f));
+}
+
+static bool boxes_have(const struct boxes *b, int f)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i].a.family == f)
+			return true;
+	return false;
+}
+
+/* The raw fragment for family F: rule6 for IPv6 when given, else rule. */
+static const char *entry_fragment(const struct entry *e, int f, int *which)
+{
+	if (f == 6 && e->rule6) {
+		*which = 1;
+		return e->rule6;
+	}
+	*which = 0;
+	return e->rule;
+}
+
+static void emit_entry_domains(struct nftw *w, struct entry *e)
+{
+	struct strbuf m = STRBUF_INIT;
+	size_t i;
+	int f, which;
+
+	for (f = 4; f <= 6; f += 2) {
+		const char *frag = entry_fragment(e, f, &which);
+
+		if (dset_has(w->p, e->dset, f))
+			emit_dset_rule(w, e->dset, f, frag ? frag : "", e, frag ? which : -1);
+		for (i = 0; i < e->n_allow; i++) {
+			const struct allow *a = &e->allow[i];
+
+			if (a->dset < 0 || !dset_has(w->p, a->dset, f) ||
+			    (a->proto_num == 1 && f == 6) || (a->proto_num == 58 && f == 4))
+				continue;
+			sb_reset(&m);
+			emit_proto_ports(&m, a);
+			emit_dset_rule(w, a->dset, f, sb_str(&m) ? sb_str(&m) : "", e, -1);
+		}
+	}
+	sb_free(&m);
+}
+
+/* "rule"/"rule6" without "domains": the fragment alone decides. */
+static void emit_entry_fragments(struct nftw *w, struct entry *e)
+{
+	unsigned fams = e->fams;
+
+	if (e->has_domains || (!e->rule && !e->rule6))
+		return;
+	if (e->rule6 && (fams & FAM6)) {
+		e->rule_line[1] = nftw_line(w);
+		sb_printf(w->sb, "\t\tmeta nfproto ipv6 %s goto ok_out\n", e->rule6);
+		fams &= ~FAM6;
+	}
+	if (!e->rule || !fams)
+		return;
+	e->rule_line[0] = nftw_line(w);
+	if (fams == (FAM4 | FAM6))
+		sb_printf(w->sb, "\t\t%s%sgoto ok_out\n", e->rule, *e->rule ? " " : "");
+	else
+		sb_printf(w->sb, "\t\tmeta nfproto %s %s%sgoto ok_out\n",
+			  fams & FAM4 ? "ipv4" : "ipv6", e->rule, *e->rule ? " " : "");
+}
+
+static void emit_entry_chain(struct nftw *w, struct entry *e)
+{
+	const char *who = e->kind == ENTRY_GROUP ? "meta skgid" : "meta skuid";
+	const char *set = e->kind == ENTRY_GROUP ? "gallow" : "uallow";
+	int f;
+
+	sb_printf(w->sb, "\tchain %s%s {\n", chain_prefix(e), e->name);
+	for (f = 4; f <= 6; f += 2)
+		if (boxes_have(&e->boxes, f))
+			sb_printf(w->sb, "\t\t%s . %s daddr . meta l4proto . th dport @%s%d goto ok_out\n",
+				  who, fam_ip(f), set, f);
+	emit_entry_domains(w, e);
+	emit_entry_fragments(w, e);
+	sb_printf(w->sb, "\t\tgoto %s\n\t}\n",
+		  entry_audit(w->p, e) && w->p->cfg.mode != MODE_AUDIT ? "audit_out" : "refuse_out");
+}
+
+int render_nft(struct policy *p, struct strbuf *out)
+{
+	struct nftw w = { .sb = out, .p = p };
+	size_t i;
+	int f, ret;
+
+	sb_printf(out, "# galaf ruleset, generated by galaf-config from a policy; do not edit.\n"
+		       "# Load into an empty ruleset with: nft -f FILE\n"
+		       "table inet %s {\n", p->cfg.table);
+	emit_learned_sets(&w);
+	sb_add(out, "\n\t# Replaced on every apply.\n");
+	ret = emit_id_maps(&w, ENTRY_GROUP);
+	if (!ret)
+		ret = emit_id_maps(&w, ENTRY_USER);
+	for (f = 4; !ret && f <= 6; f += 2) {
+		ret = emit_allow_sets(&w, ENTRY_GROUP, f);
+		if (!ret)
+			ret = emit_allow_sets(&w, ENTRY_USER, f);
+		emit_inbound_map(&w, f);
+	}
+	if (ret)
+		return ret;
+	emit_mark_chain(&w);
+	emit_output_chains(&w);
+	emit_input_chains(&w);
+	for (i = 0; i < p->n_entries; i++)
+		if (p->entries[i].sys_id >= 0)
+			emit_entry_chain(&w, &p->entries[i]);
+	sb_add(out, "}\n");
+	return out->oom ? -ENOMEM : 0;
+}
+
+/* dnsmasq ------------------------------------------------------------ */
+
+/* A domain with the sets (dset*2 + family bit) its answers go to. */
+struct dom {
+	const char *name;
+	int *sets;
+	size_t n, cap;
+	char *key; /* the sets as text, to group domains that share them */
+};
+
+static int cmp_dom_name(const void *a, const void *b)
+{
+	return strcmp(((const struct dom *)a)->name, ((const struct dom *)b)->name);
+}
+
+static int cmp_dom_key(const void *a, const void *b)
+{
+	const struct dom *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static int dom_add_set(struct dom *d, int s)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->sets[i] == s)
+			return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 4;
+		int *v = realloc(d->sets, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		d->sets = v;
+		d->cap = cap;
+	}
+	d->sets[d->n++] = s;
+	return 0;
+}
+
+/* Every listed domain, once, with the sets of the lists naming it. */
+static struct dom *collect_domains(const struct policy *p, size_t *ret_n)
+{
+	size_t i, j, n = 0, total = 0;
+	struct dom *v;
+	int f;
+
+	for (i = 0; i < p->n_dsets; i++)
+		total += p->dsets[i].domains.n;
+	v = calloc(total + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < p->n_dsets; i++)
+		for (j = 0; j < p->dsets[i].domains.n; j++)
+			v[n++].name = p->dsets[i].domains.v[j];
+	qsort(v, n, sizeof(*v), cmp_dom_name);
+	for (i = 0, j = 0; i < n; i++)
+		if (j == 0 || strcmp(v[j - 1].name, v[i].name))
+			v[j++] = v[i];
+	n = j;
+	for (i = 0; i < p->n_dsets; i++) {
+		for (j = 0; j < p->dsets[i].domains.n; j++) {
+			struct dom key = { .name = p->dsets[i].domains.v[j] };
+			struct dom *d = bsearch(&key, v, n, sizeof(*v), cmp_dom_name);
+
+			for (f = 4; d && f <= 6; f += 2)
+				if ((p->dsets[i].families & fam_bit(f)) &&
+				    dom_add_set(d, (int)i * 2 + (f == 6)))
+					goto oom;
+		}
+	}
+	*ret_n = n;
+	return v;
+oom:
+	for (i = 0; i < n; i++)
+		free(v[i].sets);
+	free(v);
+	return NULL;
+}
+
+/*
+ * dnsmasq sends an answer to the sets of the longest listed domain that
+ * matches, so a subdomain listed by one entry must also carry the sets of
+ * the entries that list its parents.
+ */
+static int inherit_parent_sets(struct dom *v, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		const char *s;
+
+		for (s = strchr(v[i].name, '.'); s; s = strchr(s + 1, '.')) {
+			struct dom key = { .name = s + 1 };
+			struct dom *par = bsearch(&key, v, n, sizeof(*v), cmp_dom_name);
+
+			for (k = 0; par && k < par->n; k++)
+				if (dom_add_set(&v[i], par->sets[k]))
+					return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void set_ref(struct strbuf *sb, const struct policy *p, int s)
+{
+	int f = s % 2 ? 6 : 4;
+
+	sb_printf(sb, "%d#inet#%s#%s_%d", f, p->cfg.table, p->dsets[s / 2].name, f);
+}
+
+static int dom_keys(const struct policy *p, struct dom *v, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		qsort(v[i].sets, v[i].n, sizeof(int), cmp_int);
+		sb_reset(&sb);
+		for (k = 0; k < v[i].n; k++) {
+			sb_add(&sb, k ? "," : "");
+			set_ref(&sb, p, v[i].sets[k]);
+		}
+		v[i].key = strdup(sb_str(&sb) ? sb_str(&sb) : "");
+		if (!v[i].key) {
+			sb_free(&sb);
+			return -ENOMEM;
+		}
+	}
+	sb_free(&sb);
+	return 0;
+}
+
+/* One nftset= line per run of domains sharing their sets, split to fit. */
+static int emit_nftset_lines(const struct policy *p, struct dom *v, size_t n,
+			     struct strbuf *out, struct diags *d)
+{
+	size_t i = 0, j;
+	int ret = 0;
+
+	while (i < n) {
+		size_t len = strlen("nftset=") + 1 + strlen(v[i].key);
+
+		if (len + strlen(v[i].name) + 1 > DNSMASQ_LINE_MAX) {
+			diag_add(d, DIAG_ERROR, NULL,
+				 "domain %s feeds %zu sets, too many for one dnsmasq line; share one list with \"domains\": \"ENTRY\"",
+				 v[i].name, v[i].n);
+			ret = -E2BIG;
+			i++;
+			continue;
+		}
+		sb_add(out, "nftset=/");
+		for (j = i; j < n && !strcmp(v[j].key, v[i].key) &&
+			    len + strlen(v[j].name) + 1 <= DNSMASQ_LINE_MAX; j++) {
+			sb_printf(out, "%s/", v[j].name);
+			len += strlen(v[j].name) + 1;
+		}
+		sb_printf(out, "%s\n", v[i].key);
+		i = j;
+	}
+	return ret;
+}
+
+int render_dnsmasq(const struct policy *p, struct strbuf *out, struct diags *d)
+{
+	struct dom *v;
+	size_t n = 0, i;
+	int ret;
+
+	sb_printf(out, "# galaf: dnsmasq adds the addresses it resolves for these domains\n"
+		       "# (and their subdomains) to the sets of table inet %s. Generated by\n"
+		       "# galaf-config from a policy; do not edit.\n", p->cfg.table);
+	if (p->cfg.dns_timeout && p->cfg.dns_cache_ttl)
+		sb_printf(out, "# Answers from the cache add nothing, so keep cached answers shorter\n"
+			       "# than the %lds a learned address lives unused.\n"
+			       "max-cache-ttl=%ld\n", p->cfg.dns_timeout, p->cfg.dns_cache_ttl);
+	v = collect_domains(p, &n);
+	if (!v)
+		return -ENOMEM;
+	ret = inherit_parent_sets(v, n);
+	if (!ret)
+		ret = dom_keys(p, v, n);
+	if (!ret) {
+		qsort(v, n, sizeof(*v), cmp_dom_key);
+		ret = emit_nftset_lines(p, v, n, out, d);
+	}
+	for (i = 0; i < n; i++) {
+		free(v[i].sets);
+		free(v[i].key);
+	}
+	free(v);
+	if (!ret && out->oom)
+		ret = -ENOMEM;
+	return ret;
+}
+
+/* gate index ---------------------------------------------------------- */
+
+int render_gate(const struct policy *p, struct strbuf *out)
+{
+	size_t i, j;
+
+	sb_printf(out, "galaf-gate 1 %u %u\n", p->cfg.gid_min, p->cfg.gid_max);
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		if (e->kind != ENTRY_GROUP || !e->has_execv || e->sys_id < 0)
+			continue;
+		sb_printf(out, "%s\t%ld\t", e->name, e->sys_id);
+		if (e->supplementary_groups && e->no_new_privs)
+			sb_add(out, "-");
+		else
+			sb_printf(out, "%s%s%s", e->supplementary_groups ? "" : "dropgroups",
+				  !e->supplementary_groups && !e->no_new_privs ? "," : "",
+				  e->no_new_privs ? "" : "nonnp");
+		sb_add(out, "\t");
+		if (!e->has_launchers)
+			sb_add(out, "*");
+		for (j = 0; e->has_launchers && j < e->launchers.n; j++)
+			sb_printf(out, "%s%s", j ? "," : "", e->launchers.v[j]);
+		for (j = 0; j < e->execv.n; j++)
+			sb_printf(out, "\t%s", e->execv.v[j]);
+		sb_add(out, "\n");
+	}
+	sb_add(out, ".end\n");
+	return out->oom ? -ENOMEM : 0;
+}
+
+int render_learned_sets(const struct policy *p, struct strv *out)
+{
+	static const char *const fixed[] = { "stats_out_pre", "stats_out", "stats_in", "tried4",
+					     "tried6", "refused4", "refused6" };
+	char name[NAME_MAX_LEN + 32];
+	size_t i;
+	int f;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strv_push(out, fixed[i]))
+			return -ENOMEM;
+	for (i = 0; i < p->n_dsets; i++) {
+		for (f = 4; f <= 6; f += 2) {
+			if (!(p->dsets[i].families & fam_bit(f)))
+				continue;
+			snprintf(name, sizeof(name), "%s_%d", p->dsets[i].name, f);
+			if (strv_push(out, name))
+				return -ENOMEM;
+		}
+	}
+	strv_sort_unique(out);
+	return 0;
+}
+
+void render_hash(const char *s, size_t n, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Checks what only the kernel can judge (raw fragments, the ruleset as a
+ * whole) by loading the rendered table into a private network namespace,
+ * and traces nft's errors back to the policy entries they came from.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "nft.h"
+#include "render.h"
+#include "strbuf.h"
+
+/* Entries this machine has no id for still need one to render: invent them. */
+static long *assign_placeholder_ids(struct policy *p)
+{
+	long *saved = calloc(p->n_entries + 1, sizeof(*saved));
+	long next_uid = 4000000000L, next_gid = p->cfg.gid_max;
+	size_t i, j;
+
+	if (!saved)
+		return NULL;
+	for (i = 0; i < p->n_entries; i++) {
+		struct entry *e = &p->entries[i];
+
+		saved[i] = e->sys_id;
+		if (e->sys_id >= 0)
+			continue;
+		for (;;) {
+			long cand = e->kind == ENTRY_GROUP ? next_gid-- : next_uid++;
+			bool used = false;
+
+			for (j = 0; j < p->n_entries && !used; j++)
+				used = p->entries[j].kind == e->kind && p->entries[j].sys_id == cand;
+			if (!used) {
+				e->sys_id = cand;
+				break;
+			}
+		}
+	}
+	return saved;
+}
+
+/* The entry whose raw fragment is on LINE, and which fragment. */
+static const struct entry *fragment_at(const struct policy *p, int line, const char **key)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		if (e->rule_line[0] == line || e->rule_line[1] == line) {
+			*key = e->rule_line[0] == line ? "rule" : "rule6";
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * libnftables reports "<cmdline>:LINE:COL-COL: Error: TEXT" followed by the
+ * offending line and a caret line; report each error once, at its entry.
+ */
+static size_t report_nft_errors(const struct policy *p, const char *file, const char *err)
+{
+	const char *s = err, *nl;
+	size_t n = 0;
+
+	for (; s && *s; s = nl ? nl + 1 : NULL) {
+		const char *colon = strchr(s, ':'), *msg = strstr(s, "Error: ");
+		const struct entry *e;
+		const char *key = NULL;
+		int line = 0;
+
+		nl = strchr(s, '\n');
+		if (!msg || (nl && msg > nl) || !colon)
+			continue;
+		line = atoi(colon + 1);
+		msg += strlen("Error: ");
+		e = fragment_at(p, line, &key);
+		if (e)
+			fprintf(stderr, "%s: %s.%s.%s: error: nft: %.*s\n", file, entry_kind_name(e),
+				e->name, key, (int)(nl ? nl - msg : (long)strlen(msg)), msg);
+		else
+			fprintf(stderr, "%s: error: the rendered ruleset does not load (line %d): %.*s\n",
+				file, line, (int)(nl ? nl - msg : (long)strlen(msg)), msg);
+		n++;
+	}
+	return n;
+}
+
+int validate_in_private_netns(struct policy *p, const char *file)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long *saved = assign_placeholder_ids(p);
+	char *err = NULL;
+	size_t i;
+	int ret;
+
+	if (!saved)
+		return -ENOMEM;
+	ret = render_nft(p, &sb);
+	if (!ret)
+		ret = nft_run_private(sb_str(&sb), &err);
+	if (ret == -EINVAL && err) {
+		if (!report_nft_errors(p, file, err))
+			fprintf(stderr, "%s: error: nft: %s", file, err);
+	} else if (ret == -EPERM) {
+		fprintf(stderr, "%s: error: %s", file, err ? err : "cannot validate in a private namespace\n");
+	} else if (ret) {
+		fprintf(stderr, "%s: error: validating the ruleset: %s\n", file, strerror(-ret));
+	}
+	for (i = 0; i < p->n_entries; i++)
+		p->entries[i].sys_id = saved[i];
+	free(saved);
+	free(err);
+	sb_free(&sb);
+	return ret;
+}

@@ -1,0 +1,74 @@
+# Shared helpers for galaf's BATS tests. Source from a .bats file:
+#   load ../lib/common
+# Every helper that creates something registers its removal; call
+# galaf_cleanup from teardown (or teardown_file).
+# shellcheck shell=bash
+
+GALAF_TOP=${GALAF_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+GALAF_BUILD=${GALAF_BUILD:-$GALAF_TOP/build}
+GALAF_CONFIG=${GALAF_CONFIG:-$GALAF_BUILD/galaf-config}
+GALAF_STATS=${GALAF_STATS:-$GALAF_BUILD/galaf-stats}
+GALAF_TCPDUMP=${GALAF_TCPDUMP:-$GALAF_BUILD/galaf-tcpdump}
+# Run the binaries under test through this (e.g. "valgrind -q --error-exitcode=99").
+GALAF_WRAP=${GALAF_WRAP:-}
+
+# A short random suffix so parallel or leftover runs never collide.
+galaf_rand() { od -An -N4 -tx4 /dev/urandom | tr -d ' \n'; }
+
+# Cleanup actions run in reverse order of registration.
+_galaf_cleanups=()
+galaf_on_cleanup() { _galaf_cleanups+=("$*"); }
+galaf_cleanup() {
+	local i
+	for ((i = ${#_galaf_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_galaf_cleanups[i]}" >/dev/null 2>&1 || true
+	done
+	_galaf_cleanups=()
+}
+
+# galaf_netns VAR: create a network namespace with loopback up; its name in VAR.
+galaf_netns() {
+	local n="galaf-t-$(galaf_rand)"
+	ip netns add "$n" || return 1
+	galaf_on_cleanup "ip netns pids $n | xargs -r kill -9; ip netns del $n"
+	ip -n "$n" link set lo up
+	printf -v "$1" '%s' "$n"
+}
+
+# galaf_user VAR: create an unprivileged user with no login; its name in VAR.
+galaf_user() {
+	local u="gt$(galaf_rand)"
+	useradd --no-create-home --shell /usr/sbin/nologin --user-group "$u" || return 1
+	galaf_on_cleanup "pkill -9 -u $u; userdel $u; groupdel $u"
+	printf -v "$1" '%s' "$u"
+}
+
+# galaf_group VAR GID: create a group with that gid; its name in VAR.
+galaf_group() {
+	local g="ga$(galaf_rand)"
+	groupadd -g "$2" "$g" || return 1
+	galaf_on_cleanup "groupdel $g"
+	printf -v "$1" '%s' "$g"
+}
+
+# A free gid in the default app range, random to avoid collisions.
+galaf_free_gid() {
+	local g
+	while :; do
+		g=$((30000 + RANDOM % 29000))
+		getent group "$g" >/dev/null || { echo "$g"; return; }
+	done
+}
+
+# wait_for CMD...: poll up to ~5 s until CMD succeeds.
+wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The cgroup2 mount point (it may be /sys/fs/cgroup or /sys/fs/cgroup/unified).
+galaf_cgroup2_root() { findmnt -n -t cgroup2 -o TARGET | head -n1; }
