@@ -118,11 +118,12 @@ static void check_id(struct ck *ck, struct entry *e, const char *path)
 		ck_at(ck, strict, path, ".%s|this machine's %s %s has %s %ld, the policy says %ld",
 		      group ? "gid" : "uid", group ? "group" : "user", e->name,
 		      group ? "gid" : "uid", sys, e->id);
+	/* A missing user matches nothing and is left out; a missing app group cannot be launched. */
 	if (e->sys_id < 0 && !(ck->flags & CHECK_NO_SYSTEM))
-		ck_at(ck, strict, path, "|%s '%s' does not exist on this machine; %s",
-		      group ? "group" : "user", e->name,
+		ck_at(ck, group && !e->null_entry ? strict : DIAG_WARNING, path,
+		      "|%s '%s' does not exist on this machine; %s", group ? "group" : "user", e->name,
 		      group ? "run 'galaf-config groups --create' or give \"gid\"" :
-			      "create the user or give \"uid\"");
+			      "its rules are left out until the user exists");
 	if (group && e->sys_id >= 0 &&
 	    (e->sys_id < (long)c->gid_min || e->sys_id > (long)c->gid_max))
 		ck_at(ck, DIAG_ERROR, path, "|gid %ld is outside config.gid_range %u-%u",

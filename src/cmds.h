@@ -6,8 +6,16 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "policy.h"
+
+#define DEFAULT_POLICY "/etc/galaf/galaf.json"
+
+int cmd_apply(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_groups(int argc, char **argv);
 
 __attribute__((format(printf, 1, 2)))
 void usage_error(const char *fmt, ...);
@@ -16,6 +24,9 @@ int load_and_check(const char *file, unsigned flags, struct policy *p, bool quie
 int require_ids(const struct policy *p, const char *file);
 int sub_getopt(int argc, char **argv, const char *help, const struct option *opts,
 	       int (*on_opt)(int c, void *ctx), void *ctx);
+/* Prints nft's errors, at the policy entries whose fragments caused them. */
+size_t report_nft_errors(const struct policy *p, const char *file, const char *err,
+			 int line_offset);
 /* Test-loads the rendered ruleset in a private network namespace (nft.c). */
 int validate_in_private_netns(struct policy *p, const char *file);
 

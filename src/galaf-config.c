@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "check.h"
 #include "cmds.h"
 #include "diag.h"
@@ -14,8 +15,6 @@
 #include "policy.h"
 #include "render.h"
 #include "strbuf.h"
-
-#define DEFAULT_POLICY "/etc/galaf/galaf.json"
 
 static const char usage_text[] =
 	"Usage: galaf-config COMMAND [OPTIONS] [POLICY]\n"
@@ -207,12 +206,106 @@ int require_ids(const struct policy *p, const char *file)
 	return missing ? -EINVAL : 0;
 }
 
+static const char apply_help[] =
+	"Usage: galaf-config apply [--dry-run] [POLICY]\n"
+	"\n"
+	"Check POLICY against this machine (its app groups must exist with their gids),\n"
+	"render it, and load the ruleset in ONE nftables transaction (tried as a dry\n"
+	"run first): all of it or nothing. Addresses dnsmasq learned, counters and\n"
+	"tried sets are kept; chains and sets of entries that left the policy go.\n"
+	"Then put the dnsmasq file and the gate index in place (written beforehand,\n"
+	"renamed after the commit), run config.dns.reload if the dnsmasq file changed,\n"
+	"and keep POLICY as last known good under config.state_dir.\n"
+	"  --dry-run   check everything with the kernel, change nothing\n"
+	"\n"
+	"A second apply waits for the first. Exit status: 0 applied, 1 refused or\n"
+	"failed (nothing changed; or the reload command failed after the commit, as\n"
+	"the message says), 2 usage, 3 system error.\n";
+
+static int apply_opt(int c, void *ctx)
+{
+	*(bool *)ctx = c == 'n';
+	return c != 'n';
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "dry-run", no_argument, NULL, 'n' },
+					      { 0 } };
+	bool dry = false;
+	int i = sub_getopt(argc, argv, apply_help, opts, apply_opt, &dry);
+
+	if (i < 0)
+		return i == -1 ? 0 : 2;
+	if (argc - i > 1) {
+		usage_error("apply: at most one POLICY");
+		return 2;
+	}
+	return apply_policy_file(argc - i == 1 ? argv[i] : DEFAULT_POLICY, dry, true);
+}
+
+static const char rollback_help[] =
+	"Usage: galaf-config rollback [--last-good] [POLICY]\n"
+	"\n"
+	"Re-apply the policy that was applied before the current one, from POLICY's\n"
+	"config.state_dir (POLICY only locates the state directory; when it cannot be\n"
+	"read, /var/lib/galaf is used). A second rollback goes forward again.\n"
+	"  --last-good   re-apply the last successfully applied policy instead\n"
+	"                (what the boot service does when the policy file is broken)\n"
+	"\n"
+	"Exit status: 0 applied, 1 nothing to roll back to or refused, 2 usage, 3 system error.\n";
+
+int cmd_rollback(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "last-good", no_argument, NULL, 'n' },
+					      { 0 } };
+	bool last_good = false;
+	struct diags d = { 0 };
+	struct policy p;
+	char *saved;
+	const char *state = "/var/lib/galaf", *file;
+	int i = sub_getopt(argc, argv, rollback_help, opts, apply_opt, &last_good), ret;
+
+	if (i < 0)
+		return i == -1 ? 0 : 2;
+	if (argc - i > 1) {
+		usage_error("rollback: at most one POLICY");
+		return 2;
+	}
+	file = argc - i == 1 ? argv[i] : DEFAULT_POLICY;
+	if (policy_load(file, &p, &d) == 0)
+		state = p.cfg.state_dir;
+	else
+		fprintf(stderr, "galaf-config: cannot read %s; using the state in %s\n", file, state);
+	if (asprintf(&saved, "%s/%s/policy.json", state, last_good ? "good" : "previous") < 0)
+		saved = NULL;
+	diag_free(&d);
+	if (!saved || access(saved, R_OK) != 0) {
+		fprintf(stderr, "galaf-config: nothing to roll back to: %s does not exist\n",
+			saved ? saved : state);
+		free(saved);
+		policy_free(&p);
+		return 1;
+	}
+	printf("galaf-config: re-applying %s\n", saved);
+	ret = apply_policy_file(saved, false, !last_good);
+	free(saved);
+	policy_free(&p);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "check", cmd_check },
 	{ "render", cmd_render },
+	{ "apply", cmd_apply },
+	{ "rollback", cmd_rollback },
+	{ "status", cmd_status },
+	{ "groups", cmd_groups },
 };
 
 int main(int argc, char **argv)

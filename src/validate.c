@@ -64,7 +64,8 @@ static const struct entry *fragment_at(const struct policy *p, int line, const c
  * libnftables reports "<cmdline>:LINE:COL-COL: Error: TEXT" followed by the
  * offending line and a caret line; report each error once, at its entry.
  */
-static size_t report_nft_errors(const struct policy *p, const char *file, const char *err)
+size_t report_nft_errors(const struct policy *p, const char *file, const char *err,
+			 int line_offset)
 {
 	const char *s = err, *nl;
 	size_t n = 0;
@@ -78,7 +79,7 @@ static size_t report_nft_errors(const struct policy *p, const char *file, const 
 		nl = strchr(s, '\n');
 		if (!msg || (nl && msg > nl) || !colon)
 			continue;
-		line = atoi(colon + 1);
+		line = atoi(colon + 1) - line_offset;
 		msg += strlen("Error: ");
 		e = fragment_at(p, line, &key);
 		if (e)
@@ -106,7 +107,7 @@ int validate_in_private_netns(struct policy *p, const char *file)
 	if (!ret)
 		ret = nft_run_private(sb_str(&sb), &err);
 	if (ret == -EINVAL && err) {
-		if (!report_nft_errors(p, file, err))
+		if (!report_nft_errors(p, file, err, 0))
 			fprintf(stderr, "%s: error: nft: %s", file, err);
 	} else if (ret == -EPERM) {
 		fprintf(stderr, "%s: error: %s", file, err ? err : "cannot validate in a private namespace\n");

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "apply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "cmds.h"
+#include "diag.h"
+#include "fileio.h"
+#include "nft.h"
+#include "render.h"
+
+#define STATE_GOOD "good"
+#define STATE_PREVIOUS "previous"
+
+int compile_policy(struct policy *p, const char *file, struct compiled *c)
+{
+	struct diags d = { 0 };
+	struct strbuf all = STRBUF_INIT;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	ret = render_nft(p, &c->nft);
+	if (!ret)
+		ret = render_dnsmasq(p, &c->dnsmasq, &d);
+	if (!ret)
+		ret = render_gate(p, &c->gate);
+	diag_print(&d, file, stderr);
+	diag_free(&d);
+	if (ret)
+		return ret;
+	sb_addn(&all, c->nft.buf, c->nft.len);
+	sb_addn(&all, c->dnsmasq.buf, c->dnsmasq.len);
+	sb_addn(&all, c->gate.buf, c->gate.len);
+	if (all.oom)
+		ret = -ENOMEM;
+	else
+		render_hash(all.buf, all.len, c->hash);
+	sb_free(&all);
+	return ret;
+}
+
+void compiled_free(struct compiled *c)
+{
+	sb_free(&c->nft);
+	sb_free(&c->dnsmasq);
+	sb_free(&c->gate);
+}
+
+/* What the kernel has now: the table's chains, sets and maps. */
+struct live {
+	bool exists;
+	json_t *root;  /* the terse JSON listing; owned */
+};
+
+static int live_read(const char *table, struct live *l)
+{
+	char *cmd, *out = NULL, *err = NULL;
+	json_error_t jerr;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	if (asprintf(&cmd, "list table inet %s", table) < 0)
+		return -ENOMEM;
+	ret = nft_run(cmd, NFT_RUN_JSON | NFT_RUN_TERSE, &out, &err);
+	free(cmd);
+	if (ret) {
+		/* No such table is the only failure that means "nothing loaded". */
+		ret = err && strstr(err, "No such file or directory") ? 0 : -EIO;
+		if (ret)
+			fprintf(stderr, "galaf-config: cannot list table inet %s: %s", table,
+				err ? err : "unknown error\n");
+	} else {
+		l->root = json_loads(out ? out : "", 0, &jerr);
+		l->exists = l->root != NULL;
+		ret = l->root ? 0 : -EIO;
+	}
+	free(out);
+	free(err);
+	return ret;
+}
+
+/* Calls FN for every chain ("chain"), set ("set") and map ("map") listed. */
+static void live_each(const struct live *l, const char *kind,
+		      void (*fn)(json_t *obj, void *ctx), void *ctx)
+{
+	json_t *arr = json_object_get(l->root, "nftables"), *it;
+	size_t i;
+
+	json_array_foreach(arr, i, it) {
+		json_t *o = json_object_get(it, kind);
+
+		if (o)
+			fn(o, ctx);
+	}
+}
+
+/* The chains the new ruleset declares, read back from its text. */
+static int rendered_chains(const char *nft, struct strv *out)
+{
+	const char *s = nft;
+
+	while ((s = strstr(s, "\n\tchain "))) {
+		const char *name = s + strlen("\n\tchain ");
+		size_t n = strcspn(name, " {\n");
+		char *dup = strndup(name, n);
+
+		if (!dup || strv_push(out, dup)) {
+			free(dup);
+			return -ENOMEM;
+		}
+		free(dup);
+		s = name + n;
+	}
+	strv_sort_unique(out);
+	return 0;
+}
+
+struct plan {
+	const struct policy *p;
+	struct strv chains;   /* chains the new ruleset declares */
+	struct strv learned;  /* learned sets the new ruleset declares */
+	struct strbuf pre;    /* commands before the ruleset */
+	struct strbuf post;   /* commands after it */
+	size_t kept, dropped, recreated;
+	int oom;
+};
+
+static bool sorted_has(const struct strv *v, const char *s)
+{
+	size_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(v->v[mid], s);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static void plan_flush_chain(json_t *o, void *ctx)
+{
+	struct plan *pl = ctx;
+
+	sb_printf(&pl->pre, "flush chain inet %s %s\n", pl->p->cfg.table,
+		  json_string_value(json_object_get(o, "name")));
+}
+
+static void plan_delete_chain(json_t *o, void *ctx)
+{
+	struct plan *pl = ctx;
+	const char *name = json_string_value(json_object_get(o, "name"));
+
+	if (name && !sorted_has(&pl->chains, name))
+		sb_printf(&pl->pre, "delete chain inet %s %s\n", pl->p->cfg.table, name);
+}
+
+/* A learned address set whose timeout changed is remade with its addresses. */
+static bool learned_set_fits(const struct plan *pl, json_t *o)
+{
+	const char *type = json_string_value(json_object_get(o, "type"));
+	json_int_t timeout = json_integer_value(json_object_get(o, "timeout"));
+
+	if (!type || (strcmp(type, "ipv4_addr") && strcmp(type, "ipv6_addr")))
+		return true;
+	return timeout == pl->p->cfg.dns_timeout;
+}
+
+static void carry_elements(struct plan *pl, const char *name)
+{
+	char *cmd, *out = NULL;
+	json_t *root, *arr, *it, *el;
+	size_t i, j, n = 0;
+
+	if (asprintf(&cmd, "list set inet %s %s", pl->p->cfg.table, name) < 0) {
+		pl->oom = 1;
+		return;
+	}
+	if (nft_run(cmd, NFT_RUN_JSON, &out, NULL) == 0 && (root = json_loads(out, 0, NULL))) {
+		arr = json_object_get(root, "nftables");
+		json_array_foreach(arr, i, it) {
+			json_t *elems = json_object_get(json_object_get(it, "set"), "elem");
+
+			json_array_foreach(elems, j, el) {
+				json_t *v = json_is_string(el) ? el :
+					    json_object_get(json_object_get(el, "elem"), "val");
+
+				if (!json_is_string(v))
+					continue;
+				if (n++)
+					sb_printf(&pl->post, ", %s", json_string_value(v));
+				else
+					sb_printf(&pl->post, "add element inet %s %s { %s",
+						  pl->p->cfg.table, name, json_string_value(v));
+			}
+		}
+		json_decref(root);
+	}
+	if (n)
+		sb_add(&pl->post, " }\n");
+	free(out);
+	free(cmd);
+}
+
+static void plan_sets(json_t *o, void *ctx, const char *kind)
+{
+	struct plan *pl = ctx;
+	const char *name = json_string_value(json_object_get(o, "name"));
+
+	if (!name)
+		return;
+	if (!strcmp(kind, "set") && sorted_has(&pl->learned, name)) {
+		if (learned_set_fits(pl, o)) {
+			pl->kept++;
+			return;
+		}
+		carry_elements(pl, name);
+		pl->recreated++;
+	} else if (!strcmp(kind, "set") && strlen(name) > 2 &&
+		   (!strcmp(name + strlen(name) - 2, "_4") || !strcmp(name + strlen(name) - 2, "_6"))) {
+		pl->dropped++; /* the learned set of an entry that left the policy */
+	}
+	sb_printf(&pl->pre, "delete %s inet %s %s\n", kind, pl->p->cfg.table, name);
+}
+
+static void plan_set(json_t *o, void *ctx)
+{
+	plan_sets(o, ctx, "set");
+}
+
+static void plan_map(json_t *o, void *ctx)
+{
+	plan_sets(o, ctx, "map");
+}
+
+/*
+ * The transaction: flush every chain (so nothing references what goes),
+ * delete static sets and maps and the chains and learned sets the new
+ * ruleset no longer declares, then the ruleset itself, which re-adds
+ * everything else; learned sets that stay are declared again unchanged and
+ * keep their elements.
+ */
+static int plan_build(struct plan *pl, const struct live *l, const struct compiled *c)
+{
+	int ret = rendered_chains(c->nft.buf, &pl->chains);
+
+	if (!ret)
+		ret = render_learned_sets(pl->p, &pl->learned);
+	if (ret)
+		return ret;
+	if (l->exists) {
+		live_each(l, "chain", plan_flush_chain, pl);
+		live_each(l, "set", plan_set, pl);
+		live_each(l, "map", plan_map, pl);
+		live_each(l, "chain", plan_delete_chain, pl);
+	}
+	sb_printf(&pl->post, "add set inet %s applied { type mark; comment \"galaf %s\"; }\n",
+		  pl->p->cfg.table, c->hash);
+	return pl->oom || pl->pre.oom || pl->post.oom ? -ENOMEM : 0;
+}
+
+static void plan_free(struct plan *pl)
+{
+	strv_free(&pl->chains);
+	strv_free(&pl->learned);
+	sb_free(&pl->pre);
+	sb_free(&pl->post);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Runs the transaction (dry or real); reports nft's errors at their entries. */
+static int run_transaction(const struct policy *p, const char *file, const struct plan *pl,
+			   const struct compiled *c, unsigned flags)
+{
+	struct strbuf script = STRBUF_INIT;
+	char *err = NULL;
+	int ret;
+
+	sb_addn(&script, pl->pre.buf ? pl->pre.buf : "", pl->pre.len);
+	sb_addn(&script, c->nft.buf, c->nft.len);
+	sb_addn(&script, pl->post.buf ? pl->post.buf : "", pl->post.len);
+	if (script.oom) {
+		sb_free(&script);
+		return -ENOMEM;
+	}
+	ret = nft_run(script.buf, flags, NULL, &err);
+	if (ret && err && !report_nft_errors(p, file, err, count_lines(sb_str((struct strbuf *)&pl->pre))))
+		fprintf(stderr, "%s: error: nft: %s", file, err);
+	free(err);
+	sb_free(&script);
+	return ret;
+}
+
+int apply_lock(const char *state_dir)
+{
+	char *path;
+	int fd, ret;
+
+	ret = mkdir_p(state_dir, 0755);
+	if (ret)
+		return ret;
+	if (asprintf(&path, "%s/lock", state_dir) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		free(path);
+		return ret;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "galaf-config: waiting for another galaf-config to finish (lock %s)\n",
+			path);
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				ret = -errno;
+				close(fd);
+				free(path);
+				return ret;
+			}
+		}
+	}
+	free(path);
+	return fd;
+}
+
+/* Runs the policy's dnsmasq reload command; returns its exit status or -errno. */
+static int run_reload(const struct strv *argv)
+{
+	char **v = calloc(argv->n + 1, sizeof(*v));
+	int status;
+	pid_t pid;
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, argv->v, argv->n * sizeof(*v));
+	pid = fork();
+	if (pid < 0) {
+		free(v);
+		return -errno;
+	}
+	if (pid == 0) {
+		execv(v[0], v);
+		_exit(127);
+	}
+	free(v);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* state_dir/good holds what was applied last; state_dir/previous the one before. */
+static int save_state(const struct policy *p, const char *file, const struct compiled *c,
+		      bool rotate)
+{
+	const char *dir = p->cfg.state_dir;
+	char *tmp = NULL, *good = NULL, *prev = NULL, *src;
+	size_t len;
+	int ret = -ENOMEM;
+
+	src = file_read(file, 1u << 30, &len);
+	if (!src)
+		return -errno;
+	if (asprintf(&tmp, "%s/good.new", dir) < 0 || asprintf(&good, "%s/" STATE_GOOD, dir) < 0 ||
+	    asprintf(&prev, "%s/" STATE_PREVIOUS, dir) < 0)
+		goto out;
+	ret = remove_tree(tmp);
+	if (!ret)
+		ret = mkdir_p(tmp, 0700);
+	const struct { const char *name; const char *data; size_t len; } files[] = {
+		{ "policy.json", src, len },
+		{ "ruleset.nft", c->nft.buf, c->nft.len },
+		{ "dnsmasq.conf", c->dnsmasq.buf, c->dnsmasq.len },
+		{ "gate.index", c->gate.buf, c->gate.len },
+		{ "hash", c->hash, strlen(c->hash) },
+	};
+	for (size_t i = 0; !ret && i < sizeof(files) / sizeof(files[0]); i++) {
+		struct staged st;
+		char *path;
+
+		if (asprintf(&path, "%s/%s", tmp, files[i].name) < 0) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = staged_write(&st, path, files[i].data, files[i].len, 0600);
+		if (!ret)
+			ret = staged_commit(&st);
+		staged_drop(&st);
+		free(path);
+	}
+	if (!ret && rotate && access(good, F_OK) == 0) {
+		ret = remove_tree(prev);
+		if (!ret && rename(good, prev) < 0)
+			ret = -errno;
+	} else if (!ret) {
+		ret = remove_tree(good);
+	}
+	if (!ret && rename(tmp, good) < 0)
+		ret = -errno;
+out:
+	free(src);
+	free(tmp);
+	free(good);
+	free(prev);
+	return ret;
+}
+
+static bool same_content(const char *path, const struct strbuf *sb)
+{
+	size_t len = 0;
+	char *old = file_read(path, 64u << 20, &len);
+	bool same = old && len == sb->len && !memcmp(old, sb->buf, len);
+
+	free(old);
+	return same;
+}
+
+static void print_reload_failure(const char *file, const struct strv *cmd, int st)
+{
+	size_t i;
+
+	fprintf(stderr, "%s: error: the ruleset, dnsmasq file and gate index are applied, but the dnsmasq reload command ",
+		file);
+	for (i = 0; i < cmd->n; i++)
+		fprintf(stderr, "%s%s", i ? " " : "'", cmd->v[i]);
+	if (st < 0)
+		fprintf(stderr, "' could not run (%s)", strerror(-st));
+	else
+		fprintf(stderr, "' failed (exit %d)", st);
+	fputs("; dnsmasq may still use the old domain lists: fix it and run that command\n", stderr);
+}
+
+/* Writes the files (staged before the commit, renamed after it). */
+static int stage_files(const struct policy *p, const struct compiled *c, struct staged *sd,
+		       struct staged *sg)
+{
+	int ret = staged_write(sd, p->cfg.dns_conf, c->dnsmasq.buf, c->dnsmasq.len, 0644);
+
+	if (ret) {
+		fprintf(stderr, "galaf-config: cannot write %s: %s; nothing was changed\n",
+			p->cfg.dns_conf, strerror(-ret));
+		return ret;
+	}
+	ret = staged_write(sg, p->cfg.gate_index, c->gate.buf, c->gate.len, 0644);
+	if (ret)
+		fprintf(stderr, "galaf-config: cannot write %s: %s; nothing was changed\n",
+			p->cfg.gate_index, strerror(-ret));
+	return ret;
+}
+
+static int commit_files(const struct policy *p, struct staged *sd, struct staged *sg)
+{
+	int ret = staged_commit(sd);
+
+	if (!ret)
+		ret = staged_commit(sg);
+	if (ret)
+		fprintf(stderr, "galaf-config: the ruleset is applied, but putting %s in place failed: %s; run apply again\n",
+			sd->tmp ? p->cfg.dns_conf : p->cfg.gate_index, strerror(-ret));
+	return ret;
+}
+
+/* After the commit: reload dnsmasq if its file changed, then save the state. */
+static int after_commit(const struct policy *p, const char *file, const struct compiled *c,
+			bool dns_changed, bool rotate)
+{
+	int code = EXIT_APPLIED, st, ret;
+
+	if (dns_changed && p->cfg.has_reload && p->cfg.dns_reload.n) {
+		st = run_reload(&p->cfg.dns_reload);
+		if (st) {
+			print_reload_failure(file, &p->cfg.dns_reload, st);
+			code = EXIT_REFUSED;
+		}
+	}
+	ret = save_state(p, file, c, rotate);
+	if (ret) {
+		fprintf(stderr, "galaf-config: applied, but saving the last known good policy under %s failed: %s\n",
+			p->cfg.state_dir, strerror(-ret));
+		code = EXIT_SYSTEM;
+	}
+	return code;
+}
+
+int apply_policy_file(const char *file, bool dry_run, bool rotate)
+{
+	struct staged sd = { 0 }, sg = { 0 };
+	struct compiled c = { 0 };
+	struct plan pl = { 0 };
+	struct live l = { 0 };
+	struct policy p;
+	int lock = -1, code = EXIT_REFUSED;
+	bool dns_changed;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "galaf-config: apply needs root: it changes the firewall and files under /etc\n");
+		return EXIT_REFUSED;
+	}
+	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true) || require_ids(&p, file))
+		goto out;
+	lock = apply_lock(p.cfg.state_dir);
+	code = EXIT_SYSTEM;
+	if (lock < 0) {
+		fprintf(stderr, "galaf-config: cannot lock %s: %s\n", p.cfg.state_dir, strerror(-lock));
+		goto out;
+	}
+	if (compile_policy(&p, file, &c) || live_read(p.cfg.table, &l))
+		goto out;
+	pl.p = &p;
+	if (plan_build(&pl, &l, &c))
+		goto out;
+	code = EXIT_REFUSED;
+	if (run_transaction(&p, file, &pl, &c, NFT_RUN_DRY)) {
+		fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
+		goto out;
+	}
+	dns_changed = !same_content(p.cfg.dns_conf, &c.dnsmasq);
+	if (dry_run) {
+		printf("%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped); dnsmasq file %s; nothing was changed\n",
+		       file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
+		       dns_changed ? "would change" : "unchanged");
+		code = EXIT_APPLIED;
+		goto out;
+	}
+	code = EXIT_SYSTEM;
+	if (stage_files(&p, &c, &sd, &sg))
+		goto out;
+	code = EXIT_REFUSED;
+	if (run_transaction(&p, file, &pl, &c, 0)) {
+		fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
+		goto out;
+	}
+	code = EXIT_SYSTEM;
+	if (commit_files(&p, &sd, &sg))
+		goto out;
+	printf("%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped%s\n", file,
+	       p.cfg.table, p.n_entries, pl.kept, pl.dropped, dns_changed ? ", dnsmasq file updated" : "");
+	code = after_commit(&p, file, &c, dns_changed, rotate);
+out:
+	staged_drop(&sd);
+	staged_drop(&sg);
+	plan_free(&pl);
+	json_decref(l.root);
+	compiled_free(&c);
+	policy_free(&p);
+	if (lock >= 0)
+		close(lock);
+	return code;
+}
+
+int applied_hash(const char *table, char out[17])
+{
+	char *cmd, *res = NULL;
+	const char *comment;
+	json_t *root, *arr, *it;
+	size_t i;
+	int ret = -ENOENT;
+
+	if (asprintf(&cmd, "list set inet %s applied", table) < 0)
+		return -ENOMEM;
+	if (nft_run(cmd, NFT_RUN_JSON, &res, NULL) == 0 && (root = json_loads(res, 0, NULL))) {
+		arr = json_object_get(root, "nftables");
+		json_array_foreach(arr, i, it) {
+			comment = json_string_value(json_object_get(json_object_get(it, "set"), "comment"));
+			if (comment && !strncmp(comment, "galaf ", 6) && strlen(comment + 6) == 16) {
+				memcpy(out, comment + 6, 17);
+				ret = 0;
+			}
+		}
+		json_decref(root);
+	}
+	free(res);
+	free(cmd);
+	return ret;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Stage 5: make a checked policy real; the only stage that changes the system. */
+#ifndef GALAF_APPLY_H
+#define GALAF_APPLY_H
+
+#include <stdbool.h>
+
+#include "policy.h"
+#include "strbuf.h"
+
+/* The three outputs of one policy and a hash over them. */
+struct compiled {
+	struct strbuf nft, dnsmasq, gate;
+	char hash[17];
+};
+
+int compile_policy(struct policy *p, const char *file, struct compiled *c);
+void compiled_free(struct compiled *c);
+
+/* Exit codes of the apply family of commands. */
+enum { EXIT_APPLIED = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+
+/*
+ * Checks, renders and applies FILE in one transaction, writes the dnsmasq
+ * file and gate index, runs the reload command, and saves the policy as
+ * last known good. Returns an exit code.
+ */
+int apply_policy_file(const char *file, bool dry_run, bool rotate);
+/* Locks STATE_DIR against a concurrent apply; returns the lock fd or -errno. */
+int apply_lock(const char *state_dir);
+/* Reads the hash galaf stored in the loaded table; -ENOENT when not loaded. */
+int applied_hash(const char *table, char out[17]);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Files written so that readers see the old or the new content, never half. */
+#ifndef GALAF_FILEIO_H
+#define GALAF_FILEIO_H
+
+#include <stddef.h>
+
+/* A file written under a temporary name, put in place by staged_commit(). */
+struct staged {
+	char *path;
+	char *tmp;
+};
+
+/* Writes DATA to a temporary file beside PATH (mode MODE, fsynced). */
+int staged_write(struct staged *s, const char *path, const char *data, size_t len,
+		 unsigned mode);
+/* rename(2) into place and fsync the directory. */
+int staged_commit(struct staged *s);
+/* Removes the temporary file if it is still there; frees S. */
+void staged_drop(struct staged *s);
+/* Reads a whole file (at most MAX bytes); NULL with errno set on failure. */
+char *file_read(const char *path, size_t max, size_t *ret_len);
+/* Removes a directory of plain files (as galaf's state directories are); ENOENT is fine. */
+int remove_tree(const char *path);
+/* mkdir -p with MODE for each created component. */
+int mkdir_p(const char *path, unsigned mode);
+
+#endif

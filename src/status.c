@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* galaf-config status: what is loaded, and whether it is what the policy says. */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "cmds.h"
+#include "fileio.h"
+#include "nft.h"
+
+struct status {
+	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
+	char loaded_hash[17], policy_hash[17];
+	size_t users, groups;
+	json_t *sets;   /* name -> element count, of the learned address sets */
+	int marker_pins;
+};
+
+static bool file_equals(const char *path, const struct strbuf *sb)
+{
+	size_t len = 0;
+	char *old = file_read(path, 64u << 20, &len);
+	bool same = old && len == sb->len && !memcmp(old, sb->buf, len);
+
+	free(old);
+	return same;
+}
+
+/* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
+static json_t *learned_set_sizes(const char *table)
+{
+	json_t *out = json_object(), *root, *arr, *it;
+	char *cmd, *res = NULL;
+	size_t i;
+
+	if (asprintf(&cmd, "list sets inet") < 0)
+		return out;
+	if (nft_run(cmd, NFT_RUN_JSON, &res, NULL) == 0 && (root = json_loads(res, 0, NULL))) {
+		arr = json_object_get(root, "nftables");
+		json_array_foreach(arr, i, it) {
+			json_t *set = json_object_get(it, "set");
+			const char *name = json_string_value(json_object_get(set, "name"));
+			const char *tab = json_string_value(json_object_get(set, "table"));
+			size_t n;
+
+			if (!name || !tab || strcmp(tab, table))
+				continue;
+			n = strlen(name);
+			if (n > 2 && (!strcmp(name + n - 2, "_4") || !strcmp(name + n - 2, "_6")))
+				json_object_set_new(out, name,
+						    json_integer((json_int_t)json_array_size(
+							    json_object_get(set, "elem"))));
+		}
+		json_decref(root);
+	}
+	free(res);
+	free(cmd);
+	return out;
+}
+
+static int count_marker_pins(void)
+{
+	DIR *d = opendir("/sys/fs/bpf/galaf");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void status_collect(struct policy *p, const char *file, struct status *st)
+{
+	struct compiled c = { 0 };
+	size_t i;
+
+	st->loaded = applied_hash(p->cfg.table, st->loaded_hash) == 0;
+	for (i = 0; i < p->n_entries; i++) {
+		st->users += p->entries[i].kind == ENTRY_USER;
+		st->groups += p->entries[i].kind == ENTRY_GROUP;
+	}
+	if (!require_ids(p, file) && !compile_policy(p, file, &c)) {
+		st->policy_ok = true;
+		memcpy(st->policy_hash, c.hash, sizeof(c.hash));
+		st->dns_in_sync = file_equals(p->cfg.dns_conf, &c.dnsmasq);
+		st->gate_in_sync = file_equals(p->cfg.gate_index, &c.gate);
+	}
+	st->in_sync = st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) &&
+		      st->dns_in_sync && st->gate_in_sync;
+	st->sets = st->loaded ? learned_set_sizes(p->cfg.table) : json_object();
+	st->marker_pins = count_marker_pins();
+	compiled_free(&c);
+}
+
+static void status_print_json(const struct policy *p, const char *file, const struct status *st)
+{
+	json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:O, s:b}",
+			      "policy", file, "table", p->cfg.table, "loaded", st->loaded,
+			      "loaded_hash", st->loaded ? st->loaded_hash : NULL,
+			      "policy_hash", st->policy_ok ? st->policy_hash : NULL,
+			      "in_sync", st->in_sync, "ruleset_in_sync",
+			      st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash),
+			      "dnsmasq_in_sync", st->dns_in_sync, "gate_in_sync", st->gate_in_sync,
+			      "users", (json_int_t)st->users, "groups", (json_int_t)st->groups,
+			      "learned_sets", st->sets, "marker_loaded", st->marker_pins > 0);
+	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
+static void status_print_text(const struct policy *p, const char *file, const struct status *st)
+{
+	const char *key;
+	json_t *v;
+	size_t total = 0;
+
+	printf("table inet %s: %s\n", p->cfg.table,
+	       st->loaded ? "loaded" : "not loaded (run galaf-config apply)");
+	printf("policy %s: %zu users, %zu groups%s\n", file, st->users, st->groups,
+	       st->policy_ok ? "" : " (cannot be rendered on this machine)");
+	if (st->loaded)
+		printf("ruleset: %s\n", st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) ?
+					      "matches the policy" :
+					      "differs from the policy (run galaf-config apply)");
+	printf("dnsmasq file %s: %s\n", p->cfg.dns_conf, st->dns_in_sync ? "in sync" : "differs or missing");
+	printf("gate index %s: %s\n", p->cfg.gate_index, st->gate_in_sync ? "in sync" : "differs or missing");
+	json_object_foreach(st->sets, key, v)
+		total += (size_t)json_integer_value(v);
+	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
+	printf("socket marker: %s\n", st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
+	printf("status: %s\n", st->in_sync ? "in sync" : "NOT in sync");
+}
+
+static const char status_help[] =
+	"Usage: galaf-config status [--json] [POLICY]\n"
+	"\n"
+	"Say whether galaf's table is loaded, whether it, the dnsmasq file and the\n"
+	"gate index match POLICY (by a hash stored in the table), how many addresses\n"
+	"dnsmasq has added to each domain set, and whether the socket marker is loaded.\n"
+	"  --json   the same as one JSON object\n"
+	"\n"
+	"Exit status: 0 in sync, 1 not in sync, 2 usage.\n";
+
+static int status_opt(int c, void *ctx)
+{
+	*(bool *)ctx = c == 'j';
+	return c != 'j';
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "json", no_argument, NULL, 'j' },
+					      { 0 } };
+	struct status st = { 0 };
+	struct policy p;
+	bool json = false;
+	const char *file;
+	int i = sub_getopt(argc, argv, status_help, opts, status_opt, &json);
+
+	if (i < 0)
+		return i == -1 ? 0 : 2;
+	if (argc - i > 1) {
+		usage_error("status: at most one POLICY");
+		return 2;
+	}
+	file = argc - i == 1 ? argv[i] : DEFAULT_POLICY;
+	if (load_and_check(file, 0, &p, true)) {
+		policy_free(&p);
+		return 1;
+	}
+	status_collect(&p, file, &st);
+	if (json)
+		status_print_json(&p, file, &st);
+	else
+		status_print_text(&p, file, &st);
+	json_decref(st.sets);
+	policy_free(&p);
+	return st.in_sync ? 0 : 1;
+}
