@@ -31,6 +31,8 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN)
 PKGS_CONFIG := libnftables jansson
 LIBS_CONFIG := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG) libbpf)
 CFLAGS_PKG  := $(shell $(PKG_CONFIG) --cflags $(PKGS_CONFIG) libcap libbpf)
+# clang -target bpf does not search Debian's multiarch dir for <asm/types.h>.
+BPF_CFLAGS ?= -idirafter /usr/include/$(shell $(CLANG) -print-multiarch)
 LIBS_GATE   := $(shell $(PKG_CONFIG) --libs libcap)
 LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
 
@@ -38,11 +40,11 @@ LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
 CORE := strbuf diag netaddr policy load check render
 CORE_OBJ := $(CORE:%=$(B)/%.o)
 CONFIG_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o \
-	$(B)/status.o $(B)/groups.o $(B)/galaf-config.o
+	$(B)/status.o $(B)/groups.o $(B)/marker.o $(B)/galaf-config.o
 STATS_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
 TCPDUMP_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o
 
-PROGS := $(B)/galaf-config $(B)/galaf $(B)/galaf-stats $(B)/galaf-tcpdump
+PROGS := $(B)/galaf-config $(B)/galaf
 BPFOBJ := $(B)/galaf_mark.bpf.o
 
 all: $(PROGS) $(BPFOBJ)
@@ -73,7 +75,7 @@ $(B)/galaf: $(B)/galaf.o
 
 $(B)/galaf_mark.bpf.o: bpf/galaf_mark.bpf.c | $(B)
 	@$(if $(Q),echo "  BPF     $@")
-	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -c -o $@ $<
+	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror $(BPF_CFLAGS) -c -o $@ $<
 
 -include $(wildcard $(B)/*.d)
 

@@ -19,30 +19,34 @@ struct ck {
 	int oom;
 };
 
-/* Reports at PREFIX + formatted suffix, e.g. ("groups.x", ".allow[%zu]", i). */
+/*
+ * Reports at PREFIX + a path suffix: FMT is "SUFFIX|MESSAGE", formatted as
+ * one string and split at the first '|' (suffixes are keys and indices).
+ */
 __attribute__((format(printf, 4, 5)))
 static void ck_at(struct ck *ck, enum diag_level lvl, const char *prefix,
 		  const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	char *all, *path, *sep;
 	va_list ap;
-	char *msg;
-	const char *sep;
 
-	/* fmt is "SUFFIX|MESSAGE": the path suffix and the message share args. */
-	sep = strchr(fmt, '|');
 	va_start(ap, fmt);
-	if (vasprintf(&msg, sep + 1, ap) < 0) {
+	if (vasprintf(&all, fmt, ap) < 0) {
 		va_end(ap);
 		ck->oom = 1;
 		return;
 	}
 	va_end(ap);
-	sb_add(&sb, prefix);
-	sb_addn(&sb, fmt, (size_t)(sep - fmt));
-	diag_add(ck->d, lvl, sb_str(&sb), "%s", msg);
-	sb_free(&sb);
-	free(msg);
+	sep = strchr(all, '|');
+	*sep = '\0';
+	if (asprintf(&path, "%s%s", prefix, all) < 0) {
+		free(all);
+		ck->oom = 1;
+		return;
+	}
+	diag_add(ck->d, lvl, path, "%s", sep + 1);
+	free(path);
+	free(all);
 }
 
 static char *entry_path(const struct entry *e)

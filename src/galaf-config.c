@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "diag.h"
 #include "load.h"
+#include "marker.h"
 #include "policy.h"
 #include "render.h"
 #include "strbuf.h"
@@ -306,6 +307,7 @@ static const struct {
 	{ "rollback", cmd_rollback },
 	{ "status", cmd_status },
 	{ "groups", cmd_groups },
+	{ "marker", cmd_marker },
 };
 
 int main(int argc, char **argv)

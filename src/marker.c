@@ -347,7 +347,8 @@ static int pinned_link_drop(const char *path, struct marker_error *e)
 		return fd == -ENOENT ? -ENOENT :
 		       fail(e, EXIT_SYSTEM, fd, "cannot open pinned link %s: %s",
 			    path, strerror(-fd));
-	if (bpf_link_detach(fd) && errno != ENOLINK)
+	/* ENOLINK: already detached; EINVAL: no BPF_LINK_DETACH before 5.9. */
+	if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
 		ret = fail(e, EXIT_SYSTEM, -errno, "cannot detach %s: %s", path,
 			   strerror(errno));
 	else if (unlink(path))
@@ -546,16 +547,17 @@ static int pin_cmp(const void *a, const void *b)
 }
 
 /* The pinned links in DIR, sorted by name; the caller frees *ret. */
-static int pins_list(const char *dir, struct pinned_link **ret, size_t *ret_n,
-		     struct marker_error *e)
+static int pins_list(const char *dir, struct pinned_link **ret_pins,
+		     size_t *ret_n, struct marker_error *e)
 {
 	struct pinned_link *v = NULL, *nv;
 	char path[PATH_MAX];
 	struct dirent *de;
 	size_t n = 0;
+	int ret = 0;
 	DIR *d = opendir(dir);
 
-	*ret = NULL;
+	*ret_pins = NULL;
 	*ret_n = 0;
 	if (!d)
 		return errno == ENOENT ? 0 :
@@ -567,16 +569,22 @@ static int pins_list(const char *dir, struct pinned_link **ret, size_t *ret_n,
 			    (int)sizeof(path))
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv)
+		if (!nv) {
+			ret = fail(e, EXIT_SYSTEM, -ENOMEM, "out of memory");
 			break;
+		}
 		v = nv;
 		if (!pinned_link_open(path, &v[n], NULL))
 			n++;
 	}
 	closedir(d);
+	if (ret) {
+		free(v);
+		return ret;
+	}
 	if (n)
 		qsort(v, n, sizeof(*v), pin_cmp);
-	*ret = v;
+	*ret_pins = v;
 	*ret_n = n;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,38 @@
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+/*
+ * Scripts go through a memfd and nft_run_cmd_from_filename(): for buffers,
+ * libnftables 1.0.6 points kernel errors at line 1, for files at the rule.
+ */
+static int run_script(struct nft_ctx *ctx, const char *script)
+{
+	char path[64];
+	size_t len = strlen(script), off = 0;
+	int fd, rc;
+
+	if (!strchr(script, '\n'))
+		return nft_run_cmd_from_buffer(ctx, script);
+	fd = memfd_create("galaf-ruleset", MFD_CLOEXEC);
+	if (fd < 0)
+		return nft_run_cmd_from_buffer(ctx, script);
+	while (off < len) {
+		ssize_t n = write(fd, script + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return nft_run_cmd_from_buffer(ctx, script);
+		}
+		off += (size_t)n;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rc = nft_run_cmd_from_filename(ctx, path);
+	close(fd);
+	return rc;
 }
 
 int nft_run(const char *script, unsigned flags, char **ret_out, char **ret_err)
@@ -39,7 +72,7 @@ int nft_run(const char *script, unsigned flags, char **ret_out, char **ret_err)
 					   (flags & NFT_RUN_TERSE ? NFT_CTX_OUTPUT_TERSE : 0));
 	/* Include no files: a policy's raw fragments must not pull in others. */
 	nft_ctx_add_include_path(ctx, "/nonexistent/galaf");
-	rc = nft_run_cmd_from_buffer(ctx, script);
+	rc = run_script(ctx, script);
 	if (ret_out)
 		*ret_out = dup_or_null(nft_ctx_get_output_buffer(ctx));
 	if (ret_err)

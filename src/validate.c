@@ -49,7 +49,7 @@ static const struct entry *fragment_at(const struct policy *p, int line, const c
 {
 	size_t i;
 
-	for (i = 0; i < p->n_entries; i++) {
+	for (i = 0; line > 0 && i < p->n_entries; i++) {
 		const struct entry *e = &p->entries[i];
 
 		if (e->rule_line[0] == line || e->rule_line[1] == line) {

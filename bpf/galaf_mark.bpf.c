@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * galaf socket marker: a cgroup/sock_create program that stamps every new
+ * IPv4/IPv6 socket with its creator's ids, so nftables can copy them into
+ * the conntrack mark and account traffic per user and per app group.
+ *
+ *   sk_mark = (gid & 0xffff) << 16 | (uid & 0xffff), uid 0 stored as 1
+ *
+ * Layout, collisions with other fwmark users: docs/marker.md.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+/* <sys/socket.h> clashes with the BPF target; these values are ABI. */
+#define GALAF_AF_INET 2
+#define GALAF_AF_INET6 10
+
+SEC("cgroup/sock_create")
+int galaf_mark(struct bpf_sock *ctx)
+{
+	__u64 uid_gid;
+	__u32 uid, gid;
+
+	/* Unix, netlink, packet sockets carry no firewall traffic. */
+	if (ctx->family != GALAF_AF_INET && ctx->family != GALAF_AF_INET6)
+		return 1;
+
+	uid_gid = bpf_get_current_uid_gid();
+	uid = uid_gid & 0xffff;
+	gid = (uid_gid >> 32) & 0xffff;
+	/* A mark of 0 means "not marked": keep root's sockets distinct. */
+	if (uid == 0)
+		uid = 1;
+	ctx->mark = gid << 16 | uid;
+	return 1;	/* never refuse a socket: the ruleset decides */
+}
+
+/*
+ * The project's licence. bpf_get_current_uid_gid() is not GPL-only (the
+ * program loads with any licence string), but "GPL" keeps GPL-only helpers
+ * such as bpf_printk() usable when debugging.
+ */
+char LICENSE[] SEC("license") = "GPL";

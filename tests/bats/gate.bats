@@ -1,0 +1,650 @@
+#!/usr/bin/env bats
+# The gatekeeper, attacked the way a local user would: a test build with
+# its own compiled-in index, cap_setgid+ep on it, an unprivileged test user
+# and test app groups. Every refusal is checked with an app that would
+# leave a marker file, so "refused" also means "nothing ran".
+# shellcheck shell=bash
+# Single-quoted scripts are meant for the app's shell, not this one:
+# shellcheck disable=SC2016
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+
+E=$'\xe2\x80\xa6' # "…": where the caller's arguments go
+
+# Checks that cannot run here fail loudly: skipping would hide a broken CI.
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "gate tests need $t" >&2; return 1; }
+	done
+}
+
+# row NAME GID FLAGS LAUNCHERS ARGV...: one index line, TAB-separated.
+row() {
+	local IFS=$'\t'
+	printf '%s\n' "$*"
+}
+
+# write_index MIN MAX [ROW...]: a well-formed index, rows sorted bytewise.
+write_index() {
+	local min=$1 max=$2
+	shift 2
+	{
+		printf 'galaf-gate 1 %s %s\n' "$min" "$max"
+		(($#)) && printf '%s\n' "$@" | LC_ALL=C sort
+		printf '.end\n'
+	} >"$IDX.tmp" && chmod 0644 "$IDX.tmp" && mv -f "$IDX.tmp" "$IDX"
+}
+
+good_rows() {
+	row status "$AG" - '*' /bin/cat /proc/self/status
+	row dropg "$AG" dropgroups '*' /bin/cat /proc/self/status
+	row env "$AG" - '*' /usr/bin/env
+	row fds "$AG" - '*' "$DIR/probe" fds
+	row probe "$AG" - '*' "$DIR/probe" "$E"
+	row sh "$AG" - '*' /bin/sh -c "$E"
+	row nonnp "$AG" nonnp '*' /bin/sh -c "$E"
+	row mark "$AG" - '*' /usr/bin/touch "$OUT/marker"
+	row notme "$AG" - root,@root /usr/bin/touch "$OUT/marker"
+	row grp "$AG" - "root,@$XGROUP" /usr/bin/touch "$OUT/grp-marker"
+	row prim "$AG" - "@$TUSER" /usr/bin/touch "$OUT/prim-marker"
+	row byname "$AG" - "root,$TUSER" /usr/bin/touch "$OUT/name-marker"
+	row other "$BG" - '*' /usr/bin/touch "$OUT/marker"
+	row missing "$AG" - '*' "$DIR/missing"
+	row noexec "$AG" - '*' "$DIR/noexec"
+}
+
+write_good_index() {
+	local rows
+	mapfile -t rows < <(good_rows)
+	write_index 30000 59999 "${rows[@]}"
+}
+
+# The test user, its primary group and supplementary groups.
+as_user() {
+	timeout -k 5 60 setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- "$@"
+}
+
+# status_field NAME: the value of NAME in /proc/PID/status text in $output.
+status_field() {
+	awk -v k="$1:" 'index($0, k "\t") == 1 { print substr($0, length(k) + 2) }' <<<"$output" |
+		sed 's/[[:space:]]*$//'
+}
+
+# no_line LINE TEXT: no line of TEXT is exactly LINE. (A bare `! cmd` does
+# not fail a BATS test.)
+no_line() {
+	! grep -qxF -- "$1" <<<"$2"
+}
+
+no_marker() {
+	[ ! -e "$OUT/marker" ] || { echo "marker exists: a refused launch ran something" >&2; return 1; }
+}
+
+setup_file() {
+	# The tests share one index path, compiled into the binary.
+	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
+	[ "$(id -u)" -eq 0 ] || { echo "gate tests need root" >&2; return 1; }
+	need make cc setcap getcap setpriv timeout socat sg newgrp ldd readelf \
+		unshare ip ss || return 1
+	DIR=$(mktemp -d /tmp/galaf-gate.XXXXXX) || return 1
+	galaf_on_cleanup "rm -rf '$DIR'"
+	# The test user must reach the binary, the probe and the index.
+	chmod 0755 "$DIR"
+	IDX=$DIR/gate.index
+	GATE=$DIR/build/galaf
+	make -s -C "$GALAF_TOP" B="$DIR/build" GATE_INDEX="$IDX" WERROR=1 "$GATE" >&2 ||
+		{ echo "cannot build the test gatekeeper" >&2; return 1; }
+	chmod 0755 "$DIR/build"
+	setcap cap_setgid+ep "$GATE" || return 1
+	cc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$DIR/probe" \
+		"$BATS_TEST_DIRNAME/../gate/probe.c" || return 1
+	galaf_user TUSER || return 1
+	TUID=$(id -u "$TUSER")
+	TGID=$(id -g "$TUSER")
+	OUT=$DIR/out
+	install -d -o "$TUSER" -m 0755 "$OUT" || return 1
+	cc -shared -fPIC -Wall -Werror -DMARK="\"$OUT/preloaded\"" \
+		-o "$DIR/preload.so" "$BATS_TEST_DIRNAME/../gate/preload.c" || return 1
+	printf '#!/bin/sh\ntouch %s/marker\n' "$OUT" >"$DIR/noexec"
+	chmod 0644 "$DIR/noexec"
+	XGID=$(galaf_free_gid)
+	galaf_group XGROUP "$XGID" || return 1
+	usermod -a -G "$XGROUP" "$TUSER" || return 1
+	AG=$(galaf_free_gid)
+	galaf_group AGROUP "$AG" || return 1
+	BG=$(galaf_free_gid)
+	galaf_group BGROUP "$BG" || return 1
+	export DIR IDX GATE OUT TUSER TUID TGID XGROUP XGID AGROUP AG BGROUP BG
+}
+
+teardown_file() {
+	galaf_cleanup
+}
+
+setup() {
+	# Each test registers its own cleanups; the file's stay with setup_file.
+	_galaf_cleanups=()
+	cd / || return 1
+	rm -f "$OUT"/*
+	write_good_index
+}
+
+teardown() {
+	galaf_cleanup
+}
+
+# --- the binary ----------------------------------------------------------
+
+@test "the gatekeeper links libc and libcap only" {
+	run -0 ldd "$GATE"
+	[[ "$output" != *libjansson* ]]
+	[[ "$output" != *libnftables* ]]
+	run -0 readelf -d "$GATE"
+	diff <(grep NEEDED <<<"$output" | sed 's/.*\[\(.*\)\]/\1/' | sort) \
+		<(printf '%s\n' libc.so.6 libcap.so.2)
+}
+
+@test "the test build carries cap_setgid+ep and no setuid or setgid bit" {
+	run -0 getcap "$GATE"
+	[[ "$output" == *"cap_setgid=ep"* ]]
+	[ ! -u "$GATE" ]
+	[ ! -g "$GATE" ]
+}
+
+@test "--help prints the usage on stdout" {
+	run -0 --separate-stderr as_user "$GATE" --help
+	[[ "$output" == "usage: galaf APP [ARGS...]"* ]]
+	[[ "$output" == *--list* && "$output" == *"$IDX"* ]]
+	[ -z "$stderr" ]
+}
+
+@test "--version prints the version and the compiled-in index" {
+	local version
+	version=$(sed -n 's/^VERSION *= *//p' "$GALAF_TOP/config.mk")
+	run -0 --separate-stderr as_user "$GATE" --version
+	[ "$output" = "galaf $version"$'\n'"index: $IDX" ]
+}
+
+@test "no arguments: usage on stderr, exit 1" {
+	run -1 --separate-stderr as_user "$GATE"
+	[[ "$stderr" == "usage: galaf"* ]]
+}
+
+@test "--list shows the apps the caller may start, with their commands" {
+	run -0 --separate-stderr as_user "$GATE" --list
+	grep -qxF "mark"$'\t'"/usr/bin/touch $OUT/marker" <<<"$output"
+	grep -qxF "sh"$'\t'"/bin/sh -c $E" <<<"$output"
+	grep -q "^grp"$'\t' <<<"$output"
+	grep -q "^prim"$'\t' <<<"$output"
+	grep -q "^byname"$'\t' <<<"$output"
+	[[ "$output" != *notme* ]]
+	[ "$(wc -l <<<"$output")" -eq 14 ]
+}
+
+# --- what the launched program gets ----------------------------------------
+
+@test "the app runs with real, effective, saved and fs gid all the app's gid" {
+	run -0 --separate-stderr as_user "$GATE" status
+	[ "$(status_field Gid)" = "$AG"$'\t'"$AG"$'\t'"$AG"$'\t'"$AG" ]
+	[ "$(status_field Uid)" = "$TUID"$'\t'"$TUID"$'\t'"$TUID"$'\t'"$TUID" ]
+}
+
+@test "the app keeps the caller's supplementary groups" {
+	local mine
+	run -0 as_user cat /proc/self/status
+	mine=$(status_field Groups)
+	[[ " $mine " == *" $XGID "* ]]
+	run -0 --separate-stderr as_user "$GATE" status
+	[ "$(status_field Groups)" = "$mine" ]
+}
+
+@test "dropgroups leaves the app no supplementary groups" {
+	run -0 --separate-stderr as_user "$GATE" dropg
+	[ "$(status_field Gid)" = "$AG"$'\t'"$AG"$'\t'"$AG"$'\t'"$AG" ]
+	[ -z "$(status_field Groups)" ]
+}
+
+@test "the app holds no capability: inheritable, permitted, effective, ambient" {
+	local c
+	run -0 --separate-stderr as_user "$GATE" status
+	for c in CapInh CapPrm CapEff CapAmb; do
+		[ "$(status_field "$c")" = 0000000000000000 ] || { echo "$c: $(status_field "$c")"; return 1; }
+	done
+}
+
+@test "the app runs with no_new_privs" {
+	run -0 --separate-stderr as_user "$GATE" status
+	[ "$(status_field NoNewPrivs)" = 1 ]
+}
+
+@test "nonnp leaves no_new_privs off, and still no capability" {
+	run -0 --separate-stderr as_user "$GATE" nonnp 'cat /proc/self/status'
+	[ "$(status_field NoNewPrivs)" = 0 ]
+	[ "$(status_field CapEff)" = 0000000000000000 ]
+	[ "$(status_field Gid)" = "$AG"$'\t'"$AG"$'\t'"$AG"$'\t'"$AG" ]
+}
+
+@test "the app cannot set its gid back to the user's, or to a supplementary group" {
+	run -0 --separate-stderr as_user "$GATE" probe setgid "$TGID" "$XGID" 0
+	[[ "$output" != *SUCCEEDED* ]]
+	grep -qx "gids: $AG $AG $AG" <<<"$output"
+}
+
+@test "a setuid sg cannot take the app's gid off (no_new_privs)" {
+	run --separate-stderr as_user "$GATE" sh \
+		'sg "$1" -c "id -g" </dev/null; echo "sg=$?"; id -g' sh "$TUSER"
+	echo "$output"; echo "stderr: $stderr"
+	no_line "$TGID" "$output"
+	[ "$(tail -n1 <<<"$output")" = "$AG" ]
+	grep -q '^sg=[1-9]' <<<"$output"
+	[[ "$stderr" == *"setgid: Operation not permitted"* ]]
+}
+
+@test "a setuid newgrp cannot take the app's gid off (no_new_privs)" {
+	run --separate-stderr as_user "$GATE" sh \
+		'echo "id -g" | newgrp "$1"; echo "newgrp=$?"; id -g' sh "$TUSER"
+	echo "$output"; echo "stderr: $stderr"
+	no_line "$TGID" "$output"
+	[ "$(tail -n1 <<<"$output")" = "$AG" ]
+	[[ "$stderr" == *"setgid: Operation not permitted"* ]]
+}
+
+@test "with nonnp, a setuid sg does change the gid (why nonnp is weaker)" {
+	run -0 --separate-stderr as_user "$GATE" nonnp 'sg "$1" -c "id -g" </dev/null' sh "$TUSER"
+	[ "$output" = "$TGID" ]
+}
+
+@test "an app cannot start another app: the gatekeeper has no capability under no_new_privs" {
+	run -0 --separate-stderr as_user "$GATE" sh '"$1" other; echo "rc=$?"' sh "$GATE"
+	[ "$(tail -n1 <<<"$output")" = "rc=1" ]
+	[[ "$stderr" == *"galaf: cannot set gid $BG"* ]]
+	no_marker
+}
+
+@test "the user cannot read the app's environment or memory (kernel ptrace checks)" {
+	local pid
+	setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- \
+		"$GATE" sh 'exec sleep 30' >/dev/null 2>&1 3>&- &
+	pid=$!
+	disown "$pid" # no job notice when the cleanup kills it
+	galaf_on_cleanup "kill -9 $pid"
+	wait_for sh -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q '^sleep 30'"
+	grep -q "^Gid:	$AG	$AG	$AG	$AG$" "/proc/$pid/status"
+	run -1 --separate-stderr as_user cat "/proc/$pid/environ"
+	[[ "$stderr" == *"Permission denied"* ]]
+	run -1 --separate-stderr as_user dd if="/proc/$pid/mem" bs=1 count=1 status=none
+	[[ "$stderr" == *"Permission denied"* ]]
+	# The control: the same user's own process is readable.
+	run -0 as_user sh -c 'cat /proc/$$/environ >/dev/null'
+}
+
+# --- environment and descriptors ----------------------------------------------
+
+@test "LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT and GCONV_PATH never reach the app" {
+	# The control: the library does run when the loader is given it.
+	run -0 as_user env -i LD_PRELOAD="$DIR/preload.so" /usr/bin/env
+	[ -e "$OUT/preloaded" ]
+	rm -f "$OUT/preloaded"
+	run -0 --separate-stderr as_user env -i LD_PRELOAD="$DIR/preload.so" \
+		LD_LIBRARY_PATH="$DIR" LD_AUDIT="$DIR/preload.so" GCONV_PATH="$DIR" \
+		LD_DEBUG=all HOME=/home/x "$GATE" env
+	[[ "$output" != *LD_* ]]
+	[[ "$output" != *GCONV_PATH* ]]
+	grep -qx HOME=/home/x <<<"$output"
+	[ ! -e "$OUT/preloaded" ]
+}
+
+@test "the environment is rebuilt from the allow-list, with a fixed PATH" {
+	run -0 --separate-stderr as_user env -i PATH=/tmp/evil:/usr/bin FOO=bar \
+		BASH_ENV=/tmp/x ENV=/tmp/x IFS=x PYTHONPATH=/tmp GTK_MODULES=x \
+		LANGX=1 LC_=1 XDG_=1 lc_all=C HOME=/home/x LANG=C.UTF-8 LC_ALL=C \
+		XDG_RUNTIME_DIR=/run/user/1 DISPLAY=:0 TERM=$'xterm\x01odd' TZ=UTC \
+		"$GATE" env
+	diff <(LC_ALL=C sort <<<"$output") <(printf '%s\n' PATH=/usr/local/bin:/usr/bin:/bin \
+		HOME=/home/x LANG=C.UTF-8 LC_ALL=C XDG_RUNTIME_DIR=/run/user/1 \
+		DISPLAY=:0 TERM=$'xterm\x01odd' TZ=UTC | LC_ALL=C sort)
+}
+
+@test "descriptors the caller leaves open (file, socket, pipe) are closed in the app" {
+	local ns
+	galaf_netns ns
+	ip netns exec "$ns" socat -u TCP-LISTEN:4242,bind=127.0.0.1,reuseaddr,fork \
+		OPEN:/dev/null >/dev/null 2>&1 3>&- &
+	wait_for sh -c "ip netns exec $ns ss -Hltn 'sport = :4242' | grep -q ."
+	# The control: the probe run directly sees them.
+	run -0 ip netns exec "$ns" setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- \
+		bash -c 'exec 5</etc/hostname 6<>/dev/tcp/127.0.0.1/4242 7< <(:); "$1" fds' _ "$DIR/probe"
+	[[ " $output " == *" 5 6 7 "* ]]
+	run -0 --separate-stderr ip netns exec "$ns" setpriv --reuid="$TUSER" --regid="$TUSER" \
+		--init-groups -- bash -c \
+		'exec 5</etc/hostname 6<>/dev/tcp/127.0.0.1/4242 7< <(:); "$1" fds' _ "$GATE"
+	[ "$output" = "0 1 2" ]
+}
+
+@test "the caller's arguments replace … exactly, odd bytes included" {
+	run -0 --separate-stderr as_user "$GATE" sh 'printf "[%s]\n" "$@"' sh \
+		'a b' '' $'\x01\xff' '--list' '-x' '…'
+	[ "$output" = "[a b]"$'\n'"[]"$'\n'$'[\x01\xff]'$'\n'"[--list]"$'\n'"[-x]"$'\n'"[…]" ]
+}
+
+@test "options after APP belong to the app" {
+	run -2 --separate-stderr as_user "$GATE" probe --help
+	[ -z "$output" ]
+	[[ "$stderr" == "usage: probe"* ]]
+}
+
+# --- refusals: exit 1, a reason, nothing run ------------------------------------
+
+@test "an unknown app is refused" {
+	run -1 --separate-stderr as_user "$GATE" nosuchapp
+	[[ "$stderr" == "galaf: no app 'nosuchapp' in $IDX"* ]]
+	no_marker
+}
+
+@test "app names with '/', '..', or nothing at all are refused" {
+	local bad
+	for bad in ../mark mark/.. /usr/bin/touch .. . '' 'mark x' 1mark \
+		mark$'\n' "$(printf 'a%.0s' {1..33})"; do
+		run -1 --separate-stderr as_user "$GATE" "$bad"
+		[[ "$stderr" == "galaf: invalid app name"* ]] || { echo "name: '$bad'"; return 1; }
+	done
+	no_marker
+}
+
+@test "extra arguments to an app without … are refused" {
+	run -1 --separate-stderr as_user "$GATE" mark "$OUT/elsewhere"
+	[[ "$stderr" == "galaf: mark takes no arguments"* ]]
+	no_marker
+	[ ! -e "$OUT/elsewhere" ]
+}
+
+@test "a caller not among the launchers is refused" {
+	run -1 --separate-stderr as_user "$GATE" notme
+	[[ "$stderr" == "galaf: user $TUSER may not start notme"* ]]
+	no_marker
+}
+
+@test "a caller in an @group launcher through a supplementary group is accepted" {
+	run -0 --separate-stderr as_user "$GATE" grp
+	[ -e "$OUT/grp-marker" ]
+}
+
+@test "a caller in an @group launcher through its real gid is accepted" {
+	run -0 --separate-stderr as_user "$GATE" prim
+	[ -e "$OUT/prim-marker" ]
+}
+
+@test "a caller named in the launchers is accepted" {
+	run -0 --separate-stderr as_user "$GATE" byname
+	[ -e "$OUT/name-marker" ]
+}
+
+@test "the @group is looked up: leaving the group revokes the launch" {
+	run -1 --separate-stderr setpriv --reuid="$TUSER" --regid="$TUSER" --clear-groups -- "$GATE" grp
+	[[ "$stderr" == *"may not start grp"* ]]
+	[ ! -e "$OUT/grp-marker" ]
+}
+
+@test "an app whose gid is outside the index's range is refused" {
+	write_index "$((AG + 1))" 59999 "$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == *"outside the range"* ]]
+	no_marker
+}
+
+@test "an index writable by group or others is refused" {
+	local mode
+	for mode in 0666 0646 0664 0674; do
+		chmod "$mode" "$IDX"
+		run -1 --separate-stderr as_user "$GATE" mark
+		[[ "$stderr" == *"writable by group or others"* ]] || { echo "mode $mode"; return 1; }
+	done
+	no_marker
+}
+
+@test "an index not owned by root is refused" {
+	chown "$TUSER" "$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == *"not owned by root"* ]]
+	no_marker
+}
+
+@test "a missing index is refused" {
+	rm -f "$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == "galaf: cannot open $IDX: No such file or directory"* ]]
+	no_marker
+}
+
+@test "an index that is a symlink is refused, even to a good index" {
+	mv "$IDX" "$IDX.real"
+	ln -s "$IDX.real" "$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == *"cannot open $IDX"* ]]
+	no_marker
+	rm -f "$IDX" "$IDX.real"
+}
+
+@test "an index that is a FIFO or a directory is refused without hanging" {
+	rm -f "$IDX"
+	mkfifo -m 0644 "$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == *"not a regular file"* ]]
+	rm -f "$IDX"
+	mkdir -m 0755 "$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	rmdir "$IDX"
+	no_marker
+}
+
+@test "a malformed line anywhere in the index refuses every app" {
+	{
+		printf 'galaf-gate 1 30000 59999\n'
+		row mark "$AG" - '*' /usr/bin/touch "$OUT/marker"
+		row zzz "$AG" bogusflag '*' /usr/bin/touch "$OUT/marker"
+		printf '.end\n'
+	} >"$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == "galaf: $IDX:3: unknown flag 'bogusflag'"* ]]
+	no_marker
+}
+
+@test "an index without .end is refused as truncated" {
+	{
+		printf 'galaf-gate 1 30000 59999\n'
+		row mark "$AG" - '*' /usr/bin/touch "$OUT/marker"
+	} >"$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == *"no '.end' line"* ]]
+	no_marker
+}
+
+# bad_index DESC CONTENT: an index holding CONTENT refuses `mark`.
+bad_index() {
+	echo "case: $1"
+	printf '%s' "$2" >"$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == "galaf: $IDX:"* ]] || { echo "stderr: $stderr"; return 1; }
+	no_marker
+}
+
+@test "malformed indexes of every kind are refused" {
+	local h='galaf-gate 1 30000 59999' m t=$'\t' n=$'\n'
+	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
+	bad_index "empty file" ''
+	bad_index "format 2" "galaf-gate 2 30000 59999$n$m$n.end$n"
+	bad_index "no range" "galaf-gate 1$n$m$n.end$n"
+	bad_index "leading zero" "galaf-gate 1 030000 59999$n$m$n.end$n"
+	bad_index "min > max" "galaf-gate 1 59999 30000$n$m$n.end$n"
+	bad_index "max > 65535" "galaf-gate 1 30000 65536$n$m$n.end$n"
+	bad_index "min 0" "galaf-gate 1 0 59999$n$m$n.end$n"
+	bad_index "trailing space" "$h $n$m$n.end$n"
+	bad_index "CRLF" "$h"$'\r'"$n$m"$'\r'"$n.end"$'\r'"$n"
+	bad_index "text after .end" "$h$n$m$n.end${n}x$n"
+	bad_index "no newline after .end" "$h$n$m$n.end"
+	bad_index "empty line" "$h$n$n$m$n.end$n"
+	bad_index "4 fields" "${h}${n}mark$t$AG$t-$t*$n.end$n"
+	bad_index "empty command" "${h}${n}mark$t$AG$t-$t*$t$n.end$n"
+	bad_index "relative command" "${h}${n}mark$t$AG$t-$t*${t}touch$t$OUT/marker$n.end$n"
+	bad_index "two …" "${h}${n}mark$t$AG$t-$t*$t/usr/bin/touch$t$E$t$E$n.end$n"
+	bad_index "bad name" "${h}${n}ma.rk$t$AG$t-$t*$t/bin/true$n$m$n.end$n"
+	bad_index "out of order" "$h$n$m${n}a$t$AG$t-$t*$t/bin/true$n.end$n"
+	bad_index "duplicate" "$h$n$m$n$m$n.end$n"
+	bad_index "gid +" "${h}${n}mark$t+$AG$t-$t*$t/bin/true$n.end$n"
+	bad_index "gid hex" "${h}${n}mark${t}0x7531$t-$t*$t/bin/true$n.end$n"
+	bad_index "gid -1" "${h}${n}mark$t-1$t-$t*$t/bin/true$n.end$n"
+	bad_index "gid 2^32" "${h}${n}mark${t}4294967296$t-$t*$t/bin/true$n.end$n"
+	bad_index "flag empty" "${h}${n}mark$t$AG$t$t*$t/bin/true$n.end$n"
+	bad_index "flag trailing comma" "${h}${n}mark$t$AG${t}dropgroups,$t*$t/bin/true$n.end$n"
+	bad_index "flag - in a list" "${h}${n}mark$t$AG${t}nonnp,-$t*$t/bin/true$n.end$n"
+	bad_index "launchers empty" "${h}${n}mark$t$AG$t-$t$t/bin/true$n.end$n"
+	bad_index "launchers * in a list" "${h}${n}mark$t$AG$t-$t*,root$t/bin/true$n.end$n"
+	bad_index "launchers ,," "${h}${n}mark$t$AG$t-${t}root,,x$t/bin/true$n.end$n"
+	bad_index "launchers @" "${h}${n}mark$t$AG$t-$t@$t/bin/true$n.end$n"
+	bad_index "launchers space" "${h}${n}mark$t$AG$t-${t}a b$t/bin/true$n.end$n"
+	echo "case: NUL byte"
+	printf '%s\n%s\n\0\n.end\n' "$h" "$m" >"$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == *"NUL byte"* ]]
+}
+
+@test "a 1 MB argument fails with a clear error and runs nothing" {
+	local big
+	big=$(head -c 1048576 /dev/zero | tr '\0' x)
+	run --separate-stderr as_user "$GATE" sh 'touch "$1"' sh "$OUT/marker" "$big"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"Argument list too long"* ]]
+	no_marker
+}
+
+@test "arguments the kernel cannot pass on make the exec fail with 126, nothing run" {
+	local lit i
+	local -a args=()
+	lit=$(head -c 130000 /dev/zero | tr '\0' y)
+	write_index 30000 59999 "$(row big "$AG" - '*' /bin/sh -c "touch $OUT/marker" sh "$lit" "$lit" "$E")"
+	for ((i = 0; i < 15; i++)); do args+=("$lit"); done
+	ulimit -s 8192 # ARG_MAX is a quarter of it: 2 MiB
+	run -126 --separate-stderr as_user "$GATE" big "${args[@]}"
+	[[ "$stderr" == "galaf: big: cannot execute /bin/sh: Argument list too long"* ]]
+	no_marker
+}
+
+@test "100,000 arguments: refused without …, passed on intact with it" {
+	local -a many
+	mapfile -t many < <(seq 100000)
+	run -1 --separate-stderr as_user "$GATE" mark "${many[@]}"
+	[[ "$stderr" == "galaf: mark takes no arguments"* ]]
+	no_marker
+	run -0 --separate-stderr as_user "$GATE" sh 'echo "$# $1 ${100000}"' sh "${many[@]}"
+	[ "$output" = "100000 1 100000" ]
+}
+
+@test "a missing command exits 127" {
+	run -127 --separate-stderr as_user "$GATE" missing
+	[[ "$stderr" == "galaf: missing: cannot execute $DIR/missing: No such file or directory"* ]]
+}
+
+@test "a command that is not executable exits 126" {
+	run -126 --separate-stderr as_user "$GATE" noexec
+	[[ "$stderr" == "galaf: noexec: cannot execute $DIR/noexec: Permission denied"* ]]
+	no_marker
+}
+
+@test "no environment variable redirects the index" {
+	write_index 30000 59999 "$(row evil "$AG" - '*' /usr/bin/touch "$OUT/marker")"
+	mv "$IDX" "$DIR/evil.index"
+	write_good_index
+	run -1 --separate-stderr as_user env GALAF_INDEX="$DIR/evil.index" \
+		GATE_INDEX="$DIR/evil.index" GALAF_CONFIG="$DIR/evil.index" "$GATE" evil
+	[[ "$stderr" == "galaf: no app 'evil' in $IDX"* ]]
+	no_marker
+}
+
+@test "no flag redirects the index" {
+	write_index 30000 59999 "$(row evil "$AG" - '*' /usr/bin/touch "$OUT/marker")"
+	mv "$IDX" "$DIR/evil.index"
+	write_good_index
+	run -1 --separate-stderr as_user "$GATE" --index "$DIR/evil.index" evil
+	run -1 --separate-stderr as_user "$GATE" --index="$DIR/evil.index"
+	[[ "$stderr" == "galaf: unknown option"* ]]
+	run -1 --separate-stderr as_user "$GATE" -i "$DIR/evil.index" evil
+	run -1 --separate-stderr as_user "$GATE" --list --index="$DIR/evil.index"
+	no_marker
+}
+
+@test "messages say galaf whatever argv[0] is" {
+	run -1 --separate-stderr as_user bash -c 'exec -a /tmp/evil "$1" nosuchapp' _ "$GATE"
+	[[ "$stderr" == "galaf: no app 'nosuchapp'"* ]]
+}
+
+@test "every launch and every refusal is logged to syslog (authpriv)" {
+	local log=$DIR/syslog
+	mkdir -p "$DIR/devup" "$DIR/devwork"
+	# A private /dev with its own /dev/log: the host's logging is untouched.
+	run -0 unshare -m --propagation private bash -c '
+		set -e
+		mount -t overlay galaf-test -o "lowerdir=/dev,upperdir=$2,workdir=$3" /dev
+		socat -u UNIX-RECV:/dev/log,mode=666 "OPEN:$1,creat,append" 3>&- &
+		trap "kill $!" EXIT
+		for _ in $(seq 100); do [ -S /dev/log ] && break; sleep 0.05; done
+		as() { setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- "$@"; }
+		as "$GATE" mark
+		! as "$GATE" notme
+		for _ in $(seq 100); do grep -q refused "$1" && break; sleep 0.05; done
+	' _ "$log" "$DIR/devup" "$DIR/devwork"
+	# authpriv (10 << 3) + info (6) / warning (4)
+	grep -qF "<86>" "$log"
+	grep -qE "galaf\[[0-9]+\]: launch: user=$TUSER uid=$TUID app=mark gid=$AG command=/usr/bin/touch args=0" "$log"
+	grep -qE "<84>[^<]*galaf\[[0-9]+\]: refused: uid=$TUID app=notme: user $TUSER may not start notme" "$log"
+}
+
+# --- end to end: the gatekeeper and the firewall -----------------------------
+
+@test "a socket opened through galaf passes the app's nft rules; the same program run directly is refused" {
+	local cns sns p policy=$DIR/e2e.json
+	[ -x "$GALAF_CONFIG" ] || { echo "no $GALAF_CONFIG: run make" >&2; return 1; }
+	# Two namespaces joined by a veth: loopback is always accepted, a
+	# real interface is not.
+	galaf_netns cns
+	galaf_netns sns
+	ip -n "$cns" link add gt0 type veth peer name gt1 netns "$sns"
+	ip -n "$cns" addr add 10.99.0.1/24 dev gt0
+	ip -n "$sns" addr add 10.99.0.2/24 dev gt1
+	ip -n "$cns" link set gt0 up
+	ip -n "$sns" link set gt1 up
+	for p in 4243 4244; do
+		ip netns exec "$sns" socat -u "TCP-LISTEN:$p,bind=10.99.0.2,reuseaddr,fork" \
+			OPEN:/dev/null >/dev/null 2>&1 3>&- &
+	done
+	wait_for sh -c "ip netns exec $sns ss -Hltn 'sport = :4244' | grep -q ."
+	wait_for sh -c "ip netns exec $sns ss -Hltn 'sport = :4243' | grep -q ."
+	# The control: without a ruleset the probe connects. With it, a
+	# refused SYN is dropped and connect times out (3 s).
+	run -0 ip netns exec "$cns" setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- \
+		"$DIR/probe" connect 10.99.0.2 4243
+	printf '{ "config": { "gid_range": [30000, 59999], "families": [4] },
+	  "groups": { "%s": { "gid": %s, "execv": ["%s", "…"], "launchers": ["%s"],
+	    "allow": [{ "to": ["10.99.0.2"], "proto": "tcp", "ports": [4243] }] } } }\n' \
+		"$AGROUP" "$AG" "$DIR/probe" "$TUSER" >"$policy"
+	"$GALAF_CONFIG" render --gate "$policy" >"$IDX.tmp"
+	chmod 0644 "$IDX.tmp"
+	mv "$IDX.tmp" "$IDX"
+	"$GALAF_CONFIG" render --nft "$policy" >"$DIR/e2e.nft"
+	ip netns exec "$cns" nft -f "$DIR/e2e.nft"
+	run -0 --separate-stderr ip netns exec "$cns" setpriv --reuid="$TUSER" --regid="$TUSER" \
+		--init-groups -- "$GATE" "$AGROUP" connect 10.99.0.2 4243
+	[ "$output" = "connect: ok" ]
+	run -1 --separate-stderr ip netns exec "$cns" setpriv --reuid="$TUSER" --regid="$TUSER" \
+		--init-groups -- "$DIR/probe" connect 10.99.0.2 4243
+	[ "$output" != "connect: ok" ]
+	# Through galaf, but to a port the app is not allowed.
+	run -1 --separate-stderr ip netns exec "$cns" setpriv --reuid="$TUSER" --regid="$TUSER" \
+		--init-groups -- "$GATE" "$AGROUP" connect 10.99.0.2 4244
+	[ "$output" != "connect: ok" ]
+	# Both were dropped by the ruleset, which recorded them as refused.
+	run -0 ip netns exec "$cns" nft list set inet galaf refused4
+	[[ "$output" == *"10.99.0.2 . tcp . 4243"* ]]
+	[[ "$output" == *"10.99.0.2 . tcp . 4244"* ]]
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Real sockets for galaf's end-to-end tests.
+
+  probe.py resolve SERVER NAME [A|AAAA]   ask SERVER (port 53, UDP); print the addresses
+  probe.py tcp ADDR PORT                  connect, read a line; exit 0 when it worked
+  probe.py udp ADDR PORT                  send a datagram, wait for the echo
+  probe.py serve tcp|udp ADDR PORT        answer every connection or datagram with "hi"
+
+Exit status: 0 success, 1 refused, blocked or timed out (the reason on stderr).
+"""
+import os
+import random
+import socket
+import struct
+import sys
+
+TIMEOUT = float(os.environ.get("PROBE_TIMEOUT", "2"))
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def dns_query(server, name, qtype):
+    qid = random.randrange(1 << 16)
+    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.rstrip(".").split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack("!HH", 28 if qtype == "AAAA" else 1, 1)
+    s = socket.socket(family(server), socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    s.sendto(q, (server, 53))
+    data, _ = s.recvfrom(4096)
+    return parse_answers(data, qid)
+
+
+def skip_name(data, off):
+    while True:
+        n = data[off]
+        if n == 0:
+            return off + 1
+        if n & 0xC0 == 0xC0:
+            return off + 2
+        off += n + 1
+
+
+def parse_answers(data, qid):
+    rid, flags, qd, an, _, _ = struct.unpack("!HHHHHH", data[:12])
+    if rid != qid:
+        raise OSError("mismatched DNS id")
+    if flags & 0xF:
+        raise OSError("DNS rcode %d" % (flags & 0xF))
+    off = 12
+    for _ in range(qd):
+        off = skip_name(data, off) + 4
+    out = []
+    for _ in range(an):
+        off = skip_name(data, off)
+        rtype, _, _, rdlen = struct.unpack("!HHIH", data[off:off + 10])
+        off += 10
+        rdata = data[off:off + rdlen]
+        off += rdlen
+        if rtype == 1:
+            out.append(socket.inet_ntop(socket.AF_INET, rdata))
+        elif rtype == 28:
+            out.append(socket.inet_ntop(socket.AF_INET6, rdata))
+    return out
+
+
+def tcp(addr, port):
+    s = socket.socket(family(addr), socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect((addr, int(port)))
+    line = s.recv(100)
+    s.close()
+    if not line.startswith(b"hi"):
+        raise OSError("no greeting")
+
+
+def udp(addr, port):
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    s.sendto(b"ping", (addr, int(port)))
+    data, _ = s.recvfrom(100)
+    if not data.startswith(b"hi"):
+        raise OSError("no answer")
+
+
+def serve(proto, addr, port):
+    fam = family(addr)
+    if proto == "tcp":
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, int(port)))
+        s.listen(64)
+        while True:
+            c, _ = s.accept()
+            try:
+                c.sendall(b"hi\n")
+            except OSError:
+                pass
+            c.close()
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((addr, int(port)))
+    while True:
+        _, peer = s.recvfrom(100)
+        s.sendto(b"hi\n", peer)
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else ""
+    try:
+        if cmd == "resolve":
+            addrs = dns_query(argv[2], argv[3], argv[4] if len(argv) > 4 else "A")
+            print("\n".join(addrs))
+            return 0 if addrs else 1
+        if cmd == "tcp":
+            tcp(argv[2], argv[3])
+        elif cmd == "udp":
+            udp(argv[2], argv[3])
+        elif cmd == "serve":
+            serve(argv[2], argv[3], argv[4])
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    except (OSError, socket.timeout) as e:
+        print("probe: %s: %s" % (cmd, e), file=sys.stderr)
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
