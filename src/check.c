@@ -12,12 +12,108 @@
 
 #include "strbuf.h"
 
+/* name -> id, from one pass over the user or group database. */
+struct idmap {
+	struct idname {
+		char *name;
+		long id;
+	} *v;
+	size_t n;
+};
+
 struct ck {
 	struct policy *p;
 	struct diags *d;
 	unsigned flags;
 	int oom;
+	struct idmap users, groups;
 };
+
+static int cmp_idname(const void *a, const void *b)
+{
+	return strcmp(((const struct idname *)a)->name, ((const struct idname *)b)->name);
+}
+
+static int idmap_add(struct idmap *m, size_t *cap, const char *name, long id)
+{
+	if (m->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct idname *nv = realloc(m->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		m->v = nv;
+		*cap = nc;
+	}
+	m->v[m->n].name = strdup(name);
+	if (!m->v[m->n].name)
+		return -ENOMEM;
+	m->v[m->n++].id = id;
+	return 0;
+}
+
+/*
+ * One enumeration of each database instead of a getgrnam() per entry, which
+ * reopens /etc/group every time (seconds at 10,000 entries). Databases that
+ * cannot be enumerated are still asked by name on a miss.
+ */
+static void idmaps_load(struct ck *ck)
+{
+	struct passwd *pw;
+	struct group *gr;
+	size_t cap = 0;
+
+	setpwent();
+	while ((pw = getpwent()))
+		if (idmap_add(&ck->users, &cap, pw->pw_name, (long)pw->pw_uid))
+			ck->oom = 1;
+	endpwent();
+	cap = 0;
+	setgrent();
+	while ((gr = getgrent()))
+		if (idmap_add(&ck->groups, &cap, gr->gr_name, (long)gr->gr_gid))
+			ck->oom = 1;
+	endgrent();
+	qsort(ck->users.v, ck->users.n, sizeof(*ck->users.v), cmp_idname);
+	qsort(ck->groups.v, ck->groups.n, sizeof(*ck->groups.v), cmp_idname);
+}
+
+static void idmaps_free(struct ck *ck)
+{
+	size_t i;
+
+	for (i = 0; i < ck->users.n; i++)
+		free(ck->users.v[i].name);
+	for (i = 0; i < ck->groups.n; i++)
+		free(ck->groups.v[i].name);
+	free(ck->users.v);
+	free(ck->groups.v);
+}
+
+/* The uid or gid of NAME on this machine, or -1; ASK: ask NSS on a miss. */
+static long sys_lookup_ask(struct ck *ck, bool group, const char *name, bool ask)
+{
+	struct idmap *m = group ? &ck->groups : &ck->users;
+	struct idname key = { .name = (char *)name }, *hit;
+
+	hit = m->n ? bsearch(&key, m->v, m->n, sizeof(*m->v), cmp_idname) : NULL;
+	if (hit)
+		return hit->id;
+	if (!ask)
+		return -1;
+	if (group) {
+		struct group *g = getgrnam(name);
+
+		return g ? (long)g->gr_gid : -1;
+	}
+	struct passwd *pw = getpwnam(name);
+	return pw ? (long)pw->pw_uid : -1;
+}
+
+static long sys_lookup(struct ck *ck, bool group, const char *name)
+{
+	return sys_lookup_ask(ck, group, name, true);
+}
 
 /*
  * Reports at PREFIX + a path suffix: FMT is "SUFFIX|MESSAGE", formatted as
@@ -106,17 +202,13 @@ static void check_id(struct ck *ck, struct entry *e, const char *path)
 	enum diag_level strict = ck->flags & CHECK_STRICT_SYSTEM ? DIAG_ERROR : DIAG_WARNING;
 	long sys = -1;
 
-	if (!(ck->flags & CHECK_NO_SYSTEM)) {
-		if (group) {
-			struct group *g = getgrnam(e->name);
-
-			sys = g ? (long)g->gr_gid : -1;
-		} else {
-			struct passwd *pw = getpwnam(e->name);
-
-			sys = pw ? (long)pw->pw_uid : -1;
-		}
-	}
+	/*
+	 * With an explicit id only a mismatch matters, and only apply must be
+	 * sure: elsewhere one enumeration of the database is enough.
+	 */
+	if (!(ck->flags & CHECK_NO_SYSTEM))
+		sys = sys_lookup_ask(ck, group, e->name,
+				     !e->has_id || (ck->flags & CHECK_STRICT_SYSTEM));
 	e->sys_id = e->has_id ? e->id : sys;
 	if (e->has_id && sys >= 0 && sys != e->id)
 		ck_at(ck, strict, path, ".%s|this machine's %s %s has %s %ld, the policy says %ld",
@@ -173,7 +265,7 @@ static void check_launchers(struct ck *ck, struct entry *e, const char *path)
 		}
 		if (ck->flags & CHECK_NO_SYSTEM)
 			continue;
-		if (grp ? !getgrnam(nm) : !getpwnam(nm))
+		if (sys_lookup(ck, grp, nm) < 0)
 			ck_at(ck, DIAG_WARNING, path, ".launchers[%zu]|%s '%s' does not exist on this machine",
 			      i, grp ? "group" : "user", nm);
 	}
@@ -604,6 +696,8 @@ static void check_inbound_overlap(struct ck *ck)
 	size_t i, j, a, b;
 
 	for (i = 0; i < p->n_entries; i++) {
+		if (!p->entries[i].in_boxes.n)
+			continue;
 		for (j = i + 1; j < p->n_entries; j++) {
 			struct entry *x = &p->entries[i], *y = &p->entries[j];
 			bool hit = false;
@@ -626,6 +720,8 @@ int policy_check(struct policy *p, struct diags *d, unsigned flags)
 	struct ck ck = { .p = p, .d = d, .flags = flags };
 	size_t i;
 
+	if (!(flags & CHECK_NO_SYSTEM))
+		idmaps_load(&ck);
 	check_config(&ck);
 	for (i = 0; i < p->n_entries; i++) {
 		char *path = entry_path(&p->entries[i]);
@@ -639,6 +735,7 @@ int policy_check(struct policy *p, struct diags *d, unsigned flags)
 	check_names_disjoint(&ck);
 	check_unique_ids(&ck);
 	check_inbound_overlap(&ck);
+	idmaps_free(&ck);
 	if (ck.oom)
 		return -ENOMEM;
 	return d->errors ? -EINVAL : 0;

@@ -16,6 +16,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_groups(int argc, char **argv);
+int cmd_suggest(int argc, char **argv); /* suggest.c */
 
 __attribute__((format(printf, 1, 2)))
 void usage_error(const char *fmt, ...);

@@ -308,6 +308,7 @@ static const struct {
 	{ "status", cmd_status },
 	{ "groups", cmd_groups },
 	{ "marker", cmd_marker },
+	{ "suggest", cmd_suggest },
 };
 
 int main(int argc, char **argv)

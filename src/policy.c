@@ -120,13 +120,36 @@ void policy_free(struct policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Entries are sorted users first, then groups, each by name: search both runs. */
 struct entry *policy_find(const struct policy *p, const char *name)
 {
-	size_t i;
+	size_t lo = 0, hi = p->n_entries, split;
+	int k;
 
-	for (i = 0; i < p->n_entries; i++)
-		if (strcmp(p->entries[i].name, name) == 0)
-			return &p->entries[i];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p->entries[mid].kind == ENTRY_USER)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	split = lo;
+	for (k = 0; k < 2; k++) {
+		lo = k ? split : 0;
+		hi = k ? p->n_entries : split;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			int c = strcmp(p->entries[mid].name, name);
+
+			if (!c)
+				return &p->entries[mid];
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
 	return NULL;
 }
 

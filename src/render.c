@@ -148,6 +148,27 @@ static const struct entry **entries_by_id(const struct policy *p, enum entry_kin
 	return v;
 }
 
+/*
+ * Static allow-lists are matched once for every app in the output chain;
+ * only domains and raw fragments need a chain of the entry's own.
+ */
+static bool entry_needs_chain(const struct entry *e)
+{
+	size_t i;
+
+	if (e->dset >= 0 || e->rule || e->rule6)
+		return true;
+	for (i = 0; i < e->n_allow; i++)
+		if (e->allow[i].dset >= 0)
+			return true;
+	return false;
+}
+
+static const char *refuse_chain(const struct policy *p, const struct entry *e)
+{
+	return entry_audit(p, e) && p->cfg.mode != MODE_AUDIT ? "audit_out" : "refuse_out";
+}
+
 static int emit_id_maps(struct nftw *w, enum entry_kind k)
 {
 	const struct entry **v = entries_by_id(w->p, k), **e;
@@ -164,8 +185,14 @@ static int emit_id_maps(struct nftw *w, enum entry_kind k)
 	emit_map_tail(sb, n);
 	emit_map_head(sb, "map", g ? "gids" : "uids", g ? "gid : verdict" : "uid : verdict",
 		      NULL, n);
-	for (e = v; *e; e++)
-		sb_printf(sb, "\t\t\t%ld : goto %s%s,\n", (*e)->sys_id, chain_prefix(*e), (*e)->name);
+	for (e = v; *e; e++) {
+		if (entry_needs_chain(*e))
+			sb_printf(sb, "\t\t\t%ld : goto %s%s,\n", (*e)->sys_id, chain_prefix(*e),
+				  (*e)->name);
+		else
+			sb_printf(sb, "\t\t\t%ld : goto %s,\n", (*e)->sys_id,
+				  refuse_chain(w->p, *e));
+	}
 	emit_map_tail(sb, n);
 	free(v);
 	return 0;
@@ -312,7 +339,11 @@ static void emit_output_chains(struct nftw *w)
 	sb_add(sb, "\t\tct state established,related goto ok_out\n"
 		   "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld-listener-done, mld2-listener-report } accept\n"
 		   "\t\tip protocol igmp accept\n"
+		   "\t\tmeta skgid . ip daddr . meta l4proto . th dport @gallow4 goto ok_out\n"
+		   "\t\tmeta skgid . ip6 daddr . meta l4proto . th dport @gallow6 goto ok_out\n"
 		   "\t\tmeta skgid vmap @gids\n"
+		   "\t\tmeta skuid . ip daddr . meta l4proto . th dport @uallow4 goto ok_out\n"
+		   "\t\tmeta skuid . ip6 daddr . meta l4proto . th dport @uallow6 goto ok_out\n"
 		   "\t\tmeta skuid vmap @uids\n"
 		   "\t\tgoto refuse_out\n\t}\n"
 		   "\tchain ok_out {\n\t\tupdate @stats_out { ct mark }\n\t\taccept\n\t}\n");
@@ -406,16 +437,6 @@ static bool dset_has(const struct policy *p, int ds, int f)
 	return ds >= 0 && (p->dsets[ds].families & fam_bit(f));
 }
 
-static bool boxes_have(const struct boxes *b, int f)
-{
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		if (b->v[i].a.family == f)
-			return true;
-	return false;
-}
-
 /* The raw fragment for family F: rule6 for IPv6 when given, else rule. */
 static const char *entry_fragment(const struct entry *e, int f, int *which)
 {
@@ -476,19 +497,12 @@ static void emit_entry_fragments(struct nftw *w, struct entry *e)
 
 static void emit_entry_chain(struct nftw *w, struct entry *e)
 {
-	const char *who = e->kind == ENTRY_GROUP ? "meta skgid" : "meta skuid";
-	const char *set = e->kind == ENTRY_GROUP ? "gallow" : "uallow";
-	int f;
-
+	if (!entry_needs_chain(e))
+		return;
 	sb_printf(w->sb, "\tchain %s%s {\n", chain_prefix(e), e->name);
-	for (f = 4; f <= 6; f += 2)
-		if (boxes_have(&e->boxes, f))
-			sb_printf(w->sb, "\t\t%s . %s daddr . meta l4proto . th dport @%s%d goto ok_out\n",
-				  who, fam_ip(f), set, f);
 	emit_entry_domains(w, e);
 	emit_entry_fragments(w, e);
-	sb_printf(w->sb, "\t\tgoto %s\n\t}\n",
-		  entry_audit(w->p, e) && w->p->cfg.mode != MODE_AUDIT ? "audit_out" : "refuse_out");
+	sb_printf(w->sb, "\t\tgoto %s\n\t}\n", refuse_chain(w->p, e));
 }
 
 int render_nft(struct policy *p, struct strbuf *out)

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Writes a synthetic galaf policy for benchmarks.
+
+  genpolicy.py GROUPS CIDRS DOMAINS [--dir DIR] [--vary N]
+
+GROUPS app groups with explicit gids from 30000, each allowed CIDRS
+distinct /24s and DOMAINS distinct domains on tcp 443. Paths in config
+point into DIR (default /tmp/galaf-bench). --vary changes group N's port,
+for "re-apply after changing one group".
+"""
+import json
+import sys
+
+
+def main(argv):
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    opts = dict(zip(argv[1::2], argv[2::2]))
+    groups, cidrs, domains = (int(a) for a in args[:3])
+    d = opts.get("--dir", "/tmp/galaf-bench")
+    vary = int(opts.get("--vary", "-1"))
+    pol = {
+        "config": {
+            "dns": {"conf": d + "/dnsmasq.conf", "reload": None},
+            "gate_index": d + "/gate.index",
+            "state_dir": d + "/state",
+        },
+        "groups": {},
+    }
+    for g in range(groups):
+        to = ["10.%d.%d.0/24" % ((g * cidrs + c) // 256 % 256, (g * cidrs + c) % 256)
+              for c in range(cidrs)]
+        to += ["d%d.app%d.example" % (k, g) for k in range(domains)]
+        pol["groups"]["app%05d" % g] = {
+            "gid": 30000 + g,
+            "execv": ["/usr/bin/true", "\u2026"],
+            "allow": [{"to": to, "proto": "tcp", "ports": [8443 if g == vary else 443]}],
+        }
+    json.dump(pol, sys.stdout, indent=1)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
