@@ -354,7 +354,9 @@ static void emit_output_chains(struct nftw *w)
 			   "\t\tgoto ok_out\n\t}\n");
 	else
 		sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf refused: \" level info\n"
-			   "\t\tdrop\n\t}\n");
+			   "\t\t# Fail fast: a dropped SYN would leave connect() waiting for minutes.\n"
+			   "\t\tmeta l4proto tcp reject with tcp reset\n"
+			   "\t\treject with icmpx admin-prohibited\n\t}\n");
 	if (!any_audit(p) || p->cfg.mode == MODE_AUDIT)
 		return;
 	sb_add(sb, "\tchain audit_out {\n");

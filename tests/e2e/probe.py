@@ -4,6 +4,7 @@
   probe.py resolve SERVER NAME [A|AAAA]   ask SERVER (port 53, UDP); print the addresses
   probe.py tcp ADDR PORT                  connect, read a line; exit 0 when it worked
   probe.py udp ADDR PORT                  send a datagram, wait for the echo
+  probe.py get SERVER NAME PORT           resolve NAME at SERVER, then TCP to its first address
   probe.py serve tcp|udp ADDR PORT        answer every connection or datagram with "hi"
 
 Exit status: 0 success, 1 refused, blocked or timed out (the reason on stderr).
@@ -118,6 +119,13 @@ def main(argv):
             tcp(argv[2], argv[3])
         elif cmd == "udp":
             udp(argv[2], argv[3])
+        elif cmd == "get":
+            addrs = dns_query(argv[2], argv[3], "A")
+            if not addrs:
+                raise OSError("%s: no address" % argv[3])
+            print("%s is %s" % (argv[3], addrs[0]))
+            tcp(addrs[0], argv[4])
+            print("connected to %s port %s" % (addrs[0], argv[4]))
         elif cmd == "serve":
             serve(argv[2], argv[3], argv[4])
         else:
