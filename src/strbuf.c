@@ -72,8 +72,11 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 
 const char *sb_str(struct strbuf *sb)
 {
-	if (!sb->buf && sb_grow(sb, 0))
-		return NULL;
+	if (!sb->buf) {
+		if (sb_grow(sb, 0))
+			return NULL;
+		sb->buf[0] = '\0';
+	}
 	return sb->buf;
 }
 

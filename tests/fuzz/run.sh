@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make fuzz: libFuzzer over load -> check -> render, seeded with every test
+# policy. FUZZ_SECONDS (default 60) bounds the run. A crash is saved under
+# tests/fuzz/crashes/ and fails the run; copy it into tests/fuzz/regressions/
+# so that every crash ever found is replayed by `make check` from then on.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+out=build-fuzz
+seconds=${FUZZ_SECONDS:-60}
+mkdir -p "$out" tests/fuzz/crashes "$out/corpus"
+
+srcs="src/strbuf.c src/diag.c src/netaddr.c src/policy.c src/load.c src/check.c src/render.c"
+# shellcheck disable=SC2086
+clang -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all $(pkg-config --cflags jansson) \
+	-o "$out/fuzz_policy" tests/fuzz/fuzz_policy.c $srcs $(pkg-config --libs jansson) || exit 2
+
+seeds=("$out/corpus")
+for d in tests/golden tests/bad examples tests/fuzz/regressions; do
+	[ -d "$d" ] && seeds+=("$d")
+done
+cp -f galaf.json.example "$out/corpus/" 2>/dev/null
+find tests/golden -name policy.json -exec sh -c 'cp "$1" "'"$out"'/corpus/$(echo "$1" | tr / _)"' _ {} \;
+
+if [ "${1:-}" = --replay ]; then
+	# Replay every saved regression once; no new inputs.
+	"$out/fuzz_policy" -runs=0 tests/fuzz/regressions >/dev/null 2>&1 && exit 0
+	"$out/fuzz_policy" -runs=0 tests/fuzz/regressions
+	exit 1
+fi
+"$out/fuzz_policy" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	-artifact_prefix=tests/fuzz/crashes/ -print_final_stats=1 "${seeds[@]}"
