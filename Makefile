@@ -82,6 +82,10 @@ $(B)/galaf_mark.bpf.o: bpf/galaf_mark.bpf.c | $(B)
 
 # --- tests -------------------------------------------------------------
 check: all
+	$(Q)tests/check.sh
+
+# The suites alone, with the normal build only.
+check-quick: all
 	$(Q)tests/run-all.sh
 
 golden-update: all
@@ -98,12 +102,12 @@ fuzz:
 
 # --- install -----------------------------------------------------------
 install: all
-	$(Q)scripts/install.sh install
+	$(Q)$(foreach v,DESTDIR PREFIX BINDIR SBINDIR LIBDIR MANDIR DOCDIR UNITDIR SYSCONFDIR GATE_INDEX BPF_OBJECT,$(v)='$($(v))') BUILDDIR='$(B)' scripts/install.sh install
 
 uninstall:
-	$(Q)scripts/install.sh uninstall
+	$(Q)$(foreach v,DESTDIR PREFIX BINDIR SBINDIR LIBDIR MANDIR DOCDIR UNITDIR SYSCONFDIR GATE_INDEX BPF_OBJECT,$(v)='$($(v))') BUILDDIR='$(B)' scripts/install.sh uninstall
 
 clean:
-	rm -rf $(B) build-*
+	rm -rf $(B) build-asan build-fuzz
 
-.PHONY: all check golden-update demo bench fuzz install uninstall clean
+.PHONY: all check check-quick golden-update demo bench fuzz install uninstall clean

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Quality gates, one "ok"/"not ok" line each and a closing summary:
+# valgrind on every golden and bad-input case, cppcheck, clang-tidy,
+# shellcheck, clang-format, mandoc, and the fuzzer (60 s in CI, replay of
+# every saved crash always).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+export GALAF_TOP=$top
+
+n=0
+passed=0
+failed=0
+gate() {
+	local name=$1 log
+	shift
+	n=$((n + 1))
+	log=$(mktemp)
+	if "$@" >"$log" 2>&1; then
+		echo "ok $n - $name"
+		passed=$((passed + 1))
+	else
+		echo "not ok $n - $name"
+		sed 's/^/#   /' "$log" | tail -n 40
+		failed=$((failed + 1))
+	fi
+	rm -f "$log"
+}
+
+c_files() { find src -name '*.c' | sort; }
+c_and_h() { find src tests/fuzz tests/gate tests/marker bench -name '*.[ch]' 2>/dev/null | sort; }
+shell_files() {
+	{
+		find tests scripts examples bench debian -type f \( -name '*.sh' -o -name '*.bash' \) 2>/dev/null
+		echo .ci/run
+	} | sort
+}
+
+vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+gate "valgrind: golden cases" env GALAF_WRAP="$vg" tests/golden/run.sh
+gate "valgrind: bad-input corpus" env GALAF_WRAP="$vg" tests/bad/run.sh
+gate "cppcheck src/" cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	--inline-suppr --std=c11 -D_GNU_SOURCE -DGALAF_VERSION='"x"' -DGATE_INDEX='"x"' \
+	-DBPF_OBJECT='"x"' --suppress=missingIncludeSystem src/
+gate "clang-tidy src/" sh -c "clang-tidy --quiet $(c_files | tr '\n' ' ') -- -std=gnu17 -D_GNU_SOURCE \
+	-DGALAF_VERSION='\"x\"' -DGATE_INDEX='\"x\"' -DBPF_OBJECT='\"x\"' 2>&1 | tee /dev/stderr | \
+	{ ! grep -E 'warning:|error:'; }"
+gate "shellcheck" shellcheck -x $(shell_files)
+gate "shellcheck (bats)" shellcheck -x -s bash tests/bats/*.bats
+gate "clang-format --dry-run -Werror" clang-format --dry-run -Werror $(c_and_h)
+gate "mandoc -Tlint" sh -c "mandoc -Tlint -Wwarning man/* 2>&1 | grep -v 'mandoc.db' | { ! grep .; }"
+gate "fuzz: replay every saved crash" tests/fuzz/run.sh --replay
+if [ "${CI:-}" = true ] || [ -n "${GALAF_FUZZ:-}" ]; then
+	gate "fuzz: ${FUZZ_SECONDS:-60} s of libFuzzer" env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" tests/fuzz/run.sh
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
