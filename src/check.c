@@ -74,8 +74,10 @@ static void idmaps_load(struct ck *ck)
 		if (idmap_add(&ck->groups, &cap, gr->gr_name, (long)gr->gr_gid))
 			ck->oom = 1;
 	endgrent();
-	qsort(ck->users.v, ck->users.n, sizeof(*ck->users.v), cmp_idname);
-	qsort(ck->groups.v, ck->groups.n, sizeof(*ck->groups.v), cmp_idname);
+	if (ck->users.n)
+		qsort(ck->users.v, ck->users.n, sizeof(*ck->users.v), cmp_idname);
+	if (ck->groups.n)
+		qsort(ck->groups.v, ck->groups.n, sizeof(*ck->groups.v), cmp_idname);
 }
 
 static void idmaps_free(struct ck *ck)

@@ -73,6 +73,23 @@ static char *path_idx(const char *path, size_t i)
 	return s;
 }
 
+/* OBJ's member KEY and its path in *RET_PATH (free it), or NULL when absent. */
+static json_t *member(struct ld *ld, json_t *obj, const char *path, const char *key,
+		      char **ret_path)
+{
+	json_t *x = json_object_get(obj, key);
+
+	*ret_path = NULL;
+	if (!x)
+		return NULL;
+	*ret_path = path_key(path, key);
+	if (!*ret_path) {
+		ld->oom = 1;
+		return NULL;
+	}
+	return x;
+}
+
 static bool get_string(struct ld *ld, json_t *v, const char *path, char **out)
 {
 	if (!json_is_string(v)) {
@@ -461,36 +478,34 @@ static void load_entry_common(struct ld *ld, json_t *v, const char *path, struct
 	json_t *x;
 	char *p;
 
-#define SUB(k) (p = path_key(path, k))
-	if ((x = json_object_get(v, "families"))) {
-		e->has_families = get_families(ld, x, SUB("families"), &e->families);
+	if ((x = member(ld, v, path, "families", &p))) {
+		e->has_families = get_families(ld, x, p, &e->families);
 		free(p);
 	}
-	if ((x = json_object_get(v, "domains"))) {
-		load_domains(ld, x, SUB("domains"), e);
+	if ((x = member(ld, v, path, "domains", &p))) {
+		load_domains(ld, x, p, e);
 		free(p);
 	}
-	if ((x = json_object_get(v, "rule"))) {
-		get_string(ld, x, SUB("rule"), &e->rule);
+	if ((x = member(ld, v, path, "rule", &p))) {
+		get_string(ld, x, p, &e->rule);
 		free(p);
 	}
-	if ((x = json_object_get(v, "rule6"))) {
-		get_string(ld, x, SUB("rule6"), &e->rule6);
+	if ((x = member(ld, v, path, "rule6", &p))) {
+		get_string(ld, x, p, &e->rule6);
 		free(p);
 	}
-	if ((x = json_object_get(v, "allow"))) {
-		load_allow(ld, x, SUB("allow"), false, &e->allow, &e->n_allow);
+	if ((x = member(ld, v, path, "allow", &p))) {
+		load_allow(ld, x, p, false, &e->allow, &e->n_allow);
 		free(p);
 	}
-	if ((x = json_object_get(v, "inbound"))) {
-		load_allow(ld, x, SUB("inbound"), true, &e->inbound, &e->n_inbound);
+	if ((x = member(ld, v, path, "inbound", &p))) {
+		load_allow(ld, x, p, true, &e->inbound, &e->n_inbound);
 		free(p);
 	}
-	if ((x = json_object_get(v, "mode"))) {
-		get_mode(ld, x, SUB("mode"), &e->mode);
+	if ((x = member(ld, v, path, "mode", &p))) {
+		get_mode(ld, x, p, &e->mode);
 		free(p);
 	}
-#undef SUB
 }
 
 static void load_group_only(struct ld *ld, json_t *v, const char *path, struct entry *e)
@@ -498,28 +513,26 @@ static void load_group_only(struct ld *ld, json_t *v, const char *path, struct e
 	json_t *x;
 	char *p;
 
-#define SUB(k) (p = path_key(path, k))
-	if ((x = json_object_get(v, "gid"))) {
-		e->has_id = get_long(ld, x, SUB("gid"), 1, 65535, &e->id);
+	if ((x = member(ld, v, path, "gid", &p))) {
+		e->has_id = get_long(ld, x, p, 1, 65535, &e->id);
 		free(p);
 	}
-	if ((x = json_object_get(v, "execv"))) {
-		e->has_execv = get_strv(ld, x, SUB("execv"), false, &e->execv);
+	if ((x = member(ld, v, path, "execv", &p))) {
+		e->has_execv = get_strv(ld, x, p, false, &e->execv);
 		free(p);
 	}
-	if ((x = json_object_get(v, "launchers"))) {
-		e->has_launchers = get_strv(ld, x, SUB("launchers"), false, &e->launchers);
+	if ((x = member(ld, v, path, "launchers", &p))) {
+		e->has_launchers = get_strv(ld, x, p, false, &e->launchers);
 		free(p);
 	}
-	if ((x = json_object_get(v, "supplementary_groups"))) {
-		get_bool(ld, x, SUB("supplementary_groups"), &e->supplementary_groups);
+	if ((x = member(ld, v, path, "supplementary_groups", &p))) {
+		get_bool(ld, x, p, &e->supplementary_groups);
 		free(p);
 	}
-	if ((x = json_object_get(v, "no_new_privs"))) {
-		get_bool(ld, x, SUB("no_new_privs"), &e->no_new_privs);
+	if ((x = member(ld, v, path, "no_new_privs", &p))) {
+		get_bool(ld, x, p, &e->no_new_privs);
 		free(p);
 	}
-#undef SUB
 }
 
 static void load_entry(struct ld *ld, json_t *v, const char *path, struct entry *e)

@@ -73,7 +73,7 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 const char *sb_str(struct strbuf *sb)
 {
 	if (!sb->buf) {
-		if (sb_grow(sb, 0))
+		if (sb_grow(sb, 0) || !sb->buf)
 			return NULL;
 		sb->buf[0] = '\0';
 	}

@@ -79,7 +79,7 @@ size_t report_nft_errors(const struct policy *p, const char *file, const char *e
 		nl = strchr(s, '\n');
 		if (!msg || (nl && msg > nl) || !colon)
 			continue;
-		line = atoi(colon + 1) - line_offset;
+		line = (int)strtol(colon + 1, NULL, 10) - line_offset;
 		msg += strlen("Error: ");
 		e = fragment_at(p, line, &key);
 		if (e)
