@@ -249,6 +249,29 @@ static void plan_map(json_t *o, void *ctx)
 }
 
 /*
+ * When config.table changed since the last apply, the old table goes in the
+ * same transaction: two galaf tables would filter twice.
+ */
+static void drop_renamed_table(struct plan *pl)
+{
+	char *path, *old, *cmd, name[64];
+	size_t len = 0;
+
+	if (asprintf(&path, "%s/" STATE_GOOD "/ruleset.nft", pl->p->cfg.state_dir) < 0)
+		return;
+	old = file_read(path, 64u << 20, &len);
+	free(path);
+	if (old && sscanf(strstr(old, "\ntable inet ") ? strstr(old, "\ntable inet ") : "",
+			  "\ntable inet %63s", name) == 1 &&
+	    strcmp(name, pl->p->cfg.table) && asprintf(&cmd, "list table inet %s", name) >= 0) {
+		if (nft_run(cmd, NFT_RUN_TERSE, NULL, NULL) == 0)
+			sb_printf(&pl->post, "delete table inet %s\n", name);
+		free(cmd);
+	}
+	free(old);
+}
+
+/*
  * The transaction: flush every chain (so nothing references what goes),
  * delete static sets and maps and the chains and learned sets the new
  * ruleset no longer declares, then the ruleset itself, which re-adds
@@ -271,6 +294,7 @@ static int plan_build(struct plan *pl, const struct live *l, const struct compil
 	}
 	sb_printf(&pl->post, "add set inet %s applied { type mark; comment \"galaf %s\"; }\n",
 		  pl->p->cfg.table, c->hash);
+	drop_renamed_table(pl);
 	return pl->oom || pl->pre.oom || pl->post.oom ? -ENOMEM : 0;
 }
 
