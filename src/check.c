@@ -256,6 +256,8 @@ static void check_launchers(struct ck *ck, struct entry *e, const char *path)
 {
 	size_t i;
 
+	if (e->launchers.n == 0)
+		ck_at(ck, DIAG_ERROR, path, ".launchers|is empty, so nobody could start the app; remove it to let every user");
 	for (i = 0; i < e->launchers.n; i++) {
 		const char *l = e->launchers.v[i];
 		bool grp = l[0] == '@';
@@ -684,10 +686,13 @@ static void check_names_disjoint(struct ck *ck)
 		if (e->kind != ENTRY_GROUP)
 			continue;
 		o = policy_find(p, e->name);
-		if (o && o->kind == ENTRY_USER)
-			diag_add(ck->d, DIAG_ERROR, NULL,
-				 "'%s' is both a user and a group entry; their chains and sets would share names, so keep one",
-				 e->name);
+		if (o && o->kind == ENTRY_USER) {
+			char *path = entry_path(e);
+
+			ck_at(ck, DIAG_ERROR, path ? path : "", "|'%s' is also a user entry; their chains and sets would share names, so keep one",
+			      e->name);
+			free(path);
+		}
 	}
 }
 

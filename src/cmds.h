@@ -23,6 +23,7 @@ void usage_error(const char *fmt, ...);
 /* Loads and checks FILE, printing diagnostics; 0 when it has no errors. */
 int load_and_check(const char *file, unsigned flags, struct policy *p, bool quiet_ok);
 int require_ids(const struct policy *p, const char *file);
+bool policy_has_fragments(const struct policy *p);
 int sub_getopt(int argc, char **argv, const char *help, const struct option *opts,
 	       int (*on_opt)(int c, void *ctx), void *ctx);
 /* Prints nft's errors, at the policy entries whose fragments caused them. */

@@ -57,8 +57,9 @@ int load_and_check(const char *file, unsigned flags, struct policy *p, bool quie
 	int ret;
 
 	ret = policy_load(file, p, &d);
-	if (ret == 0 || (ret == -EINVAL && d.errors && d.v[0].line == 0))
-		ret = policy_check(p, &d, flags) ? -EINVAL : ret;
+	/* Type errors do not stop the checks: every problem is reported at once. */
+	if (p->loaded && policy_check(p, &d, flags))
+		ret = -EINVAL;
 	diag_print(&d, file, stderr);
 	if (!ret && !quiet_ok && d.warnings)
 		fprintf(stderr, "%s: %zu warning%s\n", file, d.warnings, d.warnings == 1 ? "" : "s");
@@ -73,8 +74,14 @@ int load_and_check(const char *file, unsigned flags, struct policy *p, bool quie
 int sub_getopt(int argc, char **argv, const char *help, const struct option *opts,
 	       int (*on_opt)(int c, void *ctx), void *ctx)
 {
-	int c;
+	int c, i;
 
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--version")) {
+			printf("galaf-config %s\n", GALAF_VERSION);
+			return -1;
+		}
+	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -169,6 +176,9 @@ static int cmd_render(int argc, char **argv)
 	ret = load_and_check(argv[i], 0, &p, true);
 	if (!ret)
 		ret = require_ids(&p, argv[i]);
+	/* Output that nft would refuse is no output: raw fragments need the kernel's word. */
+	if (!ret && policy_has_fragments(&p))
+		ret = validate_in_private_netns(&p, argv[i]);
 	if (!ret) {
 		if (what == 'n')
 			ret = render_nft(&p, &out);
@@ -297,6 +307,16 @@ int cmd_rollback(int argc, char **argv)
 	return ret;
 }
 
+bool policy_has_fragments(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_entries; i++)
+		if (p->entries[i].rule || p->entries[i].rule6)
+			return true;
+	return false;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -330,6 +350,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	usage_error("unknown command '%s'", argv[1]);
+	if (argv[1][0] == '-')
+		usage_error("unknown option '%s'; options follow the command", argv[1]);
+	else
+		usage_error("unknown command '%s'", argv[1]);
 	return 2;
 }

@@ -292,6 +292,16 @@ static bool get_mode(struct ld *ld, json_t *v, const char *path, int *out)
 	return true;
 }
 
+static void replace_string(struct ld *ld, json_t *v, const char *path, char **slot)
+{
+	char *s = NULL;
+
+	if (get_string(ld, v, path, &s)) {
+		free(*slot);
+		*slot = s;
+	}
+}
+
 static void load_dns(struct ld *ld, json_t *v, struct config *c)
 {
 	static const char *const keys[] = { "conf", "reload", "timeout", "cache_ttl", NULL };
@@ -302,15 +312,10 @@ static void load_dns(struct ld *ld, json_t *v, struct config *c)
 		return;
 	}
 	check_keys(ld, v, "config.dns", keys, NULL);
-	if ((x = json_object_get(v, "conf"))) {
-		free(c->dns_conf);
-		c->dns_conf = NULL;
-		get_string(ld, x, "config.dns.conf", &c->dns_conf);
-	}
-	if ((x = json_object_get(v, "reload")) && !json_is_null(x)) {
-		c->has_reload = true;
-		get_strv(ld, x, "config.dns.reload", false, &c->dns_reload);
-	}
+	if ((x = json_object_get(v, "conf")))
+		replace_string(ld, x, "config.dns.conf", &c->dns_conf);
+	if ((x = json_object_get(v, "reload")) && !json_is_null(x))
+		c->has_reload = get_strv(ld, x, "config.dns.reload", false, &c->dns_reload);
 	if ((x = json_object_get(v, "timeout")))
 		get_long(ld, x, "config.dns.timeout", 0, 365L * 86400, &c->dns_timeout);
 	if ((x = json_object_get(v, "cache_ttl")))
@@ -333,16 +338,6 @@ static void load_range(struct ld *ld, json_t *v, struct config *c)
 			       "min %ld is above max %ld", lo, hi);
 		c->gid_min = (unsigned)lo;
 		c->gid_max = (unsigned)hi;
-	}
-}
-
-static void replace_string(struct ld *ld, json_t *v, const char *path, char **slot)
-{
-	char *s = NULL;
-
-	if (get_string(ld, v, path, &s)) {
-		free(*slot);
-		*slot = s;
 	}
 }
 
@@ -462,11 +457,10 @@ static const char *group_key_hint(const char *key)
 
 static void load_domains(struct ld *ld, json_t *v, const char *path, struct entry *e)
 {
-	e->has_domains = true;
 	if (json_is_string(v))
-		get_string(ld, v, path, &e->domains_ref);
+		e->has_domains = get_string(ld, v, path, &e->domains_ref);
 	else if (json_is_array(v))
-		get_strv(ld, v, path, false, &e->domains);
+		e->has_domains = get_strv(ld, v, path, false, &e->domains);
 	else
 		ld_err(ld, path, "must be a list of domains or the name of another entry, not %s",
 		       type_name(v));
@@ -655,6 +649,26 @@ static void load_root(struct ld *ld, json_t *root, struct policy *p)
 		qsort(p->entries, p->n_entries, sizeof(*p->entries), entry_cmp);
 }
 
+/* Two of jansson's messages name its own flags and states: say what is wrong instead. */
+static const char *jansson_message(const json_error_t *e, const char *buf, size_t len)
+{
+	static char msg[JSON_ERROR_TEXT_LENGTH + 64];
+	const char *near = strstr(e->text, " near ");
+
+	if (strstr(e->text, "JSON_ALLOW_NUL"))
+		snprintf(msg, sizeof(msg), "a string holds \\u0000 (a NUL character), which a policy cannot contain%s%s",
+			 near ? "," : "",
+			 near ? near : "");
+	else if (strstr(e->text, "end of file expected"))
+		snprintf(msg, sizeof(msg), "%s after the end of the JSON document%s%s",
+			 memchr(buf, '\0', len) ? "a NUL byte" : "more data",
+			 near && !memchr(buf, '\0', len) ? "," : "",
+			 near && !memchr(buf, '\0', len) ? near : "");
+	else
+		return e->text;
+	return msg;
+}
+
 int policy_load_buffer(const char *buf, size_t len, const char *name,
 		       struct policy *p, struct diags *d)
 {
@@ -674,9 +688,10 @@ int policy_load_buffer(const char *buf, size_t len, const char *name,
 	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		diag_add_at(d, DIAG_ERROR, jerr.line, jerr.column, "%s", jerr.text);
+		diag_add_at(d, DIAG_ERROR, jerr.line, jerr.column, "%s", jansson_message(&jerr, buf, len));
 		return -EINVAL;
 	}
+	p->loaded = json_is_object(root);
 	load_root(&ld, root, p);
 	json_decref(root);
 	if (ld.oom) {
@@ -695,7 +710,8 @@ int policy_load(const char *file, struct policy *p, struct diags *d)
 	int fd, ret;
 
 	memset(p, 0, sizeof(*p));
-	fd = open(file, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang us before the regular-file check. */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		ret = -errno;
 		diag_add(d, DIAG_ERROR, NULL, "cannot open: %s", strerror(errno));

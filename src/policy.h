@@ -80,7 +80,7 @@ struct entry {
 	int dset;            /* set for "domains", or -1 */
 	struct boxes boxes;  /* static outbound allow-list, disjoint */
 	struct boxes in_boxes;
-	int rule_line[2];    /* line of rule/rule6 in the rendered nft, for errors */
+	int rule_line[4];    /* lines of rule/rule6 (x IPv4/IPv6) in the rendered nft */
 };
 
 struct config {
@@ -100,6 +100,7 @@ struct config {
 
 struct policy {
 	char *file;
+	bool loaded;           /* the file parsed as a JSON object: worth checking */
 	struct config cfg;
 	struct entry *entries; /* users first, then groups, each sorted by name */
 	size_t n_entries;

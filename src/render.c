@@ -164,9 +164,10 @@ static bool entry_needs_chain(const struct entry *e)
 	return false;
 }
 
+/* refuse_out refuses, audit_out accepts and records: each entry picks its own. */
 static const char *refuse_chain(const struct policy *p, const struct entry *e)
 {
-	return entry_audit(p, e) && p->cfg.mode != MODE_AUDIT ? "audit_out" : "refuse_out";
+	return entry_audit(p, e) ? "audit_out" : "refuse_out";
 }
 
 static int emit_id_maps(struct nftw *w, enum entry_kind k)
@@ -344,20 +345,17 @@ static void emit_output_chains(struct nftw *w)
 		   "\t\tmeta skgid vmap @gids\n"
 		   "\t\tmeta skuid . ip daddr . meta l4proto . th dport @uallow4 goto ok_out\n"
 		   "\t\tmeta skuid . ip6 daddr . meta l4proto . th dport @uallow6 goto ok_out\n"
-		   "\t\tmeta skuid vmap @uids\n"
-		   "\t\tgoto refuse_out\n\t}\n"
+		   "\t\tmeta skuid vmap @uids\n");
+	sb_printf(sb, "\t\tgoto %s\n\t}\n", p->cfg.mode == MODE_AUDIT ? "audit_out" : "refuse_out");
+	sb_add(sb,
 		   "\tchain ok_out {\n\t\tupdate @stats_out { ct mark }\n\t\taccept\n\t}\n");
 	sb_add(sb, "\tchain refuse_out {\n");
 	emit_tried_updates(sb, p, "refused", "");
-	if (p->cfg.mode == MODE_AUDIT)
-		sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf audit: \" level info\n"
-			   "\t\tgoto ok_out\n\t}\n");
-	else
-		sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf refused: \" level info\n"
-			   "\t\t# Fail fast: a dropped SYN would leave connect() waiting for minutes.\n"
-			   "\t\tmeta l4proto tcp reject with tcp reset\n"
-			   "\t\treject with icmpx admin-prohibited\n\t}\n");
-	if (!any_audit(p) || p->cfg.mode == MODE_AUDIT)
+	sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf refused: \" level info\n"
+		   "\t\t# Fail fast: a dropped SYN would leave connect() waiting for minutes.\n"
+		   "\t\tmeta l4proto tcp reject with tcp reset\n"
+		   "\t\treject with icmpx admin-prohibited\n\t}\n");
+	if (!any_audit(p))
 		return;
 	sb_add(sb, "\tchain audit_out {\n");
 	emit_tried_updates(sb, p, "refused", "");
@@ -426,7 +424,7 @@ static void emit_dset_rule(struct nftw *w, int ds, int f, const char *match,
 	const char *n = w->p->dsets[ds].name, *ip = fam_ip(f);
 
 	if (frag >= 0)
-		e->rule_line[frag] = nftw_line(w);
+		e->rule_line[frag * 2 + (f == 6)] = nftw_line(w);
 	sb_printf(w->sb, "\t\t%s daddr @%s_%d%s%s", ip, n, f, *match && *match != ' ' ? " " : "",
 		  match);
 	if (w->p->cfg.dns_timeout)
@@ -483,7 +481,7 @@ static void emit_entry_fragments(struct nftw *w, struct entry *e)
 	if (e->has_domains || (!e->rule && !e->rule6))
 		return;
 	if (e->rule6 && (fams & FAM6)) {
-		e->rule_line[1] = nftw_line(w);
+		e->rule_line[3] = nftw_line(w);
 		sb_printf(w->sb, "\t\tmeta nfproto ipv6 %s goto ok_out\n", e->rule6);
 		fams &= ~FAM6;
 	}

@@ -52,9 +52,11 @@ static const struct entry *fragment_at(const struct policy *p, int line, const c
 	for (i = 0; line > 0 && i < p->n_entries; i++) {
 		const struct entry *e = &p->entries[i];
 
-		if (e->rule_line[0] == line || e->rule_line[1] == line) {
-			*key = e->rule_line[0] == line ? "rule" : "rule6";
-			return e;
+		for (int k = 0; k < 4; k++) {
+			if (e->rule_line[k] == line) {
+				*key = k < 2 ? "rule" : "rule6";
+				return e;
+			}
 		}
 	}
 	return NULL;
@@ -67,8 +69,8 @@ static const struct entry *fragment_at(const struct policy *p, int line, const c
 size_t report_nft_errors(const struct policy *p, const char *file, const char *err,
 			 int line_offset)
 {
-	const char *s = err, *nl;
-	size_t n = 0;
+	const char *s = err, *nl, *last = NULL;
+	size_t n = 0, last_len = 0;
 
 	for (; s && *s; s = nl ? nl + 1 : NULL) {
 		const char *colon = strchr(s, ':'), *msg = strstr(s, "Error: ");
@@ -82,6 +84,12 @@ size_t report_nft_errors(const struct policy *p, const char *file, const char *e
 		line = (int)strtol(colon + 1, NULL, 10) - line_offset;
 		msg += strlen("Error: ");
 		e = fragment_at(p, line, &key);
+		/* A fragment rendered once per family fails once per family: say it once. */
+		size_t len = nl ? (size_t)(nl - msg) : strlen(msg);
+		if (e && last && last_len == len && !memcmp(last, msg, len))
+			continue;
+		last = msg;
+		last_len = len;
 		if (e)
 			fprintf(stderr, "%s: %s.%s.%s: error: nft: %.*s\n", file, entry_kind_name(e),
 				e->name, key, (int)(nl ? nl - msg : (long)strlen(msg)), msg);
