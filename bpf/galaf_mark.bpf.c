@@ -15,6 +15,13 @@
 #define GALAF_AF_INET 2
 #define GALAF_AF_INET6 10
 
+/*
+ * The bits of the mark galaf may use; others are left 0 for other fwmark
+ * users (policy routing, VPNs). galaf-config marker load --mask sets it
+ * before loading; the ruleset masks with config.mark_mask the same way.
+ */
+const volatile __u32 mark_mask = 0xffffffff;
+
 SEC("cgroup/sock_create")
 int galaf_mark(struct bpf_sock *ctx)
 {
@@ -31,7 +38,7 @@ int galaf_mark(struct bpf_sock *ctx)
 	/* A mark of 0 means "not marked": keep root's sockets distinct. */
 	if (uid == 0)
 		uid = 1;
-	ctx->mark = gid << 16 | uid;
+	ctx->mark = (gid << 16 | uid) & mark_mask;
 	return 1;	/* never refuse a socket: the ruleset decides */
 }
 

@@ -341,10 +341,32 @@ static void load_range(struct ld *ld, json_t *v, struct config *c)
 	}
 }
 
+/* A 32-bit mask, as a number or as a "0x..." string (JSON has no hex). */
+static void get_mask(struct ld *ld, json_t *v, const char *path, unsigned *out)
+{
+	unsigned long long m;
+	char *end;
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) <= 0xffffffffLL) {
+		*out = (unsigned)json_integer_value(v);
+		return;
+	}
+	if (json_is_string(v)) {
+		errno = 0;
+		m = strtoull(json_string_value(v), &end, 16);
+		if (!strncmp(json_string_value(v), "0x", 2) && !errno && !*end && m <= 0xffffffffULL) {
+			*out = (unsigned)m;
+			return;
+		}
+	}
+	ld_err(ld, path, "must be a 32-bit mask: a number or a string such as \"0xff00ffff\"");
+}
+
 static void load_config(struct ld *ld, json_t *v, struct config *c)
 {
 	static const char *const keys[] = { "gid_range", "table", "families", "mode", "dns",
-					    "gate_index", "state_dir", "loopback", NULL };
+					    "gate_index", "state_dir", "loopback", "mark_mask", NULL };
 	json_t *x;
 
 	if (!json_is_object(v)) {
@@ -368,6 +390,8 @@ static void load_config(struct ld *ld, json_t *v, struct config *c)
 		replace_string(ld, x, "config.state_dir", &c->state_dir);
 	if ((x = json_object_get(v, "loopback")))
 		get_bool(ld, x, "config.loopback", &c->loopback);
+	if ((x = json_object_get(v, "mark_mask")))
+		get_mask(ld, x, "config.mark_mask", &c->mark_mask);
 }
 
 static void load_allow_one(struct ld *ld, json_t *v, const char *path,
@@ -626,6 +650,7 @@ static void config_defaults(struct config *c)
 	c->gate_index = strdup("/etc/galaf/gate.index");
 	c->state_dir = strdup("/var/lib/galaf");
 	c->loopback = true;
+	c->mark_mask = 0xffffffffu;
 }
 
 static void load_root(struct ld *ld, json_t *root, struct policy *p)

@@ -44,6 +44,7 @@ struct marker_error {
 
 struct marker_args {
 	const char *verb;
+	uint32_t mask;		/* bits the marker may set (--mask) */
 	const char *cgroup;	/* NULL: the cgroup2 root */
 	const char *object;
 	const char *pin_dir;
@@ -367,7 +368,36 @@ static int check_root(struct marker_error *e)
 }
 
 /* Open and load the object; the caller closes *ret_obj. */
-static int object_load(const char *file, struct bpf_object **ret_obj,
+/* The program's only read-only global is mark_mask: fill it before loading. */
+static int set_mask(struct bpf_object *obj, uint32_t mask, const char *file,
+		    struct marker_error *e)
+{
+	struct bpf_map *map;
+	const void *init;
+	size_t size = 0;
+	char *copy;
+	int ret;
+
+	bpf_object__for_each_map(map, obj) {
+		if (!strstr(bpf_map__name(map), ".rodata"))
+			continue;
+		init = bpf_map__initial_value(map, &size);
+		if (!init || size < sizeof(mask) || !(copy = malloc(size)))
+			break;
+		memcpy(copy, init, size);
+		memcpy(copy, &mask, sizeof(mask));
+		ret = bpf_map__set_initial_value(map, copy, size);
+		free(copy);
+		if (ret)
+			break;
+		return 0;
+	}
+	if (mask == 0xffffffffu)
+		return 0; /* an older object without the mask works unmasked */
+	return fail(e, EXIT_REFUSED, -ENOENT, "%s has no mark_mask: rebuild it with make", file);
+}
+
+static int object_load(const char *file, uint32_t mask, struct bpf_object **ret_obj,
 		       struct bpf_program **ret_prog, struct marker_error *e)
 {
 	char msg[128];
@@ -391,6 +421,9 @@ static int object_load(const char *file, struct bpf_object **ret_obj,
 		return fail(e, EXIT_REFUSED, -ENOENT,
 			    "%s has no program " PROG_NAME
 			    " (is it galaf_mark.bpf.o?)", file);
+	ret = set_mask(obj, mask, file, e);
+	if (ret)
+		return ret;
 	ret = bpf_object__load(obj);
 	if (ret) {
 		libbpf_strerror(ret, msg, sizeof(msg));
@@ -520,7 +553,7 @@ static int marker_load(const struct marker_args *a, struct cgroup_ref *cg,
 	if (!ret)
 		ret = link_path(a->pin_dir, cg->id, path, sizeof(path), e);
 	if (!ret)
-		ret = object_load(a->object, &obj, &prog, e);
+		ret = object_load(a->object, a->mask, &obj, &prog, e);
 	if (!ret && !exists) {
 		created = !mkdir(a->pin_dir, 0700);
 		if (!created && errno != EEXIST)
@@ -778,6 +811,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "  --cgroup DIR    cgroup2 directory (default: the cgroup2 mount)\n"
 	      "  --object FILE   BPF object (default: " BPF_OBJECT ")\n"
+	      "  --mask MASK     bits of the mark the marker may set (default 0xffffffff;\n"
+	      "                  keep it equal to the policy's config.mark_mask)\n"
 	      "  --pin-dir DIR   where links are pinned, on bpffs (default: "
 	      DEFAULT_PIN_DIR ")\n"
 	      "  --all           unload: every cgroup with a link in the pin dir\n"
@@ -797,12 +832,13 @@ static int usage_error(const char *msg, const char *arg)
 	return EXIT_USAGE;
 }
 
-enum { OPT_CGROUP = 256, OPT_OBJECT, OPT_PIN_DIR, OPT_ALL, OPT_VERSION };
+enum { OPT_CGROUP = 256, OPT_OBJECT, OPT_PIN_DIR, OPT_ALL, OPT_VERSION, OPT_MASK };
 
 static const struct option long_options[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "object", required_argument, NULL, OPT_OBJECT },
 	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "mask", required_argument, NULL, OPT_MASK },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -828,6 +864,17 @@ static int parse_options(int argc, char **argv, struct marker_args *a)
 		case OPT_PIN_DIR:
 			a->pin_dir = optarg;
 			break;
+		case OPT_MASK: {
+			char *end;
+			unsigned long m;
+
+			errno = 0;
+			m = strtoul(optarg, &end, 0);
+			if (errno || *end || !*optarg || m > 0xffffffffUL)
+				return usage_error("--mask takes a 32-bit number such as 0xff00ffff", optarg);
+			a->mask = (uint32_t)m;
+			break;
+		}
 		case OPT_ALL:
 			a->all = true;
 			break;
@@ -893,6 +940,7 @@ static int cmd_load(const struct marker_args *a, struct marker_error *e)
 int cmd_marker(int argc, char **argv)
 {
 	struct marker_args a = {
+		.mask = 0xffffffffu,
 		.object = BPF_OBJECT,
 		.pin_dir = DEFAULT_PIN_DIR,
 	};

@@ -96,6 +96,7 @@ struct config {
 	char *gate_index;
 	char *state_dir;
 	bool loopback;       /* accept all loopback traffic */
+	unsigned mark_mask;  /* the bits of marks galaf uses; others stay 0 */
 };
 
 struct policy {

@@ -36,11 +36,15 @@ static unsigned fam_bit(int f)
 	return f == 4 ? FAM4 : FAM6;
 }
 
-static uint32_t entry_mark(const struct entry *e)
+static uint32_t entry_mark(const struct policy *p, const struct entry *e)
 {
+	uint32_t m;
+
 	if (e->kind == ENTRY_GROUP)
-		return (uint32_t)(e->sys_id & 0xffff) << 16;
-	return e->sys_id == 0 ? 1u : (uint32_t)(e->sys_id & 0xffff);
+		m = (uint32_t)(e->sys_id & 0xffff) << 16;
+	else
+		m = e->sys_id == 0 ? 1u : (uint32_t)(e->sys_id & 0xffff);
+	return m & p->cfg.mark_mask;
 }
 
 static const char *chain_prefix(const struct entry *e)
@@ -182,7 +186,7 @@ static int emit_id_maps(struct nftw *w, enum entry_kind k)
 	emit_map_head(sb, "map", g ? "gid_marks" : "uid_marks", g ? "gid : mark" : "uid : mark",
 		      NULL, n);
 	for (e = v; *e; e++)
-		sb_printf(sb, "\t\t\t%ld : 0x%08x,\n", (*e)->sys_id, entry_mark(*e));
+		sb_printf(sb, "\t\t\t%ld : 0x%08x,\n", (*e)->sys_id, entry_mark(w->p, *e));
 	emit_map_tail(sb, n);
 	emit_map_head(sb, "map", g ? "gids" : "uids", g ? "gid : verdict" : "uid : verdict",
 		      NULL, n);
@@ -289,7 +293,7 @@ static void emit_inbound_map(struct nftw *w, int f)
 				continue;
 			sb_add(w->sb, "\t\t\t");
 			emit_box(w->sb, &e->in_boxes.v[j]);
-			sb_printf(w->sb, " : 0x%08x,\n", entry_mark(e));
+			sb_printf(w->sb, " : 0x%08x,\n", entry_mark(p, e));
 		}
 	}
 	emit_map_tail(w->sb, n);
@@ -319,9 +323,13 @@ static void emit_mark_chain(struct nftw *w)
 	sb_add(sb, "\t# Who: the socket marker's mark (gid<<16 | uid) when it is loaded,\n"
 		   "\t# else the entry's own mark, on every new connection.\n"
 		   "\tchain mark_out {\n"
-		   "\t\ttype filter hook output priority mangle; policy accept;\n"
-		   "\t\tct mark 0 meta mark != 0 ct mark set meta mark\n"
-		   "\t\tct mark 0 ct mark set meta skgid map @gid_marks\n"
+		   "\t\ttype filter hook output priority mangle; policy accept;\n");
+	if (w->p->cfg.mark_mask == 0xffffffffu)
+		sb_add(sb, "\t\tct mark 0 meta mark != 0 ct mark set meta mark\n");
+	else
+		sb_printf(sb, "\t\tct mark 0 meta mark & 0x%08x != 0 ct mark set meta mark & 0x%08x\n",
+			  w->p->cfg.mark_mask, w->p->cfg.mark_mask);
+	sb_add(sb, "\t\tct mark 0 ct mark set meta skgid map @gid_marks\n"
 		   "\t\tct mark 0 ct mark set meta skuid map @uid_marks\n"
 		   "\t\toif \"lo\" accept\n"
 		   "\t\tupdate @stats_out_pre { ct mark }\n");

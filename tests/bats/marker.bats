@@ -130,6 +130,14 @@ other_prog() {
 	[ "${lines[*]}" = "tcp $want udp $want tcp6 $want udp6 $want" ]
 }
 
+@test "--mask keeps the marker off the bits other fwmark users reserve" {
+	run -0 --separate-stderr marker load --cgroup "$CG" --mask 0xff00ffff
+	want=$(printf '0x%08x' $(($(mark_of "$TEST_GID" "$TEST_UID") & 0xff00ffff)))
+	run -0 in_cgroup "$CG" as_app "$TOOLS/sockmark" tcp udp6
+	[ "${lines[*]}" = "tcp $want udp6 $want" ]
+	run -2 marker load --cgroup "$CG" --mask 0x1ffffffff
+}
+
 @test "root's sockets carry uid 1, so root differs from unmarked" {
 	run -0 --separate-stderr marker load --cgroup "$CG"
 	run -0 in_cgroup "$CG" setpriv --reuid=0 --regid=0 --clear-groups \
