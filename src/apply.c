@@ -452,16 +452,6 @@ out:
 	return ret;
 }
 
-static bool same_content(const char *path, const struct strbuf *sb)
-{
-	size_t len = 0;
-	char *old = file_read(path, 64u << 20, &len);
-	bool same = old && len == sb->len && !memcmp(old, sb->buf, len);
-
-	free(old);
-	return same;
-}
-
 static void print_reload_failure(const char *file, const struct strv *cmd, int st)
 {
 	size_t i;
@@ -561,7 +551,7 @@ int apply_policy_file(const char *file, bool dry_run, bool rotate)
 		fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
 		goto out;
 	}
-	dns_changed = !same_content(p.cfg.dns_conf, &c.dnsmasq);
+	dns_changed = !file_equals(p.cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
 	if (dry_run) {
 		printf("%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped); dnsmasq file %s; nothing was changed\n",
 		       file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,

@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,9 @@ static void check_config(struct ck *ck)
 	if (c->dns_timeout && c->dns_cache_ttl >= c->dns_timeout)
 		diag_add(ck->d, DIAG_WARNING, "config.dns.cache_ttl",
 			 "is not below dns.timeout: a learned address can expire while dnsmasq still answers from its cache, and the app stays blocked until the cache expires");
+	if (c->mark_mask == 0)
+		diag_add(ck->d, DIAG_ERROR, "config.mark_mask",
+			 "is 0, which leaves galaf no mark bits to tell users and apps apart");
 	if (c->dns_timeout && c->dns_cache_ttl == 0)
 		diag_add(ck->d, DIAG_WARNING, "config.dns.cache_ttl",
 			 "is 0 (dnsmasq's own cache limits apply): learned addresses expire after dns.timeout while dnsmasq may still answer from its cache");
@@ -485,18 +489,6 @@ static void check_allow(struct ck *ck, struct entry *e, const char *path, bool i
 	}
 }
 
-static bool strv_equal(const struct strv *a, const struct strv *b)
-{
-	size_t i;
-
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]))
-			return false;
-	return true;
-}
-
 /*
  * The domain set for DOMAINS among the sets made for one entry (those from
  * index FIRST on), made as NAME when there is none yet.
@@ -675,6 +667,48 @@ static void check_unique_ids(struct ck *ck)
 	free(v);
 }
 
+static uint32_t masked_mark(const struct policy *p, const struct entry *e)
+{
+	uint32_t m = e->kind == ENTRY_GROUP ? (uint32_t)(e->sys_id & 0xffff) << 16 :
+			 e->sys_id == 0 ? 1u : (uint32_t)(e->sys_id & 0xffff);
+
+	return m & p->cfg.mark_mask;
+}
+
+static int cmp_entry_mark(const void *a, const void *b, void *ctx)
+{
+	uint32_t x = masked_mark(ctx, *(struct entry *const *)a);
+	uint32_t y = masked_mark(ctx, *(struct entry *const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* Marks are ids squeezed into 16 bits, then masked: say who can no longer be told apart. */
+static void check_mark_collisions(struct ck *ck)
+{
+	struct policy *p = ck->p;
+	struct entry **v = calloc(p->n_entries + 1, sizeof(*v));
+	size_t i, n = 0;
+
+	if (!v) {
+		ck->oom = 1;
+		return;
+	}
+	for (i = 0; i < p->n_entries; i++)
+		if (p->entries[i].sys_id >= 0)
+			v[n++] = &p->entries[i];
+	qsort_r(v, n, sizeof(*v), cmp_entry_mark, p);
+	for (i = 1; i < n; i++) {
+		if (masked_mark(p, v[i]) != masked_mark(p, v[i - 1]))
+			continue;
+		char *path = entry_path(v[i]);
+		ck_at(ck, DIAG_WARNING, path ? path : "", "|its traffic is counted under mark 0x%08x, as %s.%s's: statistics cannot tell them apart",
+		      masked_mark(p, v[i]), entry_kind_name(v[i - 1]), v[i - 1]->name);
+		free(path);
+	}
+	free(v);
+}
+
 static void check_names_disjoint(struct ck *ck)
 {
 	struct policy *p = ck->p;
@@ -741,6 +775,7 @@ int policy_check(struct policy *p, struct diags *d, unsigned flags)
 	resolve_refs(&ck);
 	check_names_disjoint(&ck);
 	check_unique_ids(&ck);
+	check_mark_collisions(&ck);
 	check_inbound_overlap(&ck);
 	idmaps_free(&ck);
 	if (ck.oom)

@@ -189,3 +189,13 @@ int remove_tree(const char *path)
 		ret = -errno;
 	return ret;
 }
+
+bool file_equals(const char *path, const char *data, size_t len)
+{
+	size_t have = 0;
+	char *old = file_read(path, len + 1, &have);
+	bool same = old && have == len && !memcmp(old, data, len);
+
+	free(old);
+	return same;
+}

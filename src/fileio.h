@@ -3,6 +3,7 @@
 #ifndef GALAF_FILEIO_H
 #define GALAF_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A file written under a temporary name, put in place by staged_commit(). */
@@ -22,6 +23,8 @@ void staged_drop(struct staged *s);
 char *file_read(const char *path, size_t max, size_t *ret_len);
 /* Removes a directory of plain files (as galaf's state directories are); ENOENT is fine. */
 int remove_tree(const char *path);
+/* True when PATH holds exactly LEN bytes of DATA. */
+bool file_equals(const char *path, const char *data, size_t len);
 /* mkdir -p with MODE for each created component. */
 int mkdir_p(const char *path, unsigned mode);
 

@@ -10,7 +10,6 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,7 @@
 #include "policy.h"
 #include "strbuf.h"
 
-#define PROG "galaf-stats"
+#define PROG	    "galaf-stats"
 #define JSON_SCHEMA 1
 
 static const char usage_text[] =
@@ -77,9 +76,9 @@ struct ctx {
 static const struct stat_set {
 	const char *set, *direction, *stage;
 } stat_sets[] = {
-	{ "stats_out_pre", "out", "attempted" },
-	{ "stats_out", "out", "accepted" },
-	{ "stats_in", "in", "accepted" },
+	{"stats_out_pre", "out", "attempted"},
+	{"stats_out", "out", "accepted"},
+	{"stats_in", "in", "accepted"},
 };
 
 #define N_SETS (sizeof(stat_sets) / sizeof(stat_sets[0]))
@@ -92,27 +91,32 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
-__attribute__((format(printf, 1, 2)))
-static void usage_err(const char *fmt, ...)
+/* "galaf-stats: MSG" or "galaf-stats: MSG: 'ARG'", and where to read more. */
+static void usage_err(const char *msg, const char *arg)
 {
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	fprintf(stderr, PROG ": %s", msg);
+	if (arg)
+		fprintf(stderr, ": '%s'", arg);
 	fputs("\nTry 'galaf-stats --help'.\n", stderr);
 }
 
 /* Numbers ---------------------------------------------------------------- */
 
-static const char *const units_pk[] = { "", "k", "M", "G", "T", "P", "E" };
-static const char *const units_iec[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-static const char *const units_si[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
+static const char *const units_pk[] = {"", "k", "M", "G", "T", "P", "E"};
+static const char *const units_iec[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+static const char *const units_si[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
 
 static bool is_whole(double v)
 {
 	return v < 1e18 && (double)(unsigned long long)v == v;
+}
+
+/* Three significant digits: 1.23, 12.3, 123. */
+static int digits(double v)
+{
+	if (v < 10)
+		return 2;
+	return v < 100 ? 1 : 0;
 }
 
 static void fmt_scaled(char *buf, size_t len, double v, double base, const char *const *units)
@@ -126,8 +130,7 @@ static void fmt_scaled(char *buf, size_t len, double v, double base, const char 
 	if (u == 0 && is_whole(v))
 		snprintf(buf, len, "%.0f%s%s", v, *units[0] ? " " : "", units[0]);
 	else
-		snprintf(buf, len, "%.*f%s%s", v < 10 ? 2 : v < 100 ? 1 : 0, v,
-			 *units[u] ? " " : "", units[u]);
+		snprintf(buf, len, "%.*f%s%s", digits(v), v, *units[u] ? " " : "", units[u]);
 }
 
 /* A counter (RATE false) or a rate per second. */
@@ -218,10 +221,10 @@ static void table_row(struct strbuf *sb, const struct table *t, const char *cons
 
 static void table_render(struct strbuf *sb, const char *title, const struct table *t, bool box)
 {
-	static const char *const top[] = { "\u250c", "\u252c", "\u2510" };
-	static const char *const mid[] = { "\u251c", "\u253c", "\u2524" };
-	static const char *const bot[] = { "\u2514", "\u2534", "\u2518" };
-	size_t w[16] = { 0 }, rows = t->cells.n / t->ncols, i, r;
+	static const char *const top[] = {"\u250c", "\u252c", "\u2510"};
+	static const char *const mid[] = {"\u251c", "\u253c", "\u2524"};
+	static const char *const bot[] = {"\u2514", "\u2534", "\u2518"};
+	size_t w[16] = {0}, rows = t->cells.n / t->ncols, i, r;
 
 	for (i = 0; i < t->ncols; i++)
 		w[i] = text_width(t->heads[i]);
@@ -376,7 +379,9 @@ static void view_cells(struct ctx *c, struct table *t, const struct vrow *r, con
 {
 	char mark[16], pk[32], by[32];
 
-	snprintf(mark, sizeof(mark), label ? "0x%08x" : "", r->mark);
+	mark[0] = '\0';
+	if (label)
+		snprintf(mark, sizeof(mark), "0x%08x", r->mark);
 	fmt_num(c, pk, sizeof(pk), rate ? r->pps : (double)r->packets, r->packets, false, rate);
 	fmt_num(c, by, sizeof(by), rate ? r->bps : (double)r->bytes, r->bytes, true, rate);
 	cell(t, label ? label : "total");
@@ -387,10 +392,10 @@ static void view_cells(struct ctx *c, struct table *t, const struct vrow *r, con
 
 static int view_table(struct ctx *c, struct strbuf *sb, const struct view *v, double secs)
 {
-	static const char *const heads[] = { "user/app", "mark", "packets", "bytes" };
-	static const char *const rheads[] = { "user/app", "mark", "packets/s", "bytes/s" };
-	struct table t = { .ncols = 4, .heads = secs ? rheads : heads, .align = "lrrr",
-			   .total = true };
+	static const char *const heads[] = {"user/app", "mark", "packets", "bytes"};
+	static const char *const rheads[] = {"user/app", "mark", "packets/s", "bytes/s"};
+	struct table t = {
+		.ncols = 4, .heads = secs ? rheads : heads, .align = "lrrr", .total = true};
 	struct mark_name mn;
 	char title[128];
 	size_t i;
@@ -455,8 +460,8 @@ static void json_str(struct strbuf *sb, const char *s)
 static void json_id(struct strbuf *sb, const char *key, long id)
 {
 	char buf[48];
-	int n = id >= 0 ? snprintf(buf, sizeof(buf), ", \"%s\": %ld", key, id) :
-			  snprintf(buf, sizeof(buf), ", \"%s\": null", key);
+	int n = id >= 0 ? snprintf(buf, sizeof(buf), ", \"%s\": %ld", key, id)
+			: snprintf(buf, sizeof(buf), ", \"%s\": null", key);
 
 	sb_addn(sb, buf, (size_t)n);
 }
@@ -481,9 +486,10 @@ static int json_row(struct ctx *c, struct strbuf *sb, const struct vrow *r, doub
 
 	if (namer_name(&c->names, r->mark, &mn))
 		return -ENOMEM;
-	sb_addn(sb, buf, (size_t)snprintf(buf, sizeof(buf),
-					   "{\"mark\": %u, \"mark_hex\": \"0x%08x\", \"name\": ",
-					   r->mark, r->mark));
+	sb_addn(sb, buf,
+		(size_t)snprintf(buf, sizeof(buf),
+				 "{\"mark\": %u, \"mark_hex\": \"0x%08x\", \"name\": ", r->mark,
+				 r->mark));
 	json_str(sb, mn.label);
 	sb_add(sb, ", \"user\": ");
 	json_str(sb, mn.user);
@@ -527,16 +533,18 @@ static int views_json(struct ctx *c, struct strbuf *sb, const struct view *v, do
 	const char *nl = secs ? "" : "\n", *in = secs ? "" : "  ";
 	size_t i, r;
 
-	sb_printf(sb, "{%s%s\"version\": %d,%s%s%s\"table\": ", nl, in, JSON_SCHEMA, secs ? " " : "",
-		  nl, in);
+	sb_printf(sb, "{%s%s\"version\": %d,%s%s%s\"table\": ", nl, in, JSON_SCHEMA,
+		  secs ? " " : "", nl, in);
 	json_str(sb, c->src.table);
 	if (secs)
 		sb_printf(sb, ", \"interval\": %.3f", secs);
 	sb_printf(sb, ",%s%s\"stats\": [", nl, in);
 	for (i = 0; i < N_SETS; i++) {
-		sb_printf(sb, "%s%s%s%s{\"set\": \"%s\", \"direction\": \"%s\", \"stage\": \"%s\",%s%s%s%s\"total\": {",
-			  i ? "," : "", nl, in, in, v[i].set->set, v[i].set->direction,
-			  v[i].set->stage, nl, in, in, in);
+		sb_printf(
+			sb,
+			"%s%s%s%s{\"set\": \"%s\", \"direction\": \"%s\", \"stage\": \"%s\",%s%s%s%s\"total\": {",
+			i ? "," : "", nl, in, in, v[i].set->set, v[i].set->direction,
+			v[i].set->stage, nl, in, in, in);
 		json_counts(sb, &v[i].total, secs);
 		sb_printf(sb, "},%s%s%s%s\"rows\": [", nl, in, in, in);
 		for (r = 0; r < v[i].n; r++) {
@@ -597,9 +605,10 @@ static int prom_metric(struct ctx *c, struct strbuf *sb, const struct view *v, b
 			prom_label(sb, "user", mn.user);
 			sb_addc(sb, ',');
 			prom_label(sb, "app", mn.app);
-			sb_printf(sb, ",mark=\"%s\",direction=\"%s\",stage=\"%s\"} %llu\n", hex,
-				  v[s].set->direction, v[s].set->stage,
-				  (unsigned long long)(bytes ? v[s].v[i].bytes : v[s].v[i].packets));
+			sb_printf(
+				sb, ",mark=\"%s\",direction=\"%s\",stage=\"%s\"} %llu\n", hex,
+				v[s].set->direction, v[s].set->stage,
+				(unsigned long long)(bytes ? v[s].v[i].bytes : v[s].v[i].packets));
 		}
 	}
 	return 0;
@@ -607,13 +616,28 @@ static int prom_metric(struct ctx *c, struct strbuf *sb, const struct view *v, b
 
 static int views_prom(struct ctx *c, struct strbuf *sb, const struct view *v)
 {
-	sb_add(sb, "# HELP galaf_packets_total Packets counted by galaf per user/app mark, direction and stage.\n"
-		   "# TYPE galaf_packets_total counter\n");
+	sb_add(sb,
+	       "# HELP galaf_packets_total Packets counted by galaf per user/app mark, direction and stage.\n"
+	       "# TYPE galaf_packets_total counter\n");
 	if (prom_metric(c, sb, v, false))
 		return -ENOMEM;
-	sb_add(sb, "# HELP galaf_bytes_total Bytes (IP packets, headers included) counted by galaf per user/app mark, direction and stage.\n"
-		   "# TYPE galaf_bytes_total counter\n");
+	sb_add(sb,
+	       "# HELP galaf_bytes_total Bytes (IP packets, headers included) counted by galaf per user/app mark, direction and stage.\n"
+	       "# TYPE galaf_bytes_total counter\n");
 	return prom_metric(c, sb, v, true);
+}
+
+/* Like watch(1): home, clear, and what is shown. */
+static void watch_header(const struct ctx *c, struct strbuf *sb)
+{
+	char when[16] = "";
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	sb_printf(sb, "\033[H\033[2Jgalaf-stats: table inet %s, every %g s, %s (Ctrl-C stops)\n\n",
+		  c->src.table, c->o.watch, when);
 }
 
 /* Prints one frame: counters, or with PREV the rates since PREV. */
@@ -633,7 +657,7 @@ static int show(struct ctx *c, const struct sample *cur, const struct sample *pr
 		ret = views_prom(c, &sb, v);
 	} else {
 		if (prev && isatty(STDOUT_FILENO))
-			sb_add(&sb, "\033[H\033[2J");
+			watch_header(c, &sb);
 		for (i = 0; !ret && i < N_SETS; i++) {
 			sb_add(&sb, i ? "\n" : "");
 			ret = view_table(c, &sb, &v[i], secs);
@@ -678,7 +702,9 @@ static int tried_cells(struct ctx *c, struct table *tb, const struct tried_row *
 		return -ENOMEM;
 	tried_addr_format(t, addr, sizeof(addr));
 	proto_format(t->proto, proto, sizeof(proto));
-	snprintf(port, sizeof(port), t->port || proto_has_ports(t->proto) ? "%u" : "", t->port);
+	port[0] = '\0';
+	if (t->port || proto_has_ports(t->proto))
+		snprintf(port, sizeof(port), "%u", t->port);
 	fmt_num(c, pk, sizeof(pk), (double)t->packets, t->packets, false, false);
 	fmt_num(c, by, sizeof(by), (double)t->bytes, t->bytes, true, false);
 	strv_join(doms, dl, sizeof(dl));
@@ -696,7 +722,7 @@ static int tried_cells(struct ctx *c, struct table *tb, const struct tried_row *
 static json_t *tried_json_row(struct ctx *c, const struct tried_row *t, const struct strv *doms)
 {
 	char addr[64], proto[16];
-	json_t *o = json_mark(c, t->mark), *d = json_array();
+	json_t *o = json_mark(c, t->mark), *d = json_array(), *port;
 	size_t i;
 	int err;
 
@@ -709,14 +735,14 @@ static json_t *tried_json_row(struct ctx *c, const struct tried_row *t, const st
 		json_decref(d);
 		return NULL;
 	}
+	port = t->port || proto_has_ports(t->proto) ? json_integer(t->port) : json_null();
 	err = json_object_update_new(
 		o, json_pack("{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:b, s:I, s:I, s:o}", "family",
 			     t->family, "address", addr, "proto", proto, "proto_number", t->proto,
-			     "port",
-			     t->port || proto_has_ports(t->proto) ? json_integer(t->port) : json_null(),
-			     "packets", (json_int_t)t->packets, "bytes", (json_int_t)t->bytes,
-			     "refused", t->refused, "refused_packets", (json_int_t)t->rpackets,
-			     "refused_bytes", (json_int_t)t->rbytes, "domains", d));
+			     "port", port, "packets", (json_int_t)t->packets, "bytes",
+			     (json_int_t)t->bytes, "refused", t->refused, "refused_packets",
+			     (json_int_t)t->rpackets, "refused_bytes", (json_int_t)t->rbytes,
+			     "domains", d));
 	if (err) {
 		json_decref(o);
 		return NULL;
@@ -732,7 +758,7 @@ struct tried_out {
 static int tried_emit(struct ctx *c, const struct tried_rows *tr, const struct learned *l,
 		      const struct who *w, struct tried_out *out)
 {
-	struct strv doms = { 0 };
+	struct strv doms = {0};
 	size_t i;
 	int ret = 0;
 
@@ -741,12 +767,12 @@ static int tried_emit(struct ctx *c, const struct tried_rows *tr, const struct l
 			continue;
 		strv_free(&doms);
 		ret = tried_domains(c, l, &tr->v[i], &doms);
-		if (!ret && out->rows)
-			ret = json_array_append_new(out->rows, tried_json_row(c, &tr->v[i], &doms)) ?
-				      -ENOMEM :
-				      0;
-		else if (!ret)
+		if (ret)
+			break;
+		if (!out->rows)
 			ret = tried_cells(c, &out->tb, &tr->v[i], &doms);
+		else if (json_array_append_new(out->rows, tried_json_row(c, &tr->v[i], &doms)))
+			ret = -ENOMEM;
 	}
 	strv_free(&doms);
 	return ret;
@@ -755,9 +781,9 @@ static int tried_emit(struct ctx *c, const struct tried_rows *tr, const struct l
 static int tried_print(struct ctx *c, const struct tried_rows *tr, const struct learned *l,
 		       const struct who *w)
 {
-	static const char *const heads[] = { "user/app", "destination", "proto", "port",
-					     "packets", "bytes", "refused", "domains" };
-	struct tried_out out = { .tb = { .ncols = 8, .heads = heads, .align = "llllrrll" } };
+	static const char *const heads[] = {"user/app", "destination", "proto",	  "port",
+					    "packets",	"bytes",       "refused", "domains"};
+	struct tried_out out = {.tb = {.ncols = 8, .heads = heads, .align = "llllrrll"}};
 	struct strbuf sb = STRBUF_INIT;
 	json_t *doc = NULL;
 	char title[160];
@@ -767,7 +793,8 @@ static int tried_print(struct ctx *c, const struct tried_rows *tr, const struct 
 		doc = doc_head(c);
 		out.rows = json_array();
 		if (!doc || !out.rows ||
-		    json_object_set_new(doc, "app", c->o.app ? json_string(c->o.app) : json_null())) {
+		    json_object_set_new(doc, "app",
+					c->o.app ? json_string(c->o.app) : json_null())) {
 			json_decref(doc);
 			json_decref(out.rows);
 			return -ENOMEM;
@@ -780,7 +807,8 @@ static int tried_print(struct ctx *c, const struct tried_rows *tr, const struct 
 		if (!ret)
 			ret = json_print(doc);
 	} else if (!ret) {
-		snprintf(title, sizeof(title), "destinations %s%stried (tried4/6), refused ones marked (refused4/6)",
+		snprintf(title, sizeof(title),
+			 "destinations %s%stried (tried4/6), refused ones marked (refused4/6)",
 			 c->o.app ? c->o.app : "", c->o.app ? " " : "");
 		table_render(&sb, title, &out.tb, c->box);
 		ret = write_out(&sb);
@@ -797,10 +825,12 @@ static int tried_print(struct ctx *c, const struct tried_rows *tr, const struct 
 static int report_read_error(const struct ctx *c, int ret, char *err)
 {
 	if (ret == -EPERM)
-		fprintf(stderr, PROG ": reading nftables needs root (CAP_NET_ADMIN); run it as root\n");
+		fprintf(stderr,
+			PROG ": reading nftables needs root (CAP_NET_ADMIN); run it as root\n");
 	else if (ret == -ENOENT)
 		fprintf(stderr,
-			PROG ": table inet %s is not loaded: galaf is not applied here (run 'galaf-config apply'), or name the table with --table\n",
+			PROG
+			": table inet %s is not loaded: galaf is not applied here (run 'galaf-config apply'), or name the table with --table\n",
 			c->src.table);
 	else if (ret == -EINVAL && !err)
 		fprintf(stderr, PROG ": '%s' is not a valid nftables table name\n", c->src.table);
@@ -822,21 +852,27 @@ static int report_show_error(int ret)
 	return 1;
 }
 
+static const char *who_error(int ret)
+{
+	if (ret == -ENOENT)
+		return "no such app or user (a mark needs the 0x prefix)";
+	if (ret == -ERANGE)
+		return "its id does not fit galaf's marks (16 bits, config.mark_mask)";
+	return "not a mark: give up to 8 hex digits after 0x";
+}
+
 static int run_tried(struct ctx *c)
 {
-	struct tried_rows tr = { 0 };
-	struct learned l = { 0 };
-	struct who w;
+	struct tried_rows tr = {0};
+	struct learned l = {0};
+	struct who w = {0};
 	char *err = NULL;
 	int ret = 0;
 
 	if (c->o.app) {
 		ret = who_resolve(c->has_policy ? &c->pol : NULL, c->o.app, true, &w);
 		if (ret) {
-			fprintf(stderr, PROG ": %s: %s\n", c->o.app,
-				ret == -ENOENT ? "no such app or user (a mark needs the 0x prefix)" :
-				ret == -ERANGE ? "its id does not fit the 16 bits of a galaf mark" :
-						 "not a mark: give up to 8 hex digits after 0x");
+			fprintf(stderr, PROG ": %s: %s\n", c->o.app, who_error(ret));
 			return 1;
 		}
 	}
@@ -852,8 +888,8 @@ static int run_tried(struct ctx *c)
 
 static int sleep_secs(double secs)
 {
-	struct timespec ts = { .tv_sec = (time_t)secs,
-			       .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9) };
+	struct timespec ts = {.tv_sec = (time_t)secs,
+			      .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9)};
 
 	while (nanosleep(&ts, &ts) < 0)
 		if (errno != EINTR || stop)
@@ -904,7 +940,7 @@ static int parse_watch(struct opts *o, const char *arg)
 	errno = 0;
 	o->watch = strtod(arg, &end);
 	if (errno || end == arg || *end || !(o->watch >= 0.1 && o->watch <= 86400)) {
-		usage_err("--watch '%s': give seconds between 0.1 and 86400", arg);
+		usage_err("--watch takes seconds, 0.1 to 86400", arg);
 		return -1;
 	}
 	return 0;
@@ -917,66 +953,55 @@ static int parse_count(struct opts *o, const char *arg)
 	errno = 0;
 	o->count = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || o->count < 1) {
-		usage_err("--count '%s': give a number of updates, 1 or more", arg);
+		usage_err("--count takes a number of updates, 1 or more", arg);
 		return -1;
 	}
 	return 0;
 }
 
-static const struct option long_opts[] = {
-	{ "help", no_argument, NULL, 'h' },	  { "version", no_argument, NULL, 'V' },
-	{ "json", no_argument, NULL, 'j' },	  { "prometheus", no_argument, NULL, 'P' },
-	{ "watch", required_argument, NULL, 'w' }, { "count", required_argument, NULL, 'c' },
-	{ "tried", optional_argument, NULL, 't' }, { "policy", required_argument, NULL, 'p' },
-	{ "table", required_argument, NULL, 'T' }, { "box", no_argument, NULL, 'B' },
-	{ "plain", no_argument, NULL, 'L' },	  { "si", no_argument, NULL, 'S' },
-	{ "exact", no_argument, NULL, 'x' },	  { "input", required_argument, NULL, 'i' },
-	{ 0 }
-};
+static const struct option long_opts[] = {{"help", no_argument, NULL, 'h'},
+					  {"version", no_argument, NULL, 'V'},
+					  {"json", no_argument, NULL, 'j'},
+					  {"prometheus", no_argument, NULL, 'P'},
+					  {"watch", required_argument, NULL, 'w'},
+					  {"count", required_argument, NULL, 'c'},
+					  {"tried", optional_argument, NULL, 't'},
+					  {"policy", required_argument, NULL, 'p'},
+					  {"table", required_argument, NULL, 'T'},
+					  {"box", no_argument, NULL, 'B'},
+					  {"plain", no_argument, NULL, 'L'},
+					  {"si", no_argument, NULL, 'S'},
+					  {"exact", no_argument, NULL, 'x'},
+					  {"input", required_argument, NULL, 'i'},
+					  {0}};
 
 /* One option; returns 0, 1 (done: exit 0) or -1 (usage error). */
 static int parse_one(struct opts *o, int ch, const char *arg)
 {
 	switch (ch) {
-	case 'h':
-		fputs(usage_text, stdout);
-		return 1;
-	case 'V':
-		printf("galaf-stats %s\n", GALAF_VERSION);
-		return 1;
+	case 'h': fputs(usage_text, stdout); return 1;
+	case 'V': printf("galaf-stats %s\n", GALAF_VERSION); return 1;
 	case 'j':
 	case 'P':
 		if (o->out != OUT_TABLE) {
-			usage_err("%s", "give one of --json and --prometheus");
+			usage_err("give one of --json and --prometheus", NULL);
 			return -1;
 		}
 		o->out = ch == 'j' ? OUT_JSON : OUT_PROM;
 		return 0;
-	case 'w':
-		return parse_watch(o, arg);
-	case 'c':
-		return parse_count(o, arg);
+	case 'w': return parse_watch(o, arg);
+	case 'c': return parse_count(o, arg);
 	case 't':
 		o->tried = true;
 		o->app = arg;
 		return 0;
-	case 'p':
-		o->policy = arg;
-		return 0;
-	case 'T':
-		o->table = arg;
-		return 0;
+	case 'p': o->policy = arg; return 0;
+	case 'T': o->table = arg; return 0;
 	case 'B':
-	case 'L':
-		o->style = ch == 'B';
-		return 0;
+	case 'L': o->style = ch == 'B'; return 0;
 	case 'S':
-	case 'x':
-		*(ch == 'S' ? &o->si : &o->exact) = true;
-		return 0;
-	case 'i':
-		o->input = arg;
-		return 0;
+	case 'x': *(ch == 'S' ? &o->si : &o->exact) = true; return 0;
+	case 'i': o->input = arg; return 0;
 	}
 	return -1;
 }
@@ -986,19 +1011,19 @@ static int check_combination(struct opts *o, int argc, char **argv)
 	if (o->tried && !o->app && optind < argc)
 		o->app = argv[optind++];
 	if (optind < argc) {
-		usage_err("unexpected argument '%s'", argv[optind]);
+		usage_err("unexpected argument", argv[optind]);
 		return -1;
 	}
 	if (o->tried && (o->watch || o->out == OUT_PROM)) {
-		usage_err("%s", "--tried goes with neither --watch nor --prometheus");
+		usage_err("--tried goes with neither --watch nor --prometheus", NULL);
 		return -1;
 	}
 	if (o->count && !o->watch) {
-		usage_err("%s", "--count needs --watch");
+		usage_err("--count needs --watch", NULL);
 		return -1;
 	}
 	if (o->watch && o->out == OUT_PROM) {
-		usage_err("%s", "--prometheus prints counters; Prometheus computes the rates");
+		usage_err("--prometheus prints counters; Prometheus computes the rates", NULL);
 		return -1;
 	}
 	return 0;
@@ -1013,7 +1038,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hjw:", long_opts, NULL)) != -1) {
 		if (ch == '?') {
-			usage_err("unknown option or missing argument: '%s'", argv[optind - 1]);
+			usage_err("unknown option or missing argument", argv[optind - 1]);
 			return 2;
 		}
 		r = parse_one(o, ch, optarg);
@@ -1044,7 +1069,7 @@ static bool want_box(const struct opts *o)
 static int setup_policy(struct ctx *c)
 {
 	const char *file = c->o.policy ? c->o.policy : DEFAULT_POLICY;
-	struct diags d = { 0 };
+	struct diags d = {0};
 	int ret;
 
 	if (!c->o.policy && access(file, R_OK) != 0)
@@ -1085,7 +1110,7 @@ static int setup(struct ctx *c)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction sa = {.sa_handler = on_stop};
 	struct ctx c;
 	int ret;
 

@@ -21,11 +21,11 @@
 #include "names.h"
 #include "nft.h"
 
-#define PROG "galaf-tcpdump"
-#define CAP_PREFIX "galaf_cap_"
-#define CAP_PRIO 100
-#define LOCK_FILE "/run/lock/galaf-tcpdump.lock"
-#define NFLOG_PROC "/proc/net/netfilter/nfnetlink_log"
+#define PROG	     "galaf-tcpdump"
+#define CAP_PREFIX   "galaf_cap_"
+#define CAP_PRIO     100
+#define LOCK_FILE    "/run/lock/galaf-tcpdump.lock"
+#define NFLOG_PROC   "/proc/net/netfilter/nfnetlink_log"
 #define NFLOG_GROUPS 65536
 
 static const char usage_text[] =
@@ -53,15 +53,12 @@ struct cap {
 	struct who who;
 };
 
-__attribute__((format(printf, 1, 2)))
-static void usage_err(const char *fmt, ...)
+/* "galaf-tcpdump: MSG" or "galaf-tcpdump: MSG: 'ARG'", and where to read more. */
+static void usage_err(const char *msg, const char *arg)
 {
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	fprintf(stderr, PROG ": %s", msg);
+	if (arg)
+		fprintf(stderr, ": '%s'", arg);
 	fputs("\nTry 'galaf-tcpdump --help'.\n", stderr);
 }
 
@@ -71,14 +68,16 @@ static void usage_err(const char *fmt, ...)
 static void busy_bound(bool *busy)
 {
 	FILE *f = fopen(NFLOG_PROC, "re");
-	unsigned g;
-	char line[256];
+	unsigned long g;
+	char line[256], *end;
 
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u", &g) == 1 && g < NFLOG_GROUPS)
+	while (fgets(line, sizeof(line), f)) {
+		g = strtoul(line, &end, 10);
+		if (end != line && g < NFLOG_GROUPS)
 			busy[g] = true;
+	}
 	fclose(f);
 }
 
@@ -89,56 +88,71 @@ static void busy_logged(json_t *listing, bool *busy)
 	size_t i, j;
 
 	json_array_foreach(json_object_get(listing, "nftables"), i, it)
-		json_array_foreach(json_object_get(json_object_get(it, "rule"), "expr"), j, e) {
-			json_t *g = json_object_get(json_object_get(e, "log"), "group");
+		json_array_foreach(json_object_get(json_object_get(it, "rule"), "expr"), j, e)
+	{
+		json_t *g = json_object_get(json_object_get(e, "log"), "group");
 
-			if (json_is_integer(g) && json_integer_value(g) >= 0 &&
-			    json_integer_value(g) < NFLOG_GROUPS)
-				busy[json_integer_value(g)] = true;
-		}
+		if (json_is_integer(g) && json_integer_value(g) >= 0 &&
+		    json_integer_value(g) < NFLOG_GROUPS)
+			busy[json_integer_value(g)] = true;
+	}
 }
 
-static int nft_listing(const char *cmd, json_t **ret)
+static int nft_listing(const char *cmd, unsigned flags, json_t **ret)
 {
 	char *out = NULL;
-	int r = nft_run(cmd, NFT_RUN_JSON, &out, NULL);
+	int r = nft_run(cmd, NFT_RUN_JSON | flags, &out, NULL);
 
 	*ret = r ? NULL : json_loads(out ? out : "", 0, NULL);
 	free(out);
 	return r ? r : *ret ? 0 : -EIO;
 }
 
+/* A capture table; deleted when the capture that made it is gone (SIGKILL). */
+static void busy_capture(const char *name, bool *busy)
+{
+	char cmd[128];
+	json_t *t;
+	long pid = strtol(name + strlen(CAP_PREFIX), NULL, 10);
+
+	if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+		snprintf(cmd, sizeof(cmd), "delete table inet %s", name);
+		nft_run(cmd, 0, NULL, NULL);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "list table inet %s", name);
+	if (nft_listing(cmd, 0, &t) == 0) {
+		busy_logged(t, busy);
+		json_decref(t);
+	}
+}
+
 /*
- * Groups of the other captures; tables of captures whose process is gone
- * (killed with SIGKILL) are deleted on the way.
+ * Groups of the other captures, found by their chains: nft 1.0.6 lists
+ * every set element for "list tables", but not for a terse "list chains".
  */
 static void busy_captures(bool *busy)
 {
-	json_t *tables, *it, *t;
-	char cmd[128];
+	json_t *chains, *it, *seen = json_object();
 	size_t i;
 
-	if (nft_listing("list tables inet", &tables))
+	if (!seen || nft_listing("list chains inet", NFT_RUN_TERSE, &chains)) {
+		json_decref(seen);
 		return;
-	json_array_foreach(json_object_get(tables, "nftables"), i, it) {
-		const char *name = json_string_value(json_object_get(json_object_get(it, "table"), "name"));
-		long pid;
-
-		if (!name || strncmp(name, CAP_PREFIX, strlen(CAP_PREFIX)))
-			continue;
-		pid = strtol(name + strlen(CAP_PREFIX), NULL, 10);
-		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-			snprintf(cmd, sizeof(cmd), "delete table inet %s", name);
-			nft_run(cmd, 0, NULL, NULL);
-			continue;
-		}
-		snprintf(cmd, sizeof(cmd), "list table inet %s", name);
-		if (nft_listing(cmd, &t) == 0) {
-			busy_logged(t, busy);
-			json_decref(t);
-		}
 	}
-	json_decref(tables);
+	json_array_foreach(json_object_get(chains, "nftables"), i, it)
+	{
+		const char *name =
+			json_string_value(json_object_get(json_object_get(it, "chain"), "table"));
+
+		if (!name || strncmp(name, CAP_PREFIX, strlen(CAP_PREFIX)) ||
+		    json_object_get(seen, name))
+			continue;
+		json_object_set_new(seen, name, json_true());
+		busy_capture(name, busy);
+	}
+	json_decref(chains);
+	json_decref(seen);
 }
 
 static int pick_group(unsigned *ret)
@@ -185,6 +199,10 @@ static int cap_create(struct cap *c, char **ret_err)
 	ret = nft_run(script, 0, NULL, ret_err);
 	free(script);
 	c->created = ret == 0;
+	if (c->created) {
+		free(*ret_err);
+		*ret_err = NULL;
+	}
 	return ret;
 }
 
@@ -219,7 +237,7 @@ static int cap_setup(struct cap *c, char **ret_err)
 
 /* tcpdump ------------------------------------------------------------------- */
 
-static const int fwd_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 static void no_op(int sig)
 {
@@ -233,7 +251,7 @@ static void no_op(int sig)
  */
 static void signals_block(sigset_t *set, sigset_t *old)
 {
-	struct sigaction sa = { .sa_handler = no_op }, cur;
+	struct sigaction sa = {.sa_handler = no_op}, cur;
 	size_t i;
 
 	sigemptyset(&sa.sa_mask);
@@ -335,6 +353,15 @@ static char **tcpdump_argv(unsigned group, int argc, char **argv, char *iface, s
 	return v;
 }
 
+static const char *nft_reason(const char *err)
+{
+	if (!err)
+		return "";
+	if (strstr(err, "Operation not permitted"))
+		return "needs root (CAP_NET_ADMIN)";
+	return err;
+}
+
 static int run_capture(struct cap *c, const char *target, int argc, char **argv)
 {
 	sigset_t set, old;
@@ -342,11 +369,14 @@ static int run_capture(struct cap *c, const char *target, int argc, char **argv)
 	pid_t pid;
 	int ret;
 
+	if (!have_net_admin()) {
+		fprintf(stderr, PROG ": adding a capture table needs root (CAP_NET_ADMIN)\n");
+		return 1;
+	}
 	signals_block(&set, &old);
 	if (cap_setup(c, &err)) {
 		fprintf(stderr, PROG ": cannot add table inet %s%s%s\n", c->table, err ? ": " : "",
-			err && strstr(err, "Operation not permitted") ? "needs root (CAP_NET_ADMIN)" :
-			err ? err : "");
+			nft_reason(err));
 		free(err);
 		cap_delete(c);
 		return 1;
@@ -365,7 +395,9 @@ static int run_capture(struct cap *c, const char *target, int argc, char **argv)
 	free(av);
 	cap_delete(c);
 	if (c->created)
-		fprintf(stderr, PROG ": could not delete table inet %s; delete it with 'nft delete table inet %s'\n",
+		fprintf(stderr,
+			PROG
+			": could not delete table inet %s; delete it with 'nft delete table inet %s'\n",
 			c->table, c->table);
 	return ret;
 }
@@ -374,7 +406,7 @@ static int run_capture(struct cap *c, const char *target, int argc, char **argv)
 
 static int load_policy(const char *file, bool given, struct policy *p, bool *has)
 {
-	struct diags d = { 0 };
+	struct diags d = {0};
 	int ret;
 
 	*has = false;
@@ -408,13 +440,17 @@ static int resolve(const struct policy *p, const char *arg, struct who *w)
 	int ret = who_resolve(p, arg, true, w);
 
 	if (ret == -ENOENT && all_hex(arg))
-		fprintf(stderr, PROG ": no app or user named '%s' (a mark needs the 0x prefix: 0x%s)\n",
+		fprintf(stderr,
+			PROG ": no app or user named '%s' (a mark needs the 0x prefix: 0x%s)\n",
 			arg, arg);
 	else if (ret == -ENOENT)
-		fprintf(stderr, PROG ": no app or user named '%s' in the policy or on this machine\n",
-			arg);
+		fprintf(stderr,
+			PROG ": no app or user named '%s' in the policy or on this machine\n", arg);
 	else if (ret == -ERANGE)
-		fprintf(stderr, PROG ": %s: its id does not fit the 16 bits of a galaf mark\n", arg);
+		fprintf(stderr,
+			PROG
+			": %s: its id does not fit galaf's marks (16 bits, config.mark_mask)\n",
+			arg);
 	else if (ret)
 		fprintf(stderr, PROG ": '%s' is not a mark: give 0x and 1 to 8 hex digits\n", arg);
 	return ret ? -1 : 0;
@@ -427,7 +463,7 @@ static int check_tcpdump_args(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-i") || !strncmp(argv[i], "--interface", 11) ||
 		    (!strncmp(argv[i], "-i", 2) && strlen(argv[i]) > 2)) {
-			usage_err("'%s': galaf-tcpdump chooses the interface (nflog:GROUP)", argv[i]);
+			usage_err("galaf-tcpdump chooses the interface (nflog:GROUP)", argv[i]);
 			return -1;
 		}
 	}
@@ -436,12 +472,12 @@ static int check_tcpdump_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					       { "version", no_argument, NULL, 'V' },
-					       { "policy", required_argument, NULL, 'p' },
-					       { 0 } };
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
+					     {"policy", required_argument, NULL, 'p'},
+					     {0}};
 	const char *policy = DEFAULT_POLICY;
-	struct cap c = { 0 };
+	struct cap c = {0};
 	struct policy p;
 	bool given = false, has = false;
 	int ch, ret;
@@ -456,22 +492,23 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (ch != 'p') {
-			usage_err("unknown option or missing argument: '%s'", argv[optind - 1]);
+			usage_err("unknown option or missing argument", argv[optind - 1]);
 			return 2;
 		}
 		policy = optarg;
 		given = true;
 	}
 	if (optind >= argc) {
-		usage_err("name an app, a user or a 0xMARK to capture");
+		usage_err("name an app, a user or a 0xMARK to capture", NULL);
 		return 2;
 	}
 	if (check_tcpdump_args(argc - optind - 1, argv + optind + 1))
 		return 2;
 	if (load_policy(policy, given, &p, &has))
 		return 1;
-	ret = resolve(has ? &p : NULL, argv[optind], &c.who) ? 1 :
-	      run_capture(&c, argv[optind], argc - optind - 1, argv + optind + 1);
+	ret = resolve(has ? &p : NULL, argv[optind], &c.who)
+		      ? 1
+		      : run_capture(&c, argv[optind], argc - optind - 1, argv + optind + 1);
 	if (has)
 		policy_free(&p);
 	return ret;

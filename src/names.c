@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pwd.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +31,8 @@
  * databases are enumerated once; only this many ids are then asked directly.
  */
 #define NAMES_DIRECT_MAX 32
-#define DEFAULT_GID_MIN 30000
-#define DEFAULT_GID_MAX 59999
+#define DEFAULT_GID_MIN	 30000
+#define DEFAULT_GID_MAX	 59999
 
 int names_policy_load(const char *file, struct policy *p, struct diags *d)
 {
@@ -53,7 +53,7 @@ struct id_slot {
 
 static struct id_slot *id_slot(const struct id_map *m, uint32_t id)
 {
-	size_t i = (id * 2654435761u) & (m->cap - 1);
+	size_t i = (size_t)(id * 2654435761u) & (m->cap - 1);
 
 	while (m->v[i].used && m->v[i].id != id)
 		i = (i + 1) & (m->cap - 1);
@@ -62,7 +62,7 @@ static struct id_slot *id_slot(const struct id_map *m, uint32_t id)
 
 static int id_grow(struct id_map *m)
 {
-	struct id_map nm = { .cap = m->cap ? m->cap * 2 : 64 };
+	struct id_map nm = {.cap = m->cap ? m->cap * 2 : 64};
 	size_t i;
 
 	nm.v = calloc(nm.cap, sizeof(*nm.v));
@@ -126,6 +126,7 @@ void namer_init(struct namer *n, const struct policy *p)
 {
 	memset(n, 0, sizeof(*n));
 	n->p = p;
+	n->mask = p ? p->cfg.mark_mask : 0xffffffffu;
 }
 
 /* Policy entries name their ids before the system does. */
@@ -140,10 +141,11 @@ static int namer_fill_policy(struct namer *n)
 
 		if (e->sys_id < 0 || e->sys_id > 0xffff)
 			continue;
+		/* config.mark_mask leaves the ids in marks without some of their bits. */
 		if (e->kind == ENTRY_GROUP)
-			ret = id_put(&n->groups, (uint32_t)e->sys_id, e->name);
+			ret = id_put(&n->groups, (uint32_t)e->sys_id & (n->mask >> 16), e->name);
 		else if (uid_half(e->sys_id) != 1)
-			ret = id_put(&n->users, uid_half(e->sys_id), e->name);
+			ret = id_put(&n->users, uid_half(e->sys_id) & n->mask, e->name);
 		if (ret)
 			return ret;
 	}
@@ -185,6 +187,11 @@ static const char *id_name(struct namer *n, bool group, uint32_t id)
 
 	if (name)
 		return name;
+	/* A masked id is no system id: only the policy can name it. */
+	if ((group ? n->mask >> 16 : n->mask & GALAF_MARK_UID_MASK) != 0xffff) {
+		m->enumerated = true;
+		m->direct = NAMES_DIRECT_MAX;
+	}
 	if (!m->enumerated) {
 		m->enumerated = true;
 		if ((group ? enumerate_groups(m) : enumerate_users(m)) == 0 &&
@@ -250,6 +257,12 @@ void namer_free(struct namer *n)
 
 /* APP|USER|0xMARK ------------------------------------------------------ */
 
+/* The bits of marks galaf writes (config.mark_mask). */
+static uint32_t mark_mask(const struct policy *p)
+{
+	return p ? p->cfg.mark_mask : 0xffffffffu;
+}
+
 static int who_app(const struct policy *p, long gid, struct who *w)
 {
 	size_t i;
@@ -258,8 +271,10 @@ static int who_app(const struct policy *p, long gid, struct who *w)
 		return -ERANGE;
 	w->kind = WHO_APP;
 	w->id = (uint32_t)gid;
-	w->mask = GALAF_MARK_GID_MASK;
-	w->value = (uint32_t)gid << GALAF_MARK_UID_BITS;
+	w->mask = GALAF_MARK_GID_MASK & mark_mask(p);
+	w->value = ((uint32_t)gid << GALAF_MARK_UID_BITS) & w->mask;
+	if (!w->mask)
+		return -ERANGE;
 	for (i = 0; p && i < p->n_entries; i++)
 		if (p->entries[i].kind == ENTRY_GROUP && p->entries[i].sys_id == gid)
 			w->entry = &p->entries[i];
@@ -274,8 +289,10 @@ static int who_user(const struct policy *p, long uid, struct who *w)
 		return -ERANGE;
 	w->kind = WHO_USER;
 	w->id = uid_half(uid);
-	w->mask = GALAF_MARK_UID_MASK;
-	w->value = w->id;
+	w->mask = GALAF_MARK_UID_MASK & mark_mask(p);
+	w->value = w->id & w->mask;
+	if (!w->mask)
+		return -ERANGE;
 	for (i = 0; p && i < p->n_entries; i++)
 		if (p->entries[i].kind == ENTRY_USER && p->entries[i].sys_id >= 0 &&
 		    uid_half(p->entries[i].sys_id) == w->id)
@@ -302,8 +319,7 @@ static int who_mark(const char *hex, struct who *w)
 }
 
 /* A policy entry of kind K named NAME; -ENOENT when it has no id here. */
-static int who_policy(const struct policy *p, const char *name, enum entry_kind k,
-		      struct who *w)
+static int who_policy(const struct policy *p, const char *name, enum entry_kind k, struct who *w)
 {
 	size_t i;
 
@@ -402,7 +418,8 @@ int nft_src_load(struct nft_src *src, const char *file, char **ret_err)
 		return -EINVAL;
 	}
 	if (!json_is_array(json_object_get(src->saved, "nftables"))) {
-		if (asprintf(ret_err, "%s: not an nft JSON listing (no \"nftables\" array)", file) < 0)
+		if (asprintf(ret_err, "%s: not an nft JSON listing (no \"nftables\" array)", file) <
+		    0)
 			*ret_err = NULL;
 		nft_src_free(src);
 		return -EINVAL;
@@ -424,12 +441,14 @@ static json_t *listing_find(json_t *root, const char *kind, const char *table, c
 	json_t *it, *o;
 	size_t i;
 
-	json_array_foreach(json_object_get(root, "nftables"), i, it) {
+	json_array_foreach(json_object_get(root, "nftables"), i, it)
+	{
 		const char *fam, *tab, *nm;
 
 		o = json_object_get(it, kind);
 		fam = json_string_value(json_object_get(o, "family"));
-		tab = json_string_value(json_object_get(o, !strcmp(kind, "table") ? "name" : "table"));
+		tab = json_string_value(
+			json_object_get(o, !strcmp(kind, "table") ? "name" : "table"));
 		nm = json_string_value(json_object_get(o, "name"));
 		if (!o || !fam || !tab || !nm || strcmp(fam, "inet") || strcmp(tab, table))
 			continue;
@@ -468,18 +487,23 @@ static int nft_json(const char *cmd, unsigned flags, json_t **ret_root, char **r
 	return ret;
 }
 
-/* CAP_NET_ADMIN in the effective set: what reading nftables takes. */
-static bool have_net_admin(void)
+/* CAP_NET_ADMIN in the effective set: what nftables takes. */
+bool have_net_admin(void)
 {
 	unsigned long long eff = 0;
-	char line[256];
+	char line[256], *end;
 	FILE *f = fopen("/proc/self/status", "re");
 	bool found = false;
 
 	if (!f)
 		return true;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "CapEff:", 7))
+			continue;
+		errno = 0;
+		eff = strtoull(line + 7, &end, 16);
+		found = !errno && end != line + 7;
+	}
 	fclose(f);
 	return !found || (eff & (1ULL << 12));
 }
@@ -495,11 +519,12 @@ int nft_src_check(struct nft_src *src, char **ret_err)
 	/* Checked first: libnftables would print its own message on stderr. */
 	if (!src->saved && !have_net_admin())
 		return -EPERM;
-	if (src->saved)
-		return listing_find(src->saved, "table", src->table, NULL) ||
-			       listing_find(src->saved, "set", src->table, NULL) ?
-			       0 :
-			       -ENOENT;
+	if (src->saved) {
+		if (listing_find(src->saved, "table", src->table, NULL) ||
+		    listing_find(src->saved, "set", src->table, NULL))
+			return 0;
+		return -ENOENT;
+	}
 	/* nft 1.0.6 fetches every set element for "list tables"; terse "list sets" does not. */
 	ret = nft_json("list sets inet", NFT_RUN_TERSE, &root, ret_err);
 	if (!ret && !listing_find(root, "set", src->table, NULL))
@@ -551,8 +576,7 @@ static void heap_hint(void)
 	p = malloc(len);
 	if (!p)
 		return;
-	madvise((void *)(((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1)), len - page,
-		MADV_HUGEPAGE);
+	madvise(p + (page - (uintptr_t)p % page) % page, len - page, MADV_HUGEPAGE);
 	free(p);
 }
 
@@ -646,7 +670,7 @@ static int jobs_poll(struct job *jobs, size_t *running, char **ret, char **ret_e
 	int r = 0, how;
 
 	for (i = 0; i < *running; i++)
-		pfd[i] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
+		pfd[i] = (struct pollfd){.fd = jobs[i].fd, .events = POLLIN};
 	if (poll(pfd, *running, -1) < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (i = *running; i-- > 0;) {
@@ -666,7 +690,7 @@ static int jobs_poll(struct job *jobs, size_t *running, char **ret, char **ret_e
 static int kernel_texts(struct nft_src *src, const char *const *names, size_t n, char **ret,
 			char **ret_err)
 {
-	struct job jobs[NFT_SRC_JOBS];
+	struct job jobs[NFT_SRC_JOBS] = {0};
 	size_t next = 0, running = 0, i;
 	int r = 0, pr;
 
@@ -706,10 +730,11 @@ int nft_src_sets(struct nft_src *src, const char *const *names, size_t n, json_t
 	int r;
 
 	*ret_err = NULL;
-	for (i = 0; i < n; i++)
-		ret[i] = src->saved ? json_incref(listing_find(src->saved, "set", src->table,
-								 names[i])) :
-				      NULL;
+	for (i = 0; i < n; i++) {
+		ret[i] = NULL;
+		if (src->saved)
+			ret[i] = json_incref(listing_find(src->saved, "set", src->table, names[i]));
+	}
 	if (src->saved || !n)
 		return 0;
 	texts = calloc(n, sizeof(*texts));
@@ -933,8 +958,9 @@ static bool elem_member(struct scan *s, const char *k, size_t n, void *ctx)
 		return sc_mark(s, &e->row.mark, &e->ok);
 	if (key_is(k, n, "counter")) {
 		sc_ws(s);
-		return s->p < s->end && *s->p == '{' ? sc_object(s, counter_member, &e->row, 8) :
-						      sc_skip(s, 8);
+		if (s->p < s->end && *s->p == '{')
+			return sc_object(s, counter_member, &e->row, 8);
+		return sc_skip(s, 8);
 	}
 	return sc_skip(s, 8);
 }
@@ -969,12 +995,15 @@ static int scan_elems(struct scan *s, struct stat_rows *ret)
 	if (sc_eat(s, ']'))
 		return 0;
 	do {
-		struct elem_scan e = { .ok = false };
+		struct elem_scan e = {.ok = false};
 
 		sc_ws(s);
-		if (s->p < s->end && *s->p == '{' ? !sc_object(s, item_member, &e, 5) :
-						    !sc_mark(s, &e.row.mark, &e.ok))
+		if (s->p < s->end && *s->p == '{') {
+			if (!sc_object(s, item_member, &e, 5))
+				return -EINVAL;
+		} else if (!sc_mark(s, &e.row.mark, &e.ok)) {
 			return -EINVAL;
+		}
 		if (e.ok && rows_push(ret, &cap, &e.row))
 			return -ENOMEM;
 	} while (sc_eat(s, ','));
@@ -1061,8 +1090,8 @@ static int cmp_stat_row(const void *a, const void *b)
 static int stat_rows_scan(const char *text, size_t len, const char *table, const char *name,
 			  struct stat_rows *ret)
 {
-	struct find_scan f = { .want = { .table = table, .name = name } };
-	struct scan s = { text, text + len };
+	struct find_scan f = {.want = {.table = table, .name = name}};
+	struct scan s = {text, text + len};
 	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));
@@ -1081,8 +1110,8 @@ static int stat_rows_scan(const char *text, size_t len, const char *table, const
 	return 0;
 }
 
-int nft_src_counters(struct nft_src *src, const char *const *names, size_t n,
-		     struct stat_rows *ret, char **ret_err)
+int nft_src_counters(struct nft_src *src, const char *const *names, size_t n, struct stat_rows *ret,
+		     char **ret_err)
 {
 	char **texts = calloc(n + 1, sizeof(*texts));
 	size_t i;
@@ -1139,10 +1168,11 @@ static int json_proto(json_t *v)
 	struct protoent *pe;
 	int p;
 
-	if (json_is_integer(v))
-		return json_integer_value(v) >= 0 && json_integer_value(v) <= 255 ?
-			       (int)json_integer_value(v) :
-			       -1;
+	if (json_is_integer(v)) {
+		json_int_t x = json_integer_value(v);
+
+		return x >= 0 && x <= 255 ? (int)x : -1;
+	}
 	if (!s)
 		return -1;
 	p = proto_lookup(s);
@@ -1158,10 +1188,11 @@ static long json_port(json_t *v)
 	struct servent *se;
 	unsigned lo, hi;
 
-	if (json_is_integer(v))
-		return json_integer_value(v) >= 0 && json_integer_value(v) <= 65535 ?
-			       (long)json_integer_value(v) :
-			       -1;
+	if (json_is_integer(v)) {
+		json_int_t x = json_integer_value(v);
+
+		return x >= 0 && x <= 65535 ? (long)x : -1;
+	}
 	if (!s)
 		return -1;
 	if (port_range_parse(s, &lo, &hi) == 0 && lo == hi)
@@ -1224,9 +1255,7 @@ static int tried_add_set(struct tried_rows *r, json_t *set, bool refused)
 	if (!v)
 		return -ENOMEM;
 	r->v = v;
-	json_array_foreach(elems, i, e)
-		if (tried_elem(e, refused, &r->v[r->n]) == 0)
-			r->n++;
+	json_array_foreach(elems, i, e) if (tried_elem(e, refused, &r->v[r->n]) == 0) r->n++;
 	return 0;
 }
 
@@ -1254,7 +1283,7 @@ static void tried_merge(struct tried_rows *r)
 
 int tried_rows_read(struct nft_src *src, bool tried, struct tried_rows *ret, char **ret_err)
 {
-	static const char *const names[] = { "tried4", "tried6", "refused4", "refused6" };
+	static const char *const names[] = {"tried4", "tried6", "refused4", "refused6"};
 	json_t *sets[4];
 	size_t i, first = tried ? 0 : 2;
 	int r;
@@ -1324,7 +1353,8 @@ static int learned_add_set(struct learned *l, json_t *set, int dset)
 	if (!v)
 		return -ENOMEM;
 	l->v = v;
-	json_array_foreach(elems, i, e) {
+	json_array_foreach(elems, i, e)
+	{
 		struct learned_addr *a = &l->v[l->n];
 
 		if (parse_addr(json_string_value(elem_val(e, &pk, &by)), &a->family, a->addr))
@@ -1358,10 +1388,9 @@ static int learned_names(const struct policy *p, struct strv *v, int **d)
 	return 0;
 }
 
-int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret,
-		 char **ret_err)
+int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret, char **ret_err)
 {
-	struct strv names = { 0 };
+	struct strv names = {0};
 	json_t **sets = NULL;
 	int *dset = NULL, r;
 	size_t i;
@@ -1396,7 +1425,7 @@ void learned_free(struct learned *l)
 int learned_domains(const struct learned *l, const struct policy *p, int family,
 		    const uint8_t *addr, struct strv *out)
 {
-	struct learned_addr key = { .family = family, .dset = -1 };
+	struct learned_addr key = {.family = family, .dset = -1};
 	size_t lo = 0, hi = l->n, j;
 
 	memcpy(key.addr, addr, 16);

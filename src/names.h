@@ -34,6 +34,7 @@ struct id_map {
 
 struct namer {
 	const struct policy *p;
+	uint32_t mask; /* config.mark_mask */
 	bool filled;
 	struct id_map users, groups;
 };
@@ -43,7 +44,7 @@ struct mark_name {
 	uint32_t mark;
 	const char *user; /* NULL: no uid half */
 	const char *app;  /* NULL: no gid half */
-	long uid, gid;    /* -1 when absent; the uid half 1 is root, uid 0 */
+	long uid, gid;	  /* -1 when absent; the uid half 1 is root, uid 0 */
 	char label[160];  /* "user/app", "-/app", "user/-" or "unmarked" */
 };
 
@@ -57,16 +58,17 @@ enum who_kind { WHO_APP, WHO_USER, WHO_MARK };
 
 struct who {
 	enum who_kind kind;
-	uint32_t id;          /* gid (app); the uid half (user, root is 1) */
-	uint32_t mask, value; /* ct mark & mask == value */
+	uint32_t id;		   /* gid (app); the uid half (user, root is 1) */
+	uint32_t mask, value;	   /* ct mark & mask == value */
 	const struct entry *entry; /* its policy entry, or NULL */
 };
 
 /*
  * Resolves ARG: a policy group or user, a system group in the gid range, a
  * system user, another system group; with MARKS, "0x..." is a mark (a name
- * that reads as hex is still a name). Returns 0, -ENOENT (no such name),
- * -EINVAL (a malformed mark) or -ERANGE (an id that does not fit 16 bits).
+ * that reads as hex is still a name). The match keeps only the bits of
+ * the policy's config.mark_mask. Returns 0, -ENOENT (no such name), -EINVAL
+ * (a malformed mark) or -ERANGE (an id that does not fit 16 bits or the mask).
  */
 int who_resolve(const struct policy *p, const char *arg, bool marks, struct who *ret);
 
@@ -74,6 +76,12 @@ static inline bool who_match(const struct who *w, uint32_t mark)
 {
 	return (mark & w->mask) == w->value;
 }
+
+/*
+ * True when this process has CAP_NET_ADMIN, which nftables wants; checked
+ * first, as libnftables would print its own message on stderr.
+ */
+bool have_net_admin(void);
 
 /* Where set contents come from: the kernel, or a saved listing. */
 struct nft_src {
@@ -117,8 +125,8 @@ struct stat_rows {
  * The `type mark` counter sets NAMES[0..N): RET[i] sorted by mark, empty
  * when that set does not exist. Returns 0 or -errno.
  */
-int nft_src_counters(struct nft_src *src, const char *const *names, size_t n,
-		     struct stat_rows *ret, char **ret_err);
+int nft_src_counters(struct nft_src *src, const char *const *names, size_t n, struct stat_rows *ret,
+		     char **ret_err);
 void stat_rows_free(struct stat_rows *r);
 
 /* A destination one mark tried (tried4/6), and whether it was refused (refused4/6). */
@@ -127,8 +135,8 @@ struct tried_row {
 	int family; /* 4 or 6 */
 	uint8_t addr[16];
 	int proto;
-	unsigned port; /* 0 for protocols without ports */
-	uint64_t packets, bytes;   /* tried */
+	unsigned port;		 /* 0 for protocols without ports */
+	uint64_t packets, bytes; /* tried */
 	bool refused;
 	uint64_t rpackets, rbytes; /* refused */
 };
@@ -152,8 +160,7 @@ struct learned {
 	size_t n;
 };
 
-int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret,
-		 char **ret_err);
+int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret, char **ret_err);
 void learned_free(struct learned *l);
 /* Adds the domains of every set holding ADDR to OUT (sorted, unique). */
 int learned_domains(const struct learned *l, const struct policy *p, int family,

@@ -66,6 +66,18 @@ void strv_sort_unique(struct strv *v)
 	v->n = j + 1;
 }
 
+bool strv_equal(const struct strv *a, const struct strv *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
 static void allow_free(struct allow *a)
 {
 	strv_free(&a->to);

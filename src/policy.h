@@ -116,5 +116,6 @@ void strv_free(struct strv *v);
 int strv_push(struct strv *v, const char *s);
 bool strv_contains(const struct strv *v, const char *s);
 void strv_sort_unique(struct strv *v);
+bool strv_equal(const struct strv *a, const struct strv *b);
 
 #endif

@@ -21,16 +21,6 @@ struct status {
 	int marker_pins;
 };
 
-static bool file_equals(const char *path, const struct strbuf *sb)
-{
-	size_t len = 0;
-	char *old = file_read(path, 64u << 20, &len);
-	bool same = old && len == sb->len && !memcmp(old, sb->buf, len);
-
-	free(old);
-	return same;
-}
-
 /* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
 static json_t *learned_set_sizes(const char *table)
 {
@@ -90,8 +80,8 @@ static void status_collect(struct policy *p, const char *file, struct status *st
 	if (!require_ids(p, file) && !compile_policy(p, file, &c)) {
 		st->policy_ok = true;
 		memcpy(st->policy_hash, c.hash, sizeof(c.hash));
-		st->dns_in_sync = file_equals(p->cfg.dns_conf, &c.dnsmasq);
-		st->gate_in_sync = file_equals(p->cfg.gate_index, &c.gate);
+		st->dns_in_sync = file_equals(p->cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
+		st->gate_in_sync = file_equals(p->cfg.gate_index, c.gate.buf, c.gate.len);
 	}
 	st->in_sync = st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) &&
 		      st->dns_in_sync && st->gate_in_sync;

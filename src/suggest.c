@@ -61,7 +61,7 @@ static void dns_names_free(struct dns_names *d)
 
 static int dns_names_add(struct dns_names *d, const char *addr, const char *name)
 {
-	struct dns_name x = { 0 };
+	struct dns_name x = {0};
 	char *s;
 
 	if (inet_pton(AF_INET, addr, x.addr) == 1)
@@ -103,12 +103,13 @@ static int dns_log_line(struct dns_names *d, char *line, char *chain, size_t len
 	size_t n = 0, i;
 	int ret = 0;
 
-	for (t = strtok_r(line, " \t\r\n", &save); t && n < 64; t = strtok_r(NULL, " \t\r\n", &save))
+	for (t = strtok_r(line, " \t\r\n", &save); t && n < 64;
+	     t = strtok_r(NULL, " \t\r\n", &save))
 		tok[n++] = t;
 	for (i = 2; i + 1 < n; i++)
-		if (!strcmp(tok[i], "is") && (!strcmp(tok[i - 2], "reply") ||
-					      !strcmp(tok[i - 2], "cached") ||
-					      !strcmp(tok[i - 2], "config")))
+		if (!strcmp(tok[i], "is") &&
+		    (!strcmp(tok[i - 2], "reply") || !strcmp(tok[i - 2], "cached") ||
+		     !strcmp(tok[i - 2], "config")))
 			break;
 	if (i + 1 >= n) {
 		chain[0] = '\0';
@@ -171,7 +172,7 @@ static bool allowed_now(const struct entry *e, const struct tried_row *t)
 /* One suggested entry in the making: a protocol, its ports and destinations. */
 struct sugg {
 	int proto;
-	struct strv to;    /* addresses, then names */
+	struct strv to;	   /* addresses, then names */
 	struct strv maybe; /* "ADDR: one of a, b" for lists of several names */
 	unsigned *ports;
 	size_t n_ports;
@@ -207,7 +208,7 @@ static int row_names(const struct names_src *ns, const struct tried_row *t, stru
 		     struct strv *maybe)
 {
 	struct strbuf note = STRBUF_INIT;
-	struct strv l = { 0 };
+	struct strv l = {0};
 	char addr[64];
 	size_t i;
 	int ret = ns->dns ? dns_names_find(ns->dns, t, names) : 0;
@@ -255,7 +256,7 @@ static bool has_ports(const struct tried_row *t)
 static int sugg_from_run(const struct names_src *ns, const struct tried_row *v, size_t n,
 			 struct sugg *s)
 {
-	struct strv names = { 0 };
+	struct strv names = {0};
 	char addr[64];
 	size_t i;
 	int ret = 0;
@@ -332,8 +333,8 @@ static int suggs_merge(struct suggs *s)
 }
 
 /* Refused rows of W that the policy does not allow now, by protocol and port. */
-static int suggs_build(const struct tried_rows *tr, const struct who *w,
-		       const struct names_src *ns, struct suggs *out)
+static int suggs_build(const struct tried_rows *tr, const struct who *w, const struct names_src *ns,
+		       struct suggs *out)
 {
 	struct tried_row *v = calloc(tr->n + 1, sizeof(*v));
 	size_t i, j, n = 0;
@@ -343,7 +344,8 @@ static int suggs_build(const struct tried_rows *tr, const struct who *w,
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < tr->n; i++)
-		if (tr->v[i].refused && who_match(w, tr->v[i].mark) && !allowed_now(w->entry, &tr->v[i]))
+		if (tr->v[i].refused && who_match(w, tr->v[i].mark) &&
+		    !allowed_now(w->entry, &tr->v[i]))
 			v[n++] = tr->v[i];
 	qsort(v, n, sizeof(*v), cmp_by_port);
 	out->v = calloc(n + 1, sizeof(*out->v));
@@ -402,7 +404,8 @@ static json_t *sugg_json(struct sugg *s)
 	proto_format(s->proto, proto, sizeof(proto));
 	qsort(s->ports, s->n_ports, sizeof(*s->ports), cmp_uint);
 	if (!o || !to || c.oom || json_object_set_new(o, "#", json_string(sb_str(&c))) ||
-	    json_object_set_new(o, "to", to) || json_object_set_new(o, "proto", json_string(proto)) ||
+	    json_object_set_new(o, "to", to) ||
+	    json_object_set_new(o, "proto", json_string(proto)) ||
 	    (s->n_ports && json_object_set_new(o, "ports", ports_json(s)))) {
 		json_decref(o);
 		o = NULL;
@@ -432,9 +435,11 @@ static int suggs_print(struct suggs *s)
 static int read_error(const char *table, int ret, char *err)
 {
 	if (ret == -EPERM)
-		fprintf(stderr, "galaf-config: suggest: reading nftables needs root (CAP_NET_ADMIN)\n");
+		fprintf(stderr,
+			"galaf-config: suggest: reading nftables needs root (CAP_NET_ADMIN)\n");
 	else if (ret == -ENOENT)
-		fprintf(stderr, "galaf-config: suggest: table inet %s is not loaded: apply a policy first (galaf-config apply), or give --table\n",
+		fprintf(stderr,
+			"galaf-config: suggest: table inet %s is not loaded: apply a policy first (galaf-config apply), or give --table\n",
 			table);
 	else if (ret == -EINVAL && !err)
 		fprintf(stderr, "galaf-config: suggest: '%s' is not a valid table name\n", table);
@@ -447,12 +452,12 @@ static int read_error(const char *table, int ret, char *err)
 
 static int suggest_run(const struct policy *p, const struct who *w, const struct sugg_args *a)
 {
-	struct nft_src src = { .table = a->table ? a->table : p ? p->cfg.table : "galaf" };
-	struct tried_rows tr = { 0 };
-	struct learned l = { 0 };
-	struct dns_names dns = { 0 };
-	struct names_src ns = { .p = p, .learned = &l, .dns = a->log ? &dns : NULL };
-	struct suggs s = { 0 };
+	struct nft_src src = {.table = a->table ? a->table : p ? p->cfg.table : "galaf"};
+	struct tried_rows tr = {0};
+	struct learned l = {0};
+	struct dns_names dns = {0};
+	struct names_src ns = {.p = p, .learned = &l, .dns = a->log ? &dns : NULL};
+	struct suggs s = {0};
 	char *err = NULL;
 	int ret;
 
@@ -500,21 +505,23 @@ static int resolve_app(const struct policy *p, const char *app, struct who *w)
 	int ret = who_resolve(p, app, false, w);
 
 	if (ret == -ENOENT)
-		fprintf(stderr, "galaf-config: suggest: no app or user named '%s' in the policy or on this machine\n",
+		fprintf(stderr,
+			"galaf-config: suggest: no app or user named '%s' in the policy or on this machine\n",
 			app);
 	else if (ret)
-		fprintf(stderr, "galaf-config: suggest: %s: its id does not fit the 16 bits of a galaf mark\n",
+		fprintf(stderr,
+			"galaf-config: suggest: %s: its id does not fit galaf's marks (16 bits, config.mark_mask)\n",
 			app);
 	return ret;
 }
 
 int cmd_suggest(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					      { "log", required_argument, NULL, 'l' },
-					      { "table", required_argument, NULL, 't' },
-					      { 0 } };
-	struct sugg_args a = { 0 };
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+					     {"log", required_argument, NULL, 'l'},
+					     {"table", required_argument, NULL, 't'},
+					     {0}};
+	struct sugg_args a = {0};
 	struct policy p;
 	struct who w;
 	const char *file;
@@ -535,8 +542,9 @@ int cmd_suggest(int argc, char **argv)
 		}
 		has = true;
 	}
-	ret = resolve_app(has ? &p : NULL, argv[argc - 1], &w) ? 1 :
-	      suggest_run(has ? &p : NULL, &w, &a);
+	ret = resolve_app(has ? &p : NULL, argv[argc - 1], &w)
+		      ? 1
+		      : suggest_run(has ? &p : NULL, &w, &a);
 	if (has)
 		policy_free(&p);
 	return ret;
