@@ -285,6 +285,11 @@ static void check_fragment(struct ck *ck, const char *s, const char *path, const
 	int depth = 0;
 	const char *q;
 
+	if (*s && !s[strspn(s, " \t")]) {
+		ck_at(ck, DIAG_ERROR, path, ".%s|is blank; write \"\" to accept everything (the original notes' meaning), or a match",
+		      key);
+		return;
+	}
 	for (q = s; *q; q++) {
 		if (*q == '\n' || *q == '\r' || *q == ';' || *q == '#') {
 			ck_at(ck, DIAG_ERROR, path, ".%s|must be one nft match expression: no newline, ';' or '#'", key);
@@ -699,8 +704,9 @@ static void check_mark_collisions(struct ck *ck)
 			v[n++] = &p->entries[i];
 	qsort_r(v, n, sizeof(*v), cmp_entry_mark, p);
 	for (i = 1; i < n; i++) {
-		if (masked_mark(p, v[i]) != masked_mark(p, v[i - 1]))
-			continue;
+		if (masked_mark(p, v[i]) != masked_mark(p, v[i - 1]) ||
+		    (v[i]->kind == v[i - 1]->kind && v[i]->sys_id == v[i - 1]->sys_id))
+			continue; /* equal ids are an error of their own */
 		char *path = entry_path(v[i]);
 		ck_at(ck, DIAG_WARNING, path ? path : "", "|its traffic is counted under mark 0x%08x, as %s.%s's: statistics cannot tell them apart",
 		      masked_mark(p, v[i]), entry_kind_name(v[i - 1]), v[i - 1]->name);

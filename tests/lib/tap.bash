@@ -7,6 +7,11 @@ tap_n=0
 tap_failed=0
 # GALAF_WRAP split into words once (e.g. "valgrind -q --error-exitcode=99").
 read -ra galaf_wrap <<<"${GALAF_WRAP:-}"
+# Under valgrind, tests/valgrind.supp silences what libnftnl does with its
+# own memory (see there), unless the wrapper names suppressions itself.
+if [ "${galaf_wrap[0]:-}" = valgrind ] && [[ " ${galaf_wrap[*]} " != *" --suppressions="* ]]; then
+	galaf_wrap+=("--suppressions=$GALAF_TOP/tests/valgrind.supp")
+fi
 # Seconds one run of the binary may take before it counts as a hang.
 GALAF_TIMEOUT=${GALAF_TIMEOUT:-120}
 # Sanitizers must not use exit code 1: that is "invalid policy".
