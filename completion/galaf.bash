@@ -64,7 +64,7 @@ _galaf_config() {
 	rollback) opts=(--last-good --help) ;;
 	status) opts=(--json --help) ;;
 	groups) opts=(--create --help) ;;
-	suggest) opts=(--help) ;;
+	suggest) opts=(--log --table --help) ;;
 	marker)
 		if ((COMP_CWORD == 2)); then
 			_galaf_reply load unload status --help

@@ -17,8 +17,8 @@ for tool in nft dnsmasq ip setcap python3; do
 	command -v "$tool" >/dev/null || { echo "make demo: $tool is missing; see the README's first commands" >&2; exit 1; }
 done
 
-GALAF_TOP=$top
-# shellcheck source=../tests/lib/e2e.bash
+export GALAF_TOP=$top
+# shellcheck source=tests/lib/e2e.bash
 source tests/lib/e2e.bash
 trap 'echo; echo "== cleaning up"; galaf_cleanup' EXIT
 trap 'exit 130' INT TERM
@@ -57,7 +57,7 @@ run ip netns exec "$CLI" "$GALAF_CONFIG" check "$DEMO/galaf.json" 2>/dev/null
 
 say "apply: one nftables transaction, the dnsmasq file, the gate index"
 run ip netns exec "$CLI" "$GALAF_CONFIG" apply "$DEMO/galaf.json" 2>/dev/null
-cat "$DEMO/dnsmasq.conf" | grep nftset | grep -e "$E2E_APP_A" -e "$E2E_APP_B"
+grep nftset "$DEMO/dnsmasq.conf" | grep -e "$E2E_APP_A" -e "$E2E_APP_B"
 cat >"$DEMO/upstream.conf" <<CONF
 address=/web.demo.test/10.200.0.2
 address=/mail.demo.test/10.200.0.3

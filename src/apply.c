@@ -19,7 +19,7 @@
 #include "nft.h"
 #include "render.h"
 
-#define STATE_GOOD "good"
+#define STATE_GOOD     "good"
 #define STATE_PREVIOUS "previous"
 
 int compile_policy(struct policy *p, const char *file, struct compiled *c)
@@ -59,7 +59,7 @@ void compiled_free(struct compiled *c)
 /* What the kernel has now: the table's chains, sets and maps. */
 struct live {
 	bool exists;
-	json_t *root;  /* the terse JSON listing; owned */
+	json_t *root; /* the terse JSON listing; owned */
 };
 
 static int live_read(const char *table, struct live *l)
@@ -90,13 +90,14 @@ static int live_read(const char *table, struct live *l)
 }
 
 /* Calls FN for every chain ("chain"), set ("set") and map ("map") listed. */
-static void live_each(const struct live *l, const char *kind,
-		      void (*fn)(json_t *obj, void *ctx), void *ctx)
+static void live_each(const struct live *l, const char *kind, void (*fn)(json_t *obj, void *ctx),
+		      void *ctx)
 {
 	json_t *arr = json_object_get(l->root, "nftables"), *it;
 	size_t i;
 
-	json_array_foreach(arr, i, it) {
+	json_array_foreach(arr, i, it)
+	{
 		json_t *o = json_object_get(it, kind);
 
 		if (o)
@@ -127,10 +128,10 @@ static int rendered_chains(const char *nft, struct strv *out)
 
 struct plan {
 	const struct policy *p;
-	struct strv chains;   /* chains the new ruleset declares */
-	struct strv learned;  /* learned sets the new ruleset declares */
-	struct strbuf pre;    /* commands before the ruleset */
-	struct strbuf post;   /* commands after it */
+	struct strv chains;  /* chains the new ruleset declares */
+	struct strv learned; /* learned sets the new ruleset declares */
+	struct strbuf pre;   /* commands before the ruleset */
+	struct strbuf post;  /* commands after it */
 	size_t kept, dropped, recreated;
 	int oom;
 };
@@ -193,12 +194,16 @@ static void carry_elements(struct plan *pl, const char *name)
 	}
 	if (nft_run(cmd, NFT_RUN_JSON, &out, NULL) == 0 && (root = json_loads(out, 0, NULL))) {
 		arr = json_object_get(root, "nftables");
-		json_array_foreach(arr, i, it) {
+		json_array_foreach(arr, i, it)
+		{
 			json_t *elems = json_object_get(json_object_get(it, "set"), "elem");
 
-			json_array_foreach(elems, j, el) {
-				json_t *v = json_is_string(el) ? el :
-					    json_object_get(json_object_get(el, "elem"), "val");
+			json_array_foreach(elems, j, el)
+			{
+				json_t *v = json_is_string(el)
+						    ? el
+						    : json_object_get(json_object_get(el, "elem"),
+								      "val");
 
 				if (!json_is_string(v))
 					continue;
@@ -261,8 +266,9 @@ static void drop_renamed_table(struct plan *pl)
 		return;
 	old = file_read(path, 64u << 20, &len);
 	free(path);
-	if (old && sscanf(strstr(old, "\ntable inet ") ? strstr(old, "\ntable inet ") : "",
-			  "\ntable inet %63s", name) == 1 &&
+	if (old &&
+	    sscanf(strstr(old, "\ntable inet ") ? strstr(old, "\ntable inet ") : "",
+		   "\ntable inet %63s", name) == 1 &&
 	    strcmp(name, pl->p->cfg.table) && asprintf(&cmd, "list table inet %s", name) >= 0) {
 		if (nft_run(cmd, NFT_RUN_TERSE, NULL, NULL) == 0)
 			sb_printf(&pl->post, "delete table inet %s\n", name);
@@ -331,7 +337,8 @@ static int run_transaction(const struct policy *p, const char *file, const struc
 		return -ENOMEM;
 	}
 	ret = nft_run(script.buf, flags, NULL, &err);
-	if (ret && err && !report_nft_errors(p, file, err, count_lines(sb_str((struct strbuf *)&pl->pre))))
+	if (ret && err &&
+	    !report_nft_errors(p, file, err, count_lines(sb_str((struct strbuf *)&pl->pre))))
 		fprintf(stderr, "%s: error: nft: %s", file, err);
 	free(err);
 	sb_free(&script);
@@ -355,8 +362,8 @@ int apply_lock(const char *state_dir)
 		return ret;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "galaf-config: waiting for another galaf-config to finish (lock %s)\n",
-			path);
+		fprintf(stderr,
+			"galaf-config: waiting for another galaf-config to finish (lock %s)\n", path);
 		while (flock(fd, LOCK_EX) < 0) {
 			if (errno != EINTR) {
 				ret = -errno;
@@ -397,8 +404,7 @@ static int run_reload(const struct strv *argv)
 }
 
 /* state_dir/good holds what was applied last; state_dir/previous the one before. */
-static int save_state(const struct policy *p, const char *file, const struct compiled *c,
-		      bool rotate)
+static int save_state(const struct policy *p, const char *file, const struct compiled *c, bool rotate)
 {
 	const char *dir = p->cfg.state_dir;
 	char *tmp = NULL, *good = NULL, *prev = NULL, *src;
@@ -414,7 +420,11 @@ static int save_state(const struct policy *p, const char *file, const struct com
 	ret = remove_tree(tmp);
 	if (!ret)
 		ret = mkdir_p(tmp, 0700);
-	const struct { const char *name; const char *data; size_t len; } files[] = {
+	const struct {
+		const char *name;
+		const char *data;
+		size_t len;
+	} files[] = {
 		{ "policy.json", src, len },
 		{ "ruleset.nft", c->nft.buf, c->nft.len },
 		{ "dnsmasq.conf", c->dnsmasq.buf, c->dnsmasq.len },
@@ -456,7 +466,8 @@ static void print_reload_failure(const char *file, const struct strv *cmd, int s
 {
 	size_t i;
 
-	fprintf(stderr, "%s: error: the ruleset, dnsmasq file and gate index are applied, but the dnsmasq reload command ",
+	fprintf(stderr,
+		"%s: error: the ruleset, dnsmasq file and gate index are applied, but the dnsmasq reload command ",
 		file);
 	for (i = 0; i < cmd->n; i++)
 		fprintf(stderr, "%s%s", i ? " " : "'", cmd->v[i]);
@@ -492,7 +503,8 @@ static int commit_files(const struct policy *p, struct staged *sd, struct staged
 	if (!ret)
 		ret = staged_commit(sg);
 	if (ret)
-		fprintf(stderr, "galaf-config: the ruleset is applied, but putting %s in place failed: %s; run apply again\n",
+		fprintf(stderr,
+			"galaf-config: the ruleset is applied, but putting %s in place failed: %s; run apply again\n",
 			sd->tmp ? p->cfg.dns_conf : p->cfg.gate_index, strerror(-ret));
 	return ret;
 }
@@ -512,7 +524,8 @@ static int after_commit(const struct policy *p, const char *file, const struct c
 	}
 	ret = save_state(p, file, c, rotate);
 	if (ret) {
-		fprintf(stderr, "galaf-config: applied, but saving the last known good policy under %s failed: %s\n",
+		fprintf(stderr,
+			"galaf-config: applied, but saving the last known good policy under %s failed: %s\n",
 			p->cfg.state_dir, strerror(-ret));
 		code = EXIT_SYSTEM;
 	}
@@ -530,7 +543,8 @@ int apply_policy_file(const char *file, bool dry_run, bool rotate)
 	bool dns_changed;
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "galaf-config: apply needs root: it changes the firewall and files under /etc\n");
+		fprintf(stderr,
+			"galaf-config: apply needs root: it changes the firewall and files under /etc\n");
 		return EXIT_REFUSED;
 	}
 	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true) || require_ids(&p, file))
@@ -538,7 +552,8 @@ int apply_policy_file(const char *file, bool dry_run, bool rotate)
 	lock = apply_lock(p.cfg.state_dir);
 	code = EXIT_SYSTEM;
 	if (lock < 0) {
-		fprintf(stderr, "galaf-config: cannot lock %s: %s\n", p.cfg.state_dir, strerror(-lock));
+		fprintf(stderr, "galaf-config: cannot lock %s: %s\n", p.cfg.state_dir,
+			strerror(-lock));
 		goto out;
 	}
 	if (compile_policy(&p, file, &c) || live_read(p.cfg.table, &l))
@@ -570,8 +585,9 @@ int apply_policy_file(const char *file, bool dry_run, bool rotate)
 	code = EXIT_SYSTEM;
 	if (commit_files(&p, &sd, &sg))
 		goto out;
-	printf("%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped%s\n", file,
-	       p.cfg.table, p.n_entries, pl.kept, pl.dropped, dns_changed ? ", dnsmasq file updated" : "");
+	printf("%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped%s\n",
+	       file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
+	       dns_changed ? ", dnsmasq file updated" : "");
 	code = after_commit(&p, file, &c, dns_changed, rotate);
 out:
 	staged_drop(&sd);
@@ -597,8 +613,10 @@ int applied_hash(const char *table, char out[17])
 		return -ENOMEM;
 	if (nft_run(cmd, NFT_RUN_JSON, &res, NULL) == 0 && (root = json_loads(res, 0, NULL))) {
 		arr = json_object_get(root, "nftables");
-		json_array_foreach(arr, i, it) {
-			comment = json_string_value(json_object_get(json_object_get(it, "set"), "comment"));
+		json_array_foreach(arr, i, it)
+		{
+			comment = json_string_value(
+				json_object_get(json_object_get(it, "set"), "comment"));
 			if (comment && !strncmp(comment, "galaf ", 6) && strlen(comment + 6) == 16) {
 				memcpy(out, comment + 6, 17);
 				ret = 0;

@@ -18,7 +18,7 @@ struct idmap {
 	struct idname {
 		char *name;
 		long id;
-	} *v;
+	} * v;
 	size_t n;
 };
 
@@ -122,9 +122,8 @@ static long sys_lookup(struct ck *ck, bool group, const char *name)
  * Reports at PREFIX + a path suffix: FMT is "SUFFIX|MESSAGE", formatted as
  * one string and split at the first '|' (suffixes are keys and indices).
  */
-__attribute__((format(printf, 4, 5)))
-static void ck_at(struct ck *ck, enum diag_level lvl, const char *prefix,
-		  const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void ck_at(struct ck *ck, enum diag_level lvl,
+							const char *prefix, const char *fmt, ...)
 {
 	char *all, *path, *sep;
 	va_list ap;
@@ -223,13 +222,13 @@ static void check_id(struct ck *ck, struct entry *e, const char *path)
 	/* A missing user matches nothing and is left out; a missing app group cannot be launched. */
 	if (e->sys_id < 0 && !(ck->flags & CHECK_NO_SYSTEM))
 		ck_at(ck, group && !e->null_entry ? strict : DIAG_WARNING, path,
-		      "|%s '%s' does not exist on this machine; %s", group ? "group" : "user", e->name,
-		      group ? "run 'galaf-config groups --create' or give \"gid\"" :
-			      "its rules are left out until the user exists");
-	if (group && e->sys_id >= 0 &&
-	    (e->sys_id < (long)c->gid_min || e->sys_id > (long)c->gid_max))
-		ck_at(ck, DIAG_ERROR, path, "|gid %ld is outside config.gid_range %u-%u",
-		      e->sys_id, c->gid_min, c->gid_max);
+		      "|%s '%s' does not exist on this machine; %s", group ? "group" : "user",
+		      e->name,
+		      group ? "run 'galaf-config groups --create' or give \"gid\""
+			    : "its rules are left out until the user exists");
+	if (group && e->sys_id >= 0 && (e->sys_id < (long)c->gid_min || e->sys_id > (long)c->gid_max))
+		ck_at(ck, DIAG_ERROR, path, "|gid %ld is outside config.gid_range %u-%u", e->sys_id,
+		      c->gid_min, c->gid_max);
 }
 
 static void check_execv(struct ck *ck, struct entry *e, const char *path)
@@ -241,16 +240,20 @@ static void check_execv(struct ck *ck, struct entry *e, const char *path)
 		return;
 	}
 	if (e->execv.v[0][0] != '/')
-		ck_at(ck, DIAG_ERROR, path, ".execv[0]|\"%s\" is not an absolute path (galaf never searches PATH)",
+		ck_at(ck, DIAG_ERROR, path,
+		      ".execv[0]|\"%s\" is not an absolute path (galaf never searches PATH)",
 		      e->execv.v[0]);
 	for (i = 0; i < e->execv.n; i++) {
 		const char *a = e->execv.v[i];
 
 		if (strcmp(a, ELLIPSIS) == 0 && ++marks > 1)
-			ck_at(ck, DIAG_ERROR, path, ".execv[%zu]|a second \"" ELLIPSIS
-			      "\"; at most one marks where the caller's arguments go", i);
+			ck_at(ck, DIAG_ERROR, path,
+			      ".execv[%zu]|a second \"" ELLIPSIS
+			      "\"; at most one marks where the caller's arguments go",
+			      i);
 		if (i == 0 && strcmp(a, ELLIPSIS) == 0)
-			ck_at(ck, DIAG_ERROR, path, ".execv[0]|the command itself cannot be \"" ELLIPSIS "\"");
+			ck_at(ck, DIAG_ERROR, path,
+			      ".execv[0]|the command itself cannot be \"" ELLIPSIS "\"");
 		if (strpbrk(a, "\t\n\r"))
 			ck_at(ck, DIAG_ERROR, path, ".execv[%zu]|contains a tab or newline", i);
 	}
@@ -261,21 +264,24 @@ static void check_launchers(struct ck *ck, struct entry *e, const char *path)
 	size_t i;
 
 	if (e->launchers.n == 0)
-		ck_at(ck, DIAG_ERROR, path, ".launchers|is empty, so nobody could start the app; remove it to let every user");
+		ck_at(ck, DIAG_ERROR, path,
+		      ".launchers|is empty, so nobody could start the app; remove it to let every user");
 	for (i = 0; i < e->launchers.n; i++) {
 		const char *l = e->launchers.v[i];
 		bool grp = l[0] == '@';
 		const char *nm = grp ? l + 1 : l;
 
 		if (!*nm || strpbrk(nm, ",:@ \t\n\r")) {
-			ck_at(ck, DIAG_ERROR, path, ".launchers[%zu]|\"%s\" is not a user name or @group", i, l);
+			ck_at(ck, DIAG_ERROR, path,
+			      ".launchers[%zu]|\"%s\" is not a user name or @group", i, l);
 			continue;
 		}
 		if (ck->flags & CHECK_NO_SYSTEM)
 			continue;
 		if (sys_lookup(ck, grp, nm) < 0)
-			ck_at(ck, DIAG_WARNING, path, ".launchers[%zu]|%s '%s' does not exist on this machine",
-			      i, grp ? "group" : "user", nm);
+			ck_at(ck, DIAG_WARNING, path,
+			      ".launchers[%zu]|%s '%s' does not exist on this machine", i,
+			      grp ? "group" : "user", nm);
 	}
 }
 
@@ -286,13 +292,15 @@ static void check_fragment(struct ck *ck, const char *s, const char *path, const
 	const char *q;
 
 	if (*s && !s[strspn(s, " \t")]) {
-		ck_at(ck, DIAG_ERROR, path, ".%s|is blank; write \"\" to accept everything (the original notes' meaning), or a match",
+		ck_at(ck, DIAG_ERROR, path,
+		      ".%s|is blank; write \"\" to accept everything (the original notes' meaning), or a match",
 		      key);
 		return;
 	}
 	for (q = s; *q; q++) {
 		if (*q == '\n' || *q == '\r' || *q == ';' || *q == '#') {
-			ck_at(ck, DIAG_ERROR, path, ".%s|must be one nft match expression: no newline, ';' or '#'", key);
+			ck_at(ck, DIAG_ERROR, path,
+			      ".%s|must be one nft match expression: no newline, ';' or '#'", key);
 			return;
 		}
 		depth += *q == '{' ? 1 : *q == '}' ? -1 : 0;
@@ -328,8 +336,8 @@ static void check_domain(struct ck *ck, const char *s, const char *path, struct 
 	free(low);
 }
 
-static void check_domain_at(struct ck *ck, const char *s, const char *path,
-			    const char *suffix, struct strv *out)
+static void check_domain_at(struct ck *ck, const char *s, const char *path, const char *suffix,
+			    struct strv *out)
 {
 	char *full;
 
@@ -351,11 +359,13 @@ static void check_ports(struct ck *ck, struct allow *a, const char *path)
 	size_t i;
 
 	if (a->ports.n == 0) {
-		ck_at(ck, DIAG_ERROR, path, ".ports|is empty, which allows nothing; remove \"ports\" to allow every port");
+		ck_at(ck, DIAG_ERROR, path,
+		      ".ports|is empty, which allows nothing; remove \"ports\" to allow every port");
 		return;
 	}
 	if (a->proto_num < 0 || !proto_has_ports(a->proto_num)) {
-		ck_at(ck, DIAG_ERROR, path, ".ports|ports need \"proto\": tcp, udp, sctp, dccp or udplite");
+		ck_at(ck, DIAG_ERROR, path,
+		      ".ports|ports need \"proto\": tcp, udp, sctp, dccp or udplite");
 		return;
 	}
 	a->pr = calloc(a->ports.n, sizeof(*a->pr));
@@ -368,11 +378,13 @@ static void check_ports(struct ck *ck, struct allow *a, const char *path)
 		int ret = port_range_parse(a->ports.v[i], &r->lo, &r->hi);
 
 		if (ret == -ERANGE)
-			ck_at(ck, DIAG_ERROR, path, ".ports[%zu]|\"%s\" is out of range: ports are 0-65535 and a range is low-high",
+			ck_at(ck, DIAG_ERROR, path,
+			      ".ports[%zu]|\"%s\" is out of range: ports are 0-65535 and a range is low-high",
 			      i, a->ports.v[i]);
 		else if (ret)
-			ck_at(ck, DIAG_ERROR, path, ".ports[%zu]|\"%s\" is not a port or a \"low-high\" range",
-			      i, a->ports.v[i]);
+			ck_at(ck, DIAG_ERROR, path,
+			      ".ports[%zu]|\"%s\" is not a port or a \"low-high\" range", i,
+			      a->ports.v[i]);
 		else
 			a->n_pr++;
 	}
@@ -384,18 +396,20 @@ static void check_proto(struct ck *ck, struct allow *a, const char *path)
 		return;
 	a->proto_num = proto_lookup(a->proto);
 	if (a->proto_num < 0)
-		ck_at(ck, DIAG_ERROR, path, ".proto|unknown protocol \"%s\" (use tcp, udp, sctp, dccp, udplite, icmp, icmpv6, gre, esp, ah, igmp or a number 0-255)",
+		ck_at(ck, DIAG_ERROR, path,
+		      ".proto|unknown protocol \"%s\" (use tcp, udp, sctp, dccp, udplite, icmp, icmpv6, gre, esp, ah, igmp or a number 0-255)",
 		      a->proto);
 }
 
 /* Parses "to"/"from": addresses into A->addrs, domains into A->domains. */
-static void check_targets(struct ck *ck, struct allow *a, const char *path,
-			  const char *key, unsigned fams, bool inbound)
+static void check_targets(struct ck *ck, struct allow *a, const char *path, const char *key,
+			  unsigned fams, bool inbound)
 {
 	size_t i;
 
 	if (a->to.n == 0)
-		ck_at(ck, DIAG_ERROR, path, ".%s|is empty, which matches nothing; remove \"%s\" to match every address",
+		ck_at(ck, DIAG_ERROR, path,
+		      ".%s|is empty, which matches nothing; remove \"%s\" to match every address",
 		      key, key);
 	a->addrs = calloc(a->to.n + 1, sizeof(*a->addrs));
 	if (!a->addrs) {
@@ -411,7 +425,8 @@ static void check_targets(struct ck *ck, struct allow *a, const char *path,
 		snprintf(ip, sizeof(ip), ".%s[%zu]", key, i);
 		if (!addr_like(s)) {
 			if (inbound)
-				ck_at(ck, DIAG_ERROR, path, "%s|\"%s\": inbound sources must be addresses or CIDRs, not domain names",
+				ck_at(ck, DIAG_ERROR, path,
+				      "%s|\"%s\": inbound sources must be addresses or CIDRs, not domain names",
 				      ip, s);
 			else
 				check_domain_at(ck, s, path, ip, &a->domains);
@@ -419,23 +434,26 @@ static void check_targets(struct ck *ck, struct allow *a, const char *path,
 		}
 		ret = addr_parse(s, r, fix, sizeof(fix));
 		if (ret == -EDOM)
-			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" has host bits set; write %s", ip, s, fix);
+			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" has host bits set; write %s", ip, s,
+			      fix);
 		else if (ret)
-			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" is not a valid address or CIDR", ip, s);
+			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" is not a valid address or CIDR", ip,
+			      s);
 		else if (!(fams & (r->family == 4 ? FAM4 : FAM6)))
-			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" is IPv%d, but the entry's families leave it out",
-			      ip, s, r->family);
+			ck_at(ck, DIAG_ERROR, path,
+			      "%s|\"%s\" is IPv%d, but the entry's families leave it out", ip, s,
+			      r->family);
 		else if (!(proto_families(a->proto_num) & (r->family == 4 ? FAM4 : FAM6)))
-			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" is IPv%d, but proto %s is for the other family",
-			      ip, s, r->family, a->proto);
+			ck_at(ck, DIAG_ERROR, path,
+			      "%s|\"%s\" is IPv%d, but proto %s is for the other family", ip, s,
+			      r->family, a->proto);
 		else
 			a->n_addrs++;
 	}
 	strv_sort_unique(&a->domains);
 }
 
-static void add_boxes(struct ck *ck, struct boxes *out, const struct allow *a,
-		      unsigned fams)
+static void add_boxes(struct ck *ck, struct boxes *out, const struct allow *a, unsigned fams)
 {
 	static const struct port_range any_port = { 0, 65535 };
 	const struct port_range *pr = a->n_pr ? a->pr : &any_port;
@@ -488,7 +506,8 @@ static void check_allow(struct ck *ck, struct entry *e, const char *path, bool i
 		if (a->has_ports)
 			check_ports(ck, a, ap);
 		if (!(e->fams & proto_families(a->proto_num)))
-			ck_at(ck, DIAG_ERROR, ap, ".proto|%s is for a family the entry leaves out", a->proto);
+			ck_at(ck, DIAG_ERROR, ap, ".proto|%s is for a family the entry leaves out",
+			      a->proto);
 		add_boxes(ck, inbound ? &e->in_boxes : &e->boxes, a, e->fams);
 		free(ap);
 	}
@@ -498,8 +517,8 @@ static void check_allow(struct ck *ck, struct entry *e, const char *path, bool i
  * The domain set for DOMAINS among the sets made for one entry (those from
  * index FIRST on), made as NAME when there is none yet.
  */
-static int dset_get(struct ck *ck, size_t first, const char *name,
-		    const struct strv *domains, unsigned fams)
+static int dset_get(struct ck *ck, size_t first, const char *name, const struct strv *domains,
+		    unsigned fams)
 {
 	struct policy *p = ck->p;
 	struct dset *nd, *d;
@@ -544,7 +563,8 @@ static void make_dsets(struct ck *ck, struct entry *e, const char *path)
 		}
 		strv_sort_unique(&own);
 		if (e->domains.n == 0)
-			ck_at(ck, DIAG_ERROR, path, ".domains|is empty; list domains, name another entry, or remove the key");
+			ck_at(ck, DIAG_ERROR, path,
+			      ".domains|is empty; list domains, name another entry, or remove the key");
 		else if (own.n)
 			e->dset = dset_get(ck, first, e->name, &own, e->fams);
 	}
@@ -568,7 +588,8 @@ static void check_entry(struct ck *ck, struct entry *e, const char *path)
 	const struct config *c = &ck->p->cfg;
 
 	if (!name_valid(e->name)) {
-		ck_at(ck, DIAG_ERROR, path, "|\"%s\" is not a usable name: a letter or '_', then letters, digits, '_' or '-', at most %d",
+		ck_at(ck, DIAG_ERROR, path,
+		      "|\"%s\" is not a usable name: a letter or '_', then letters, digits, '_' or '-', at most %d",
 		      e->name, NAME_MAX_LEN);
 		return;
 	}
@@ -577,7 +598,8 @@ static void check_entry(struct ck *ck, struct entry *e, const char *path)
 		return;
 	e->fams = e->has_families ? e->families : c->families;
 	if (e->has_families && (e->families & ~c->families))
-		ck_at(ck, DIAG_ERROR, path, ".families|lists a family that config.families leaves out");
+		ck_at(ck, DIAG_ERROR, path,
+		      ".families|lists a family that config.families leaves out");
 	e->fams &= c->families;
 	if (e->has_execv)
 		check_execv(ck, e, path);
@@ -588,7 +610,8 @@ static void check_entry(struct ck *ck, struct entry *e, const char *path)
 	if (e->rule6) {
 		check_fragment(ck, e->rule6, path, "rule6");
 		if (!(e->fams & FAM6))
-			ck_at(ck, DIAG_ERROR, path, ".rule6|is given, but the entry's families leave out IPv6");
+			ck_at(ck, DIAG_ERROR, path,
+			      ".rule6|is given, but the entry's families leave out IPv6");
 	}
 	check_allow(ck, e, path, false);
 	check_allow(ck, e, path, true);
@@ -612,12 +635,15 @@ static void resolve_refs(struct ck *ck)
 			struct entry *next = policy_find(p, cur->domains_ref);
 
 			if (!next) {
-				ck_at(ck, DIAG_ERROR, path ? path : "", ".domains|\"%s\" names no entry in the policy%s",
-				      cur->domains_ref, cur == e ? "" : " (reached through another entry)");
+				ck_at(ck, DIAG_ERROR, path ? path : "",
+				      ".domains|\"%s\" names no entry in the policy%s",
+				      cur->domains_ref,
+				      cur == e ? "" : " (reached through another entry)");
 				break;
 			}
 			if (next == e) {
-				ck_at(ck, DIAG_ERROR, path ? path : "", ".domains|\"%s\" leads back to this entry: domain references form a cycle",
+				ck_at(ck, DIAG_ERROR, path ? path : "",
+				      ".domains|\"%s\" leads back to this entry: domain references form a cycle",
 				      e->domains_ref);
 				break;
 			}
@@ -625,8 +651,8 @@ static void resolve_refs(struct ck *ck)
 		}
 		if (cur && !cur->domains_ref && cur != e) {
 			if (cur->dset < 0)
-				ck_at(ck, DIAG_ERROR, path ? path : "", ".domains|\"%s\" has no domain list to share",
-				      cur->name);
+				ck_at(ck, DIAG_ERROR, path ? path : "",
+				      ".domains|\"%s\" has no domain list to share", cur->name);
 			else {
 				e->dset = cur->dset;
 				p->dsets[cur->dset].families |= e->fams;
@@ -674,8 +700,9 @@ static void check_unique_ids(struct ck *ck)
 
 static uint32_t masked_mark(const struct policy *p, const struct entry *e)
 {
-	uint32_t m = e->kind == ENTRY_GROUP ? (uint32_t)(e->sys_id & 0xffff) << 16 :
-			 e->sys_id == 0 ? 1u : (uint32_t)(e->sys_id & 0xffff);
+	uint32_t m = e->kind == ENTRY_GROUP	 ? (uint32_t)(e->sys_id & 0xffff) << 16
+		     : (e->sys_id & 0xffff) == 0 ? 1u
+						 : (uint32_t)(e->sys_id & 0xffff);
 
 	return m & p->cfg.mark_mask;
 }
@@ -708,7 +735,8 @@ static void check_mark_collisions(struct ck *ck)
 		    (v[i]->kind == v[i - 1]->kind && v[i]->sys_id == v[i - 1]->sys_id))
 			continue; /* equal ids are an error of their own */
 		char *path = entry_path(v[i]);
-		ck_at(ck, DIAG_WARNING, path ? path : "", "|its traffic is counted under mark 0x%08x, as %s.%s's: statistics cannot tell them apart",
+		ck_at(ck, DIAG_WARNING, path ? path : "",
+		      "|its traffic is counted under mark 0x%08x, as %s.%s's: statistics cannot tell them apart",
 		      masked_mark(p, v[i]), entry_kind_name(v[i - 1]), v[i - 1]->name);
 		free(path);
 	}
@@ -729,7 +757,8 @@ static void check_names_disjoint(struct ck *ck)
 		if (o && o->kind == ENTRY_USER) {
 			char *path = entry_path(e);
 
-			ck_at(ck, DIAG_ERROR, path ? path : "", "|'%s' is also a user entry; their chains and sets would share names, so keep one",
+			ck_at(ck, DIAG_ERROR, path ? path : "",
+			      "|'%s' is also a user entry; their chains and sets would share names, so keep one",
 			      e->name);
 			free(path);
 		}
@@ -755,7 +784,8 @@ static void check_inbound_overlap(struct ck *ck)
 			if (!hit)
 				continue;
 			char *path = entry_path(y);
-			ck_at(ck, DIAG_ERROR, path ? path : "", ".inbound|overlaps %s.%s.inbound: one connection can be tagged with one entry only",
+			ck_at(ck, DIAG_ERROR, path ? path : "",
+			      ".inbound|overlaps %s.%s.inbound: one connection can be tagged with one entry only",
 			      entry_kind_name(x), x->name);
 			free(path);
 		}

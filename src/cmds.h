@@ -18,8 +18,7 @@ int cmd_status(int argc, char **argv);
 int cmd_groups(int argc, char **argv);
 int cmd_suggest(int argc, char **argv); /* suggest.c */
 
-__attribute__((format(printf, 1, 2)))
-void usage_error(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 /* Loads and checks FILE, printing diagnostics; 0 when it has no errors. */
 int load_and_check(const char *file, unsigned flags, struct policy *p, bool quiet_ok);
 int require_ids(const struct policy *p, const char *file);
@@ -27,8 +26,7 @@ bool policy_has_fragments(const struct policy *p);
 int sub_getopt(int argc, char **argv, const char *help, const struct option *opts,
 	       int (*on_opt)(int c, void *ctx), void *ctx);
 /* Prints nft's errors, at the policy entries whose fragments caused them. */
-size_t report_nft_errors(const struct policy *p, const char *file, const char *err,
-			 int line_offset);
+size_t report_nft_errors(const struct policy *p, const char *file, const char *err, int line_offset);
 /* Test-loads the rendered ruleset in a private network namespace (nft.c). */
 int validate_in_private_netns(struct policy *p, const char *file);
 

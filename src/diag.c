@@ -45,8 +45,7 @@ static char *diag_vfmt(const char *fmt, va_list ap)
 	return s;
 }
 
-void diag_add(struct diags *d, enum diag_level level, const char *path,
-	      const char *fmt, ...)
+void diag_add(struct diags *d, enum diag_level level, const char *path, const char *fmt, ...)
 {
 	struct diag *x = diag_push(d, level);
 	va_list ap;
@@ -61,8 +60,7 @@ void diag_add(struct diags *d, enum diag_level level, const char *path,
 	va_end(ap);
 }
 
-void diag_add_at(struct diags *d, enum diag_level level, int line, int column,
-		 const char *fmt, ...)
+void diag_add_at(struct diags *d, enum diag_level level, int line, int column, const char *fmt, ...)
 {
 	struct diag *x = diag_push(d, level);
 	va_list ap;
@@ -84,11 +82,9 @@ void diag_print(const struct diags *d, const char *file, void *stream)
 		const char *lvl = x->level == DIAG_ERROR ? "error" : "warning";
 
 		if (x->line > 0)
-			fprintf(f, "%s:%d:%d: %s: %s\n", file, x->line,
-				x->column, lvl, x->msg);
+			fprintf(f, "%s:%d:%d: %s: %s\n", file, x->line, x->column, lvl, x->msg);
 		else if (x->path && *x->path)
-			fprintf(f, "%s: %s: %s: %s\n", file, x->path, lvl,
-				x->msg);
+			fprintf(f, "%s: %s: %s: %s\n", file, x->path, lvl, x->msg);
 		else
 			fprintf(f, "%s: %s: %s\n", file, lvl, x->msg);
 	}

@@ -27,8 +27,7 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-int staged_write(struct staged *s, const char *path, const char *data, size_t len,
-		 unsigned mode)
+int staged_write(struct staged *s, const char *path, const char *data, size_t len, unsigned mode)
 {
 	char *dir, *dcopy = strdup(path);
 	int fd, ret;

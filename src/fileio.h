@@ -13,8 +13,7 @@ struct staged {
 };
 
 /* Writes DATA to a temporary file beside PATH (mode MODE, fsynced). */
-int staged_write(struct staged *s, const char *path, const char *data, size_t len,
-		 unsigned mode);
+int staged_write(struct staged *s, const char *path, const char *data, size_t len, unsigned mode);
 /* rename(2) into place and fsync the directory. */
 int staged_commit(struct staged *s);
 /* Removes the temporary file if it is still there; frees S. */

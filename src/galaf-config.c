@@ -210,8 +210,8 @@ int require_ids(const struct policy *p, const char *file)
 		fprintf(stderr, "%s: %s.%s: error: no %s: give \"%s\" in the policy or %s\n", file,
 			entry_kind_name(e), e->name, e->kind == ENTRY_GROUP ? "gid" : "uid",
 			e->kind == ENTRY_GROUP ? "gid" : "uid",
-			e->kind == ENTRY_GROUP ? "run 'galaf-config groups --create'" :
-						 "create the user");
+			e->kind == ENTRY_GROUP ? "run 'galaf-config groups --create'"
+					       : "create the user");
 		missing++;
 	}
 	return missing ? -EINVAL : 0;
@@ -321,14 +321,9 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "check", cmd_check },
-	{ "render", cmd_render },
-	{ "apply", cmd_apply },
-	{ "rollback", cmd_rollback },
-	{ "status", cmd_status },
-	{ "groups", cmd_groups },
-	{ "marker", cmd_marker },
-	{ "suggest", cmd_suggest },
+	{ "check", cmd_check },	      { "render", cmd_render },	  { "apply", cmd_apply },
+	{ "rollback", cmd_rollback }, { "status", cmd_status },	  { "groups", cmd_groups },
+	{ "marker", cmd_marker },     { "suggest", cmd_suggest },
 };
 
 int main(int argc, char **argv)

@@ -76,9 +76,9 @@ struct ctx {
 static const struct stat_set {
 	const char *set, *direction, *stage;
 } stat_sets[] = {
-	{"stats_out_pre", "out", "attempted"},
-	{"stats_out", "out", "accepted"},
-	{"stats_in", "in", "accepted"},
+	{ "stats_out_pre", "out", "attempted" },
+	{ "stats_out", "out", "accepted" },
+	{ "stats_in", "in", "accepted" },
 };
 
 #define N_SETS (sizeof(stat_sets) / sizeof(stat_sets[0]))
@@ -102,9 +102,9 @@ static void usage_err(const char *msg, const char *arg)
 
 /* Numbers ---------------------------------------------------------------- */
 
-static const char *const units_pk[] = {"", "k", "M", "G", "T", "P", "E"};
-static const char *const units_iec[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-static const char *const units_si[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+static const char *const units_pk[] = { "", "k", "M", "G", "T", "P", "E" };
+static const char *const units_iec[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+static const char *const units_si[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
 
 static bool is_whole(double v)
 {
@@ -221,10 +221,10 @@ static void table_row(struct strbuf *sb, const struct table *t, const char *cons
 
 static void table_render(struct strbuf *sb, const char *title, const struct table *t, bool box)
 {
-	static const char *const top[] = {"\u250c", "\u252c", "\u2510"};
-	static const char *const mid[] = {"\u251c", "\u253c", "\u2524"};
-	static const char *const bot[] = {"\u2514", "\u2534", "\u2518"};
-	size_t w[16] = {0}, rows = t->cells.n / t->ncols, i, r;
+	static const char *const top[] = { "\u250c", "\u252c", "\u2510" };
+	static const char *const mid[] = { "\u251c", "\u253c", "\u2524" };
+	static const char *const bot[] = { "\u2514", "\u2534", "\u2518" };
+	size_t w[16] = { 0 }, rows = t->cells.n / t->ncols, i, r;
 
 	for (i = 0; i < t->ncols; i++)
 		w[i] = text_width(t->heads[i]);
@@ -392,10 +392,9 @@ static void view_cells(struct ctx *c, struct table *t, const struct vrow *r, con
 
 static int view_table(struct ctx *c, struct strbuf *sb, const struct view *v, double secs)
 {
-	static const char *const heads[] = {"user/app", "mark", "packets", "bytes"};
-	static const char *const rheads[] = {"user/app", "mark", "packets/s", "bytes/s"};
-	struct table t = {
-		.ncols = 4, .heads = secs ? rheads : heads, .align = "lrrr", .total = true};
+	static const char *const heads[] = { "user/app", "mark", "packets", "bytes" };
+	static const char *const rheads[] = { "user/app", "mark", "packets/s", "bytes/s" };
+	struct table t = { .ncols = 4, .heads = secs ? rheads : heads, .align = "lrrr", .total = true };
 	struct mark_name mn;
 	char title[128];
 	size_t i;
@@ -540,11 +539,10 @@ static int views_json(struct ctx *c, struct strbuf *sb, const struct view *v, do
 		sb_printf(sb, ", \"interval\": %.3f", secs);
 	sb_printf(sb, ",%s%s\"stats\": [", nl, in);
 	for (i = 0; i < N_SETS; i++) {
-		sb_printf(
-			sb,
-			"%s%s%s%s{\"set\": \"%s\", \"direction\": \"%s\", \"stage\": \"%s\",%s%s%s%s\"total\": {",
-			i ? "," : "", nl, in, in, v[i].set->set, v[i].set->direction,
-			v[i].set->stage, nl, in, in, in);
+		sb_printf(sb,
+			  "%s%s%s%s{\"set\": \"%s\", \"direction\": \"%s\", \"stage\": \"%s\",%s%s%s%s\"total\": {",
+			  i ? "," : "", nl, in, in, v[i].set->set, v[i].set->direction,
+			  v[i].set->stage, nl, in, in, in);
 		json_counts(sb, &v[i].total, secs);
 		sb_printf(sb, "},%s%s%s%s\"rows\": [", nl, in, in, in);
 		for (r = 0; r < v[i].n; r++) {
@@ -605,10 +603,9 @@ static int prom_metric(struct ctx *c, struct strbuf *sb, const struct view *v, b
 			prom_label(sb, "user", mn.user);
 			sb_addc(sb, ',');
 			prom_label(sb, "app", mn.app);
-			sb_printf(
-				sb, ",mark=\"%s\",direction=\"%s\",stage=\"%s\"} %llu\n", hex,
-				v[s].set->direction, v[s].set->stage,
-				(unsigned long long)(bytes ? v[s].v[i].bytes : v[s].v[i].packets));
+			sb_printf(sb, ",mark=\"%s\",direction=\"%s\",stage=\"%s\"} %llu\n", hex,
+				  v[s].set->direction, v[s].set->stage,
+				  (unsigned long long)(bytes ? v[s].v[i].bytes : v[s].v[i].packets));
 		}
 	}
 	return 0;
@@ -616,14 +613,12 @@ static int prom_metric(struct ctx *c, struct strbuf *sb, const struct view *v, b
 
 static int views_prom(struct ctx *c, struct strbuf *sb, const struct view *v)
 {
-	sb_add(sb,
-	       "# HELP galaf_packets_total Packets counted by galaf per user/app mark, direction and stage.\n"
-	       "# TYPE galaf_packets_total counter\n");
+	sb_add(sb, "# HELP galaf_packets_total Packets counted by galaf per user/app mark, direction and stage.\n"
+		   "# TYPE galaf_packets_total counter\n");
 	if (prom_metric(c, sb, v, false))
 		return -ENOMEM;
-	sb_add(sb,
-	       "# HELP galaf_bytes_total Bytes (IP packets, headers included) counted by galaf per user/app mark, direction and stage.\n"
-	       "# TYPE galaf_bytes_total counter\n");
+	sb_add(sb, "# HELP galaf_bytes_total Bytes (IP packets, headers included) counted by galaf per user/app mark, direction and stage.\n"
+		   "# TYPE galaf_bytes_total counter\n");
 	return prom_metric(c, sb, v, true);
 }
 
@@ -736,13 +731,14 @@ static json_t *tried_json_row(struct ctx *c, const struct tried_row *t, const st
 		return NULL;
 	}
 	port = t->port || proto_has_ports(t->proto) ? json_integer(t->port) : json_null();
-	err = json_object_update_new(
-		o, json_pack("{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:b, s:I, s:I, s:o}", "family",
-			     t->family, "address", addr, "proto", proto, "proto_number", t->proto,
-			     "port", port, "packets", (json_int_t)t->packets, "bytes",
-			     (json_int_t)t->bytes, "refused", t->refused, "refused_packets",
-			     (json_int_t)t->rpackets, "refused_bytes", (json_int_t)t->rbytes,
-			     "domains", d));
+	err = json_object_update_new(o,
+				     json_pack("{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:b, s:I, s:I, s:o}",
+					       "family", t->family, "address", addr, "proto", proto,
+					       "proto_number", t->proto, "port", port, "packets",
+					       (json_int_t)t->packets, "bytes", (json_int_t)t->bytes,
+					       "refused", t->refused, "refused_packets",
+					       (json_int_t)t->rpackets, "refused_bytes",
+					       (json_int_t)t->rbytes, "domains", d));
 	if (err) {
 		json_decref(o);
 		return NULL;
@@ -758,7 +754,7 @@ struct tried_out {
 static int tried_emit(struct ctx *c, const struct tried_rows *tr, const struct learned *l,
 		      const struct who *w, struct tried_out *out)
 {
-	struct strv doms = {0};
+	struct strv doms = { 0 };
 	size_t i;
 	int ret = 0;
 
@@ -781,9 +777,9 @@ static int tried_emit(struct ctx *c, const struct tried_rows *tr, const struct l
 static int tried_print(struct ctx *c, const struct tried_rows *tr, const struct learned *l,
 		       const struct who *w)
 {
-	static const char *const heads[] = {"user/app", "destination", "proto",	  "port",
-					    "packets",	"bytes",       "refused", "domains"};
-	struct tried_out out = {.tb = {.ncols = 8, .heads = heads, .align = "llllrrll"}};
+	static const char *const heads[] = { "user/app", "destination", "proto",   "port",
+					     "packets",	 "bytes",	"refused", "domains" };
+	struct tried_out out = { .tb = { .ncols = 8, .heads = heads, .align = "llllrrll" } };
 	struct strbuf sb = STRBUF_INIT;
 	json_t *doc = NULL;
 	char title[160];
@@ -793,8 +789,7 @@ static int tried_print(struct ctx *c, const struct tried_rows *tr, const struct 
 		doc = doc_head(c);
 		out.rows = json_array();
 		if (!doc || !out.rows ||
-		    json_object_set_new(doc, "app",
-					c->o.app ? json_string(c->o.app) : json_null())) {
+		    json_object_set_new(doc, "app", c->o.app ? json_string(c->o.app) : json_null())) {
 			json_decref(doc);
 			json_decref(out.rows);
 			return -ENOMEM;
@@ -863,9 +858,9 @@ static const char *who_error(int ret)
 
 static int run_tried(struct ctx *c)
 {
-	struct tried_rows tr = {0};
-	struct learned l = {0};
-	struct who w = {0};
+	struct tried_rows tr = { 0 };
+	struct learned l = { 0 };
+	struct who w = { 0 };
 	char *err = NULL;
 	int ret = 0;
 
@@ -888,8 +883,8 @@ static int run_tried(struct ctx *c)
 
 static int sleep_secs(double secs)
 {
-	struct timespec ts = {.tv_sec = (time_t)secs,
-			      .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9)};
+	struct timespec ts = { .tv_sec = (time_t)secs,
+			       .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9) };
 
 	while (nanosleep(&ts, &ts) < 0)
 		if (errno != EINTR || stop)
@@ -959,21 +954,21 @@ static int parse_count(struct opts *o, const char *arg)
 	return 0;
 }
 
-static const struct option long_opts[] = {{"help", no_argument, NULL, 'h'},
-					  {"version", no_argument, NULL, 'V'},
-					  {"json", no_argument, NULL, 'j'},
-					  {"prometheus", no_argument, NULL, 'P'},
-					  {"watch", required_argument, NULL, 'w'},
-					  {"count", required_argument, NULL, 'c'},
-					  {"tried", optional_argument, NULL, 't'},
-					  {"policy", required_argument, NULL, 'p'},
-					  {"table", required_argument, NULL, 'T'},
-					  {"box", no_argument, NULL, 'B'},
-					  {"plain", no_argument, NULL, 'L'},
-					  {"si", no_argument, NULL, 'S'},
-					  {"exact", no_argument, NULL, 'x'},
-					  {"input", required_argument, NULL, 'i'},
-					  {0}};
+static const struct option long_opts[] = { { "help", no_argument, NULL, 'h' },
+					   { "version", no_argument, NULL, 'V' },
+					   { "json", no_argument, NULL, 'j' },
+					   { "prometheus", no_argument, NULL, 'P' },
+					   { "watch", required_argument, NULL, 'w' },
+					   { "count", required_argument, NULL, 'c' },
+					   { "tried", optional_argument, NULL, 't' },
+					   { "policy", required_argument, NULL, 'p' },
+					   { "table", required_argument, NULL, 'T' },
+					   { "box", no_argument, NULL, 'B' },
+					   { "plain", no_argument, NULL, 'L' },
+					   { "si", no_argument, NULL, 'S' },
+					   { "exact", no_argument, NULL, 'x' },
+					   { "input", required_argument, NULL, 'i' },
+					   { 0 } };
 
 /* One option; returns 0, 1 (done: exit 0) or -1 (usage error). */
 static int parse_one(struct opts *o, int ch, const char *arg)
@@ -1069,7 +1064,7 @@ static bool want_box(const struct opts *o)
 static int setup_policy(struct ctx *c)
 {
 	const char *file = c->o.policy ? c->o.policy : DEFAULT_POLICY;
-	struct diags d = {0};
+	struct diags d = { 0 };
 	int ret;
 
 	if (!c->o.policy && access(file, R_OK) != 0)
@@ -1110,7 +1105,7 @@ static int setup(struct ctx *c)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = {.sa_handler = on_stop};
+	struct sigaction sa = { .sa_handler = on_stop };
 	struct ctx c;
 	int ret;
 

@@ -237,7 +237,7 @@ static int cap_setup(struct cap *c, char **ret_err)
 
 /* tcpdump ------------------------------------------------------------------- */
 
-static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int fwd_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 static void no_op(int sig)
 {
@@ -251,7 +251,7 @@ static void no_op(int sig)
  */
 static void signals_block(sigset_t *set, sigset_t *old)
 {
-	struct sigaction sa = {.sa_handler = no_op}, cur;
+	struct sigaction sa = { .sa_handler = no_op }, cur;
 	size_t i;
 
 	sigemptyset(&sa.sa_mask);
@@ -259,14 +259,13 @@ static void signals_block(sigset_t *set, sigset_t *old)
 	sigaddset(set, SIGCHLD);
 	for (i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++) {
 		sigaction(fwd_signals[i], NULL, &cur);
-		if (fwd_signals[i] == SIGHUP && cur.sa_handler == SIG_IGN)
-			continue;
-		sigaddset(set, fwd_signals[i]);
-		if (fwd_signals[i] != SIGHUP)
-			signal(fwd_signals[i], SIG_DFL);
+		if (fwd_signals[i] != SIGHUP || cur.sa_handler != SIG_IGN)
+			sigaddset(set, fwd_signals[i]);
 	}
-	sigaction(SIGCHLD, &sa, NULL);
 	sigprocmask(SIG_BLOCK, set, old);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigaction(SIGCHLD, &sa, NULL);
 }
 
 static void child_exec(char **argv, const sigset_t *old, int errfd)
@@ -406,7 +405,7 @@ static int run_capture(struct cap *c, const char *target, int argc, char **argv)
 
 static int load_policy(const char *file, bool given, struct policy *p, bool *has)
 {
-	struct diags d = {0};
+	struct diags d = { 0 };
 	int ret;
 
 	*has = false;
@@ -448,8 +447,7 @@ static int resolve(const struct policy *p, const char *arg, struct who *w)
 			PROG ": no app or user named '%s' in the policy or on this machine\n", arg);
 	else if (ret == -ERANGE)
 		fprintf(stderr,
-			PROG
-			": %s: its id does not fit galaf's marks (16 bits, config.mark_mask)\n",
+			PROG ": %s: its id does not fit galaf's marks (16 bits, config.mark_mask)\n",
 			arg);
 	else if (ret)
 		fprintf(stderr, PROG ": '%s' is not a mark: give 0x and 1 to 8 hex digits\n", arg);
@@ -472,12 +470,12 @@ static int check_tcpdump_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, 'V'},
-					     {"policy", required_argument, NULL, 'p'},
-					     {0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "version", no_argument, NULL, 'V' },
+					      { "policy", required_argument, NULL, 'p' },
+					      { 0 } };
 	const char *policy = DEFAULT_POLICY;
-	struct cap c = {0};
+	struct cap c = { 0 };
 	struct policy p;
 	bool given = false, has = false;
 	int ch, ret;

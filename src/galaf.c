@@ -35,17 +35,17 @@
 #endif
 
 #define INDEX_MAX (64L << 20) /* far beyond 10,000 apps; bounds the read */
-#define GID_LIMIT 65535UL /* the socket mark packs 16 bits; never (gid_t)-1 */
-#define NAME_LEN 32
-#define ENV_MAX 256
-#define ELLIPSIS "\xe2\x80\xa6" /* U+2026: where the caller's arguments go */
+#define GID_LIMIT 65535UL     /* the socket mark packs 16 bits; never (gid_t)-1 */
+#define NAME_LEN  32
+#define ENV_MAX	  256
+#define ELLIPSIS  "\xe2\x80\xa6" /* U+2026: where the caller's arguments go */
 
 enum { EXIT_DENIED = 1, EXIT_EXEC = 126, EXIT_NOTFOUND = 127 };
 enum { F_DROPGROUPS = 1, F_NONNP = 2 };
 
 struct entry {
 	const char *name, *launchers;
-	char *args; /* ARGV0 NUL ARGV1 NUL ...: the TABs became NULs */
+	char *args;		/* ARGV0 NUL ARGV1 NUL ...: the TABs became NULs */
 	size_t nargs, ellipsis; /* ellipsis: position of "…", 0 if none */
 	unsigned long gid;
 	unsigned flags;
@@ -67,8 +67,7 @@ struct caller {
 
 static const char *arg_app; /* set once validated: log lines stay clean */
 
-static void __attribute__((noreturn, format(printf, 2, 3)))
-die(int code, const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -78,16 +77,16 @@ die(int code, const char *fmt, ...)
 	va_end(ap);
 	/* A fixed prefix: argv[0], and so err(3)'s, is the caller's choice. */
 	fprintf(stderr, "galaf: %s\n", msg);
-	syslog(LOG_WARNING, "%s: uid=%u app=%s: %s",
-	       code == EXIT_DENIED ? "refused" : "failed", (unsigned)getuid(),
-	       arg_app ? arg_app : "-", msg);
+	syslog(LOG_WARNING, "%s: uid=%u app=%s: %s", code == EXIT_DENIED ? "refused" : "failed",
+	       (unsigned)getuid(), arg_app ? arg_app : "-", msg);
 	exit(code);
 }
 
 #define deny(...) die(EXIT_DENIED, __VA_ARGS__)
-#define bad_index(line, fmt, ...)                                             \
-	deny(GATE_INDEX ":%u: " fmt "; nothing is launched from a malformed " \
-	     "index (re-run galaf-config apply)", line, ##__VA_ARGS__)
+#define bad_index(line, fmt, ...)                                                                  \
+	deny(GATE_INDEX ":%u: " fmt "; nothing is launched from a malformed "                      \
+			"index (re-run galaf-config apply)",                                       \
+	     line, ##__VA_ARGS__)
 
 /* Descriptors the caller left open must not reach the app. */
 static void fds_sanitize(void)
@@ -107,7 +106,8 @@ static void fds_sanitize(void)
 		deny("cannot close inherited descriptors: no close_range(2) "
 		     "and no /proc; mount /proc");
 	while ((de = readdir(d)))
-		if ((fd = atoi(de->d_name)) > 2 && fd != dirfd(d))
+		/* Names here are digits; "." and ".." read as 0 and are skipped. */
+		if ((fd = atoi(de->d_name)) > 2 && fd != dirfd(d)) /* NOLINT(cert-err34-c) */
 			close(fd);
 	closedir(d);
 }
@@ -115,17 +115,20 @@ static void fds_sanitize(void)
 /* ASCII only, whatever the locale: [A-Za-z0-9] or a byte of EXTRA. */
 static bool name_char(char c, const char *extra)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || (c && strchr(extra, c));
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (c && strchr(extra, c));
 }
 
 /* Exact names, and "P*": the prefix P followed by [A-Za-z0-9_]+. */
-static const char *const env_keep[] = {
-	"HOME", "USER", "LOGNAME", "SHELL", "TERM", "COLORTERM", "LANG",
-	"LANGUAGE", "LC_*", "TZ", "DISPLAY", "WAYLAND_DISPLAY", "XDG_*",
-	"DBUS_SESSION_BUS_ADDRESS", "XAUTHORITY", "SSH_AUTH_SOCK",
-	"PULSE_SERVER", NULL
-};
+static const char *const env_keep[] = { "HOME",		"USER",
+					"LOGNAME",	"SHELL",
+					"TERM",		"COLORTERM",
+					"LANG",		"LANGUAGE",
+					"LC_*",		"TZ",
+					"DISPLAY",	"WAYLAND_DISPLAY",
+					"XDG_*",	"DBUS_SESSION_BUS_ADDRESS",
+					"XAUTHORITY",	"SSH_AUTH_SOCK",
+					"PULSE_SERVER", NULL };
 
 static bool env_name_ok(const char *s, size_t n)
 {
@@ -218,19 +221,21 @@ static char *index_read(size_t *ret_len)
 	/* O_NONBLOCK: a FIFO planted here must not hang us. */
 	fd = open(GATE_INDEX, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0)
-		deny("cannot open %s: %s; run galaf-config apply to write it",
-		     GATE_INDEX, strerror(errno));
+		deny("cannot open %s: %s; run galaf-config apply to write it", GATE_INDEX,
+		     strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		deny("%s is not a regular file; refusing it", GATE_INDEX);
 	if (st.st_uid != 0)
 		deny("%s is not owned by root; refusing it (chown root %s, or "
-		     "re-run galaf-config apply)", GATE_INDEX, GATE_INDEX);
+		     "re-run galaf-config apply)",
+		     GATE_INDEX, GATE_INDEX);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		deny("%s is writable by group or others; refusing it "
-		     "(chmod go-w %s)", GATE_INDEX, GATE_INDEX);
+		     "(chmod go-w %s)",
+		     GATE_INDEX, GATE_INDEX);
 	if (st.st_size > INDEX_MAX || !(buf = malloc(st.st_size + 1)))
-		deny("%s is larger than %ld MiB or memory is short; refusing it",
-		     GATE_INDEX, INDEX_MAX >> 20);
+		deny("%s is larger than %ld MiB or memory is short; refusing it", GATE_INDEX,
+		     INDEX_MAX >> 20);
 	/* Ask for one byte more than fstat promised, to notice a change. */
 	while (len <= (size_t)st.st_size) {
 		r = read(fd, buf + len, st.st_size + 1 - len);
@@ -254,11 +259,13 @@ static void header_parse(struct gate *g, const char *line)
 	char canon[64];
 
 	/* As in parse_gid, only the canonical form survives a round trip. */
-	if (sscanf(line, "galaf-gate 1 %lu %lu", &g->min, &g->max) != 2 ||
+	if (sscanf(line, "galaf-gate 1 %lu %lu", &g->min, &g->max) != 2 || /* NOLINT(cert-err34-c) */
 	    snprintf(canon, sizeof(canon), "galaf-gate 1 %lu %lu", g->min, g->max) < 0 ||
 	    strcmp(canon, line) != 0 || g->min < 1 || g->min > g->max || g->max > GID_LIMIT)
-		bad_index(1, "the header is not 'galaf-gate 1 MIN MAX' with "
-			  "1 <= MIN <= MAX <= %lu", GID_LIMIT);
+		bad_index(1,
+			  "the header is not 'galaf-gate 1 MIN MAX' with "
+			  "1 <= MIN <= MAX <= %lu",
+			  GID_LIMIT);
 }
 
 static unsigned flags_parse(const char *s, unsigned line)
@@ -326,8 +333,8 @@ static void entry_parse(struct gate *g, char *p, unsigned line)
 	if (g->n && strcmp(g->ent[g->n - 1].name, e->name) >= 0)
 		bad_index(line, "'%s' is out of order or a duplicate", e->name);
 	if (parse_gid(gid, &e->gid) || e->gid < g->min || e->gid > g->max)
-		bad_index(line, "gid '%s' of %s is outside the range %lu-%lu",
-			  gid, e->name, g->min, g->max);
+		bad_index(line, "gid '%s' of %s is outside the range %lu-%lu", gid, e->name, g->min,
+			  g->max);
 	e->flags = flags_parse(flags, line);
 	launchers_check(e->launchers, line);
 	e->args = p;
@@ -444,9 +451,12 @@ static char **argv_build(const struct entry *e, char **user, size_t nuser)
 	char **av, *a;
 	size_t i, k = 0;
 
+	if (!e->nargs)
+		deny("%s has no command in %s", e->name, GATE_INDEX);
 	if (nuser && !e->ellipsis)
 		deny("%s takes no arguments (its command has no '…'); run "
-		     "'galaf %s' alone", e->name, e->name);
+		     "'galaf %s' alone",
+		     e->name, e->name);
 	if (!(av = calloc(e->nargs + nuser + 1, sizeof(*av))))
 		deny("out of memory");
 	for (i = 0, a = e->args; i < e->nargs; i++, a += strlen(a) + 1) {
@@ -489,9 +499,8 @@ static void become(const struct entry *e)
 	cap_free(caps);
 	cap_free(none);
 	/* So a setuid sg or newgrp cannot take the app's gid off again. */
-	if (!(e->flags & F_NONNP) &&
-	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	     prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1))
+	if (!(e->flags & F_NONNP) && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+				      prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1))
 		deny("cannot set no_new_privs: %s", strerror(errno));
 }
 
@@ -574,15 +583,17 @@ int main(int argc, char **argv)
 		;
 	if (e == g.ent + g.n)
 		deny("no app '%s' in %s; 'galaf --list' shows the apps you may "
-		     "start", arg_app, GATE_INDEX);
+		     "start",
+		     arg_app, GATE_INDEX);
 	if (!launcher_ok(&c, e->launchers))
 		deny("user %s may not start %s; ask the administrator to add you "
-		     "to its launchers", c.name, arg_app);
+		     "to its launchers",
+		     c.name, arg_app);
 	av = argv_build(e, argv + 2, argc - 2);
 	become(e);
 	/* The caller's arguments are not logged: they may be private. */
-	syslog(LOG_INFO, "launch: user=%s uid=%u app=%s gid=%lu command=%s args=%d",
-	       c.name, (unsigned)c.uid, arg_app, e->gid, av[0], argc - 2);
+	syslog(LOG_INFO, "launch: user=%s uid=%u app=%s gid=%lu command=%s args=%d", c.name,
+	       (unsigned)c.uid, arg_app, e->gid, av[0], argc - 2);
 	/* NSS modules may have opened descriptors since fds_sanitize. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(av[0], av, envp);

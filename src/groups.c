@@ -124,7 +124,8 @@ int cmd_groups(int argc, char **argv)
 			int st = run_groupadd(&p, e);
 
 			if (st)
-				fprintf(stderr, "galaf-config: groupadd %s failed (%d)\n", e->name, st);
+				fprintf(stderr, "galaf-config: groupadd %s failed (%d)\n", e->name,
+					st);
 			state = group_state(&p, e, &sys);
 			if (!strcmp(state, "ok"))
 				state = "created";

@@ -74,8 +74,7 @@ static char *path_idx(const char *path, size_t i)
 }
 
 /* OBJ's member KEY and its path in *RET_PATH (free it), or NULL when absent. */
-static json_t *member(struct ld *ld, json_t *obj, const char *path, const char *key,
-		      char **ret_path)
+static json_t *member(struct ld *ld, json_t *obj, const char *path, const char *key, char **ret_path)
 {
 	json_t *x = json_object_get(obj, key);
 
@@ -102,8 +101,7 @@ static bool get_string(struct ld *ld, json_t *v, const char *path, char **out)
 	return *out != NULL;
 }
 
-static bool get_long(struct ld *ld, json_t *v, const char *path, long min,
-		     long max, long *out)
+static bool get_long(struct ld *ld, json_t *v, const char *path, long min, long max, long *out)
 {
 	json_int_t n;
 
@@ -113,8 +111,7 @@ static bool get_long(struct ld *ld, json_t *v, const char *path, long min,
 	}
 	n = json_integer_value(v);
 	if (n < min || n > max) {
-		ld_err(ld, path, "%lld is out of range (%ld to %ld)", (long long)n,
-		       min, max);
+		ld_err(ld, path, "%lld is out of range (%ld to %ld)", (long long)n, min, max);
 		return false;
 	}
 	*out = (long)n;
@@ -132,8 +129,7 @@ static bool get_bool(struct ld *ld, json_t *v, const char *path, bool *out)
 }
 
 /* An array of strings; numbers are accepted as text when NUMBERS is set. */
-static bool get_strv(struct ld *ld, json_t *v, const char *path,
-		     bool numbers, struct strv *out)
+static bool get_strv(struct ld *ld, json_t *v, const char *path, bool numbers, struct strv *out)
 {
 	size_t i;
 	json_t *x;
@@ -143,7 +139,8 @@ static bool get_strv(struct ld *ld, json_t *v, const char *path,
 		ld_err(ld, path, "must be an array, not %s", type_name(v));
 		return false;
 	}
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		char buf[32], *ip = path_idx(path, i);
 
 		if (!ip) {
@@ -154,14 +151,12 @@ static bool get_strv(struct ld *ld, json_t *v, const char *path,
 			if (strv_push(out, json_string_value(x)))
 				ld->oom = 1;
 		} else if (numbers && json_is_integer(x)) {
-			snprintf(buf, sizeof(buf), "%lld",
-				 (long long)json_integer_value(x));
+			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(x));
 			if (strv_push(out, buf))
 				ld->oom = 1;
 		} else {
 			ld_err(ld, ip, "must be %s, not %s",
-			       numbers ? "a number or a string" : "a string",
-			       type_name(x));
+			       numbers ? "a number or a string" : "a string", type_name(x));
 			ok = false;
 		}
 		free(ip);
@@ -198,14 +193,14 @@ static size_t edit_distance(const char *a, const char *b)
  * Reports keys of OBJ that are not in KNOWN (NULL-terminated). Keys starting
  * with '#' are comments. HINT, when set, explains keys of the wrong kind.
  */
-static void check_keys(struct ld *ld, json_t *obj, const char *path,
-		       const char *const *known,
+static void check_keys(struct ld *ld, json_t *obj, const char *path, const char *const *known,
 		       const char *(*hint)(const char *key))
 {
 	const char *key, *const *k;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		const char *best = NULL, *h;
 		size_t bd = 3;
 		bool found = false;
@@ -234,8 +229,7 @@ static void check_keys(struct ld *ld, json_t *obj, const char *path,
 	}
 }
 
-static bool get_families(struct ld *ld, json_t *v, const char *path,
-			 unsigned *out)
+static bool get_families(struct ld *ld, json_t *v, const char *path, unsigned *out)
 {
 	size_t i;
 	json_t *x;
@@ -250,7 +244,8 @@ static bool get_families(struct ld *ld, json_t *v, const char *path,
 		return false;
 	}
 	*out = 0;
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		char *ip = path_idx(path, i);
 		long f;
 
@@ -334,8 +329,7 @@ static void load_range(struct ld *ld, json_t *v, struct config *c)
 	if (get_long(ld, json_array_get(v, 0), "config.gid_range[0]", 1, 65535, &lo) &&
 	    get_long(ld, json_array_get(v, 1), "config.gid_range[1]", 1, 65535, &hi)) {
 		if (lo > hi)
-			ld_err(ld, "config.gid_range",
-			       "min %ld is above max %ld", lo, hi);
+			ld_err(ld, "config.gid_range", "min %ld is above max %ld", lo, hi);
 		c->gid_min = (unsigned)lo;
 		c->gid_max = (unsigned)hi;
 	}
@@ -365,8 +359,9 @@ static void get_mask(struct ld *ld, json_t *v, const char *path, unsigned *out)
 
 static void load_config(struct ld *ld, json_t *v, struct config *c)
 {
-	static const char *const keys[] = { "gid_range", "table", "families", "mode", "dns",
-					    "gate_index", "state_dir", "loopback", "mark_mask", NULL };
+	static const char *const keys[] = { "gid_range", "table",      "families",  "mode",
+					    "dns",	 "gate_index", "state_dir", "loopback",
+					    "mark_mask", NULL };
 	json_t *x;
 
 	if (!json_is_object(v)) {
@@ -394,8 +389,7 @@ static void load_config(struct ld *ld, json_t *v, struct config *c)
 		get_mask(ld, x, "config.mark_mask", &c->mark_mask);
 }
 
-static void load_allow_one(struct ld *ld, json_t *v, const char *path,
-			   bool inbound, struct allow *a)
+static void load_allow_one(struct ld *ld, json_t *v, const char *path, bool inbound, struct allow *a)
 {
 	static const char *const out_keys[] = { "to", "proto", "ports", NULL };
 	static const char *const in_keys[] = { "from", "proto", "ports", NULL };
@@ -406,7 +400,8 @@ static void load_allow_one(struct ld *ld, json_t *v, const char *path,
 	a->proto_num = -1;
 	a->dset = -1;
 	if (!json_is_object(v)) {
-		ld_err(ld, path, "must be an object such as {\"%s\": [...], \"proto\": \"tcp\", \"ports\": [443]}, not %s",
+		ld_err(ld, path,
+		       "must be an object such as {\"%s\": [...], \"proto\": \"tcp\", \"ports\": [443]}, not %s",
 		       tokey, type_name(v));
 		return;
 	}
@@ -436,8 +431,8 @@ static void load_allow_one(struct ld *ld, json_t *v, const char *path,
 	}
 }
 
-static void load_allow(struct ld *ld, json_t *v, const char *path, bool inbound,
-		       struct allow **out, size_t *n_out)
+static void load_allow(struct ld *ld, json_t *v, const char *path, bool inbound, struct allow **out,
+		       size_t *n_out)
 {
 	size_t i;
 	json_t *x;
@@ -451,7 +446,8 @@ static void load_allow(struct ld *ld, json_t *v, const char *path, bool inbound,
 		ld->oom = 1;
 		return;
 	}
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		char *ip = path_idx(path, i);
 
 		if (!ip) {
@@ -555,12 +551,13 @@ static void load_group_only(struct ld *ld, json_t *v, const char *path, struct e
 
 static void load_entry(struct ld *ld, json_t *v, const char *path, struct entry *e)
 {
-	static const char *const ukeys[] = { "uid", "families", "domains", "rule", "rule6",
-					     "allow", "inbound", "mode", NULL };
-	static const char *const gkeys[] = { "gid", "families", "execv", "domains", "rule",
-					     "rule6", "allow", "inbound", "launchers",
-					     "supplementary_groups", "no_new_privs", "mode",
-					     NULL };
+	static const char *const ukeys[] = { "uid",   "families", "domains", "rule", "rule6",
+					     "allow", "inbound",  "mode",    NULL };
+	static const char *const gkeys[] = {
+		"gid",		"families", "execv",   "domains",   "rule",
+		"rule6",	"allow",    "inbound", "launchers", "supplementary_groups",
+		"no_new_privs", "mode",	    NULL
+	};
 	bool group = e->kind == ENTRY_GROUP;
 	json_t *x;
 
@@ -616,7 +613,8 @@ static void load_entries(struct ld *ld, json_t *v, enum entry_kind kind, struct 
 		return;
 	}
 	p->entries = ne;
-	json_object_foreach(v, key, x) {
+	json_object_foreach(v, key, x)
+	{
 		struct entry *e;
 		char *path;
 
@@ -659,7 +657,8 @@ static void load_root(struct ld *ld, json_t *root, struct policy *p)
 	json_t *x;
 
 	if (!json_is_object(root)) {
-		ld_err(ld, NULL, "the policy must be a JSON object with \"config\", \"users\" and \"groups\", not %s",
+		ld_err(ld, NULL,
+		       "the policy must be a JSON object with \"config\", \"users\" and \"groups\", not %s",
 		       type_name(root));
 		return;
 	}
@@ -681,9 +680,9 @@ static const char *jansson_message(const json_error_t *e, const char *buf, size_
 	const char *near = strstr(e->text, " near ");
 
 	if (strstr(e->text, "JSON_ALLOW_NUL"))
-		snprintf(msg, sizeof(msg), "a string holds \\u0000 (a NUL character), which a policy cannot contain%s%s",
-			 near ? "," : "",
-			 near ? near : "");
+		snprintf(msg, sizeof(msg),
+			 "a string holds \\u0000 (a NUL character), which a policy cannot contain%s%s",
+			 near ? "," : "", near ? near : "");
 	else if (strstr(e->text, "end of file expected"))
 		snprintf(msg, sizeof(msg), "%s after the end of the JSON document%s%s",
 			 memchr(buf, '\0', len) ? "a NUL byte" : "more data",
@@ -694,8 +693,8 @@ static const char *jansson_message(const json_error_t *e, const char *buf, size_
 	return msg;
 }
 
-int policy_load_buffer(const char *buf, size_t len, const char *name,
-		       struct policy *p, struct diags *d)
+int policy_load_buffer(const char *buf, size_t len, const char *name, struct policy *p,
+		       struct diags *d)
 {
 	struct ld ld = { .d = d };
 	json_error_t jerr;
@@ -708,12 +707,14 @@ int policy_load_buffer(const char *buf, size_t len, const char *name,
 	for (i = 0; i < len && strchr(" \t\r\n", buf[i]); i++)
 		;
 	if (i == len) {
-		diag_add(d, DIAG_ERROR, NULL, "the policy is empty; it must be a JSON object (see galaf.json(5))");
+		diag_add(d, DIAG_ERROR, NULL,
+			 "the policy is empty; it must be a JSON object (see galaf.json(5))");
 		return -EINVAL;
 	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		diag_add_at(d, DIAG_ERROR, jerr.line, jerr.column, "%s", jansson_message(&jerr, buf, len));
+		diag_add_at(d, DIAG_ERROR, jerr.line, jerr.column, "%s",
+			    jansson_message(&jerr, buf, len));
 		return -EINVAL;
 	}
 	p->loaded = json_is_object(root);
@@ -748,7 +749,8 @@ int policy_load(const char *file, struct policy *p, struct diags *d)
 		return -EINVAL;
 	}
 	if ((unsigned long long)st.st_size > POLICY_MAX_BYTES) {
-		diag_add(d, DIAG_ERROR, NULL, "the policy is %lld bytes; galaf reads policies of at most %u MiB",
+		diag_add(d, DIAG_ERROR, NULL,
+			 "the policy is %lld bytes; galaf reads policies of at most %u MiB",
 			 (long long)st.st_size, POLICY_MAX_BYTES >> 20);
 		close(fd);
 		return -EFBIG;
@@ -759,8 +761,7 @@ int policy_load(const char *file, struct policy *p, struct diags *d)
 		diag_add(d, DIAG_ERROR, NULL, "out of memory");
 		return -ENOMEM;
 	}
-	while (got < (size_t)st.st_size &&
-	       (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+	while (got < (size_t)st.st_size && (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
 		got += (size_t)n;
 	close(fd);
 	ret = policy_load_buffer(buf, got, file, p, d);

@@ -17,7 +17,7 @@
  */
 int policy_load(const char *file, struct policy *p, struct diags *d);
 /* The same from a buffer; NAME is used in messages. */
-int policy_load_buffer(const char *buf, size_t len, const char *name,
-		       struct policy *p, struct diags *d);
+int policy_load_buffer(const char *buf, size_t len, const char *name, struct policy *p,
+		       struct diags *d);
 
 #endif

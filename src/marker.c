@@ -28,10 +28,10 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#define PFX "galaf-config: marker: "
-#define PROG_NAME "galaf_mark"
+#define PFX		"galaf-config: marker: "
+#define PROG_NAME	"galaf_mark"
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/galaf"
-#define LINK_PREFIX "link-"
+#define LINK_PREFIX	"link-"
 #define MAX_QUERY_PROGS 256
 
 enum { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_SYSTEM };
@@ -44,8 +44,8 @@ struct marker_error {
 
 struct marker_args {
 	const char *verb;
-	uint32_t mask;		/* bits the marker may set (--mask) */
-	const char *cgroup;	/* NULL: the cgroup2 root */
+	uint32_t mask;	    /* bits the marker may set (--mask) */
+	const char *cgroup; /* NULL: the cgroup2 root */
 	const char *object;
 	const char *pin_dir;
 	bool all;
@@ -54,7 +54,7 @@ struct marker_args {
 
 struct cgroup_ref {
 	int fd;
-	uint64_t id;		/* kernfs id, what link info calls cgroup_id */
+	uint64_t id; /* kernfs id, what link info calls cgroup_id */
 	char path[PATH_MAX];
 };
 
@@ -63,7 +63,7 @@ struct pinned_link {
 	char path[PATH_MAX];
 	uint32_t link_id;
 	uint32_t prog_id;
-	uint64_t cgroup_id;	/* 0 once its cgroup has been released */
+	uint64_t cgroup_id; /* 0 once its cgroup has been released */
 };
 
 enum load_outcome { LOAD_ATTACHED, LOAD_ALREADY, LOAD_UPDATED };
@@ -77,9 +77,8 @@ struct load_result {
 /* libbpf's print callback has no user pointer. */
 static bool libbpf_verbose;
 
-__attribute__((format(printf, 4, 5)))
-static int fail(struct marker_error *e, int exit_code, int err,
-		const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int fail(struct marker_error *e, int exit_code,
+						      int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -90,8 +89,7 @@ static int fail(struct marker_error *e, int exit_code, int err,
 	return err < 0 ? err : -EINVAL;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (!libbpf_verbose || level == LIBBPF_DEBUG)
 		return 0;
@@ -107,10 +105,9 @@ static int unescape_octal(const char *s, char *buf, size_t len)
 	for (; *s; n++) {
 		if (n + 1 >= len)
 			return -ENAMETOOLONG;
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			buf[n] = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-					(s[3] - '0'));
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			buf[n] = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
 			s += 4;
 		} else {
 			buf[n] = *s++;
@@ -129,9 +126,9 @@ static const char *mountinfo_cgroup2(char *line)
 	if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
 		return NULL;
 	*sep = '\0';
-	strtok_r(line, " ", &save);	/* mount id */
-	strtok_r(NULL, " ", &save);	/* parent id */
-	strtok_r(NULL, " ", &save);	/* major:minor */
+	strtok_r(line, " ", &save); /* mount id */
+	strtok_r(NULL, " ", &save); /* parent id */
+	strtok_r(NULL, " ", &save); /* major:minor */
 	root = strtok_r(NULL, " ", &save);
 	mnt = strtok_r(NULL, " ", &save);
 	/* A bind mount of a subtree is not the root. */
@@ -150,8 +147,7 @@ static int cgroup2_root(char *buf, size_t len, struct marker_error *e)
 	int ret = -ENODEV;
 
 	if (!f)
-		return fail(e, EXIT_SYSTEM, -errno,
-			    "cannot read /proc/self/mountinfo: %s",
+		return fail(e, EXIT_SYSTEM, -errno, "cannot read /proc/self/mountinfo: %s",
 			    strerror(errno));
 	while (ret == -ENODEV && getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
@@ -179,13 +175,11 @@ static int cgroup_not_v2(const char *dir, struct marker_error *e)
 			    "%s is not a cgroup2 directory, and no cgroup2 filesystem is mounted",
 			    dir);
 	return fail(e, EXIT_REFUSED, -ENOTDIR,
-		    "%s is not a cgroup2 directory (the cgroup2 mount is %s)",
-		    dir, root);
+		    "%s is not a cgroup2 directory (the cgroup2 mount is %s)", dir, root);
 }
 
 /* Open DIR (NULL: the cgroup2 root) and learn its id. */
-static int cgroup_open(const char *dir, struct cgroup_ref *cg,
-		       struct marker_error *e)
+static int cgroup_open(const char *dir, struct cgroup_ref *cg, struct marker_error *e)
 {
 	char root[PATH_MAX];
 	struct statfs sfs;
@@ -200,13 +194,12 @@ static int cgroup_open(const char *dir, struct cgroup_ref *cg,
 	}
 	cg->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg->fd < 0)
-		return fail(e, EXIT_REFUSED, -errno, "cannot open cgroup %s: %s",
-			    dir, strerror(errno));
+		return fail(e, EXIT_REFUSED, -errno, "cannot open cgroup %s: %s", dir,
+			    strerror(errno));
 	if (fstatfs(cg->fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
 		return cgroup_not_v2(dir, e);
 	if (fstat(cg->fd, &st))
-		return fail(e, EXIT_SYSTEM, -errno, "cannot stat %s: %s", dir,
-			    strerror(errno));
+		return fail(e, EXIT_SYSTEM, -errno, "cannot stat %s: %s", dir, strerror(errno));
 	/* On 64-bit kernfs the inode number is the cgroup id. */
 	cg->id = st.st_ino;
 	if (!realpath(dir, cg->path))
@@ -232,11 +225,9 @@ static bool cgroup_find(char *path, size_t len, uint64_t id)
 	if (!d)
 		return false;
 	while (!found && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") ||
-		    !strcmp(de->d_name, ".."))
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (snprintf(path + n, len - n, "/%s", de->d_name) >=
-		    (int)(len - n))
+		if (snprintf(path + n, len - n, "/%s", de->d_name) >= (int)(len - n))
 			continue;
 		found = de->d_ino == id || cgroup_find(path, len, id);
 	}
@@ -256,16 +247,14 @@ static void cgroup_name(uint64_t id, char *buf, size_t len)
 		if (st.st_ino == id || cgroup_find(buf, len, id))
 			return;
 	}
-	snprintf(buf, len, "cgroup id %" PRIu64 "%s", id,
-		 id ? "" : " (removed)");
+	snprintf(buf, len, "cgroup id %" PRIu64 "%s", id, id ? "" : " (removed)");
 }
 
 /*
  * Pins live on bpffs only: check the pin dir, or its parent when it does
  * not exist yet, so the user gets a way out instead of libbpf's EPERM.
  */
-static int pin_dir_check(const char *dir, bool *ret_exists,
-			 struct marker_error *e)
+static int pin_dir_check(const char *dir, bool *ret_exists, struct marker_error *e)
 {
 	char parent[PATH_MAX];
 	const char *where = dir;
@@ -275,39 +264,35 @@ static int pin_dir_check(const char *dir, bool *ret_exists,
 	*ret_exists = !statfs(dir, &sfs);
 	if (!*ret_exists) {
 		if (errno != ENOENT)
-			return fail(e, EXIT_SYSTEM, -errno, "pin dir %s: %s",
-				    dir, strerror(errno));
+			return fail(e, EXIT_SYSTEM, -errno, "pin dir %s: %s", dir, strerror(errno));
 		snprintf(parent, sizeof(parent), "%s", dir);
 		slash = strrchr(parent, '/');
 		if (slash)
 			*(slash == parent ? slash + 1 : slash) = '\0';
 		where = slash ? parent : ".";
 		if (statfs(where, &sfs))
-			return fail(e, EXIT_SYSTEM, -errno, "pin dir %s: %s: %s",
-				    dir, where, strerror(errno));
+			return fail(e, EXIT_SYSTEM, -errno, "pin dir %s: %s: %s", dir, where,
+				    strerror(errno));
 	}
 	if (sfs.f_type != BPF_FS_MAGIC)
 		return fail(e, EXIT_SYSTEM, -ENOTSUP,
-			    "%s is not a BPF filesystem (mount one: mount -t bpf bpf %s)",
-			    where, where);
+			    "%s is not a BPF filesystem (mount one: mount -t bpf bpf %s)", where,
+			    where);
 	return 0;
 }
 
-static int link_path(const char *pin_dir, uint64_t cgroup_id, char *buf,
-		     size_t len, struct marker_error *e)
+static int link_path(const char *pin_dir, uint64_t cgroup_id, char *buf, size_t len,
+		     struct marker_error *e)
 {
-	int n = snprintf(buf, len, "%s/" LINK_PREFIX "%" PRIu64, pin_dir,
-			 cgroup_id);
+	int n = snprintf(buf, len, "%s/" LINK_PREFIX "%" PRIu64, pin_dir, cgroup_id);
 
 	if (n < 0 || (size_t)n >= len)
-		return fail(e, EXIT_REFUSED, -ENAMETOOLONG,
-			    "pin dir %s: name too long", pin_dir);
+		return fail(e, EXIT_REFUSED, -ENAMETOOLONG, "pin dir %s: name too long", pin_dir);
 	return 0;
 }
 
 /* Open a pinned link; -ENOENT when nothing is pinned there. */
-static int pinned_link_open(const char *path, struct pinned_link *pl,
-			    int *ret_fd)
+static int pinned_link_open(const char *path, struct pinned_link *pl, int *ret_fd)
 {
 	struct bpf_link_info info;
 	__u32 len = sizeof(info);
@@ -321,7 +306,7 @@ static int pinned_link_open(const char *path, struct pinned_link *pl,
 		ret = -errno;
 	else if (info.type != BPF_LINK_TYPE_CGROUP ||
 		 info.cgroup.attach_type != BPF_CGROUP_INET_SOCK_CREATE)
-		ret = -EMEDIUMTYPE;	/* someone else's object */
+		ret = -EMEDIUMTYPE; /* someone else's object */
 	if (ret || !ret_fd)
 		close(fd);
 	if (ret)
@@ -345,16 +330,14 @@ static int pinned_link_drop(const char *path, struct marker_error *e)
 	int ret = 0;
 
 	if (fd < 0)
-		return fd == -ENOENT ? -ENOENT :
-		       fail(e, EXIT_SYSTEM, fd, "cannot open pinned link %s: %s",
-			    path, strerror(-fd));
+		return fd == -ENOENT ? -ENOENT
+				     : fail(e, EXIT_SYSTEM, fd, "cannot open pinned link %s: %s",
+					    path, strerror(-fd));
 	/* ENOLINK: already detached; EINVAL: no BPF_LINK_DETACH before 5.9. */
 	if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
-		ret = fail(e, EXIT_SYSTEM, -errno, "cannot detach %s: %s", path,
-			   strerror(errno));
+		ret = fail(e, EXIT_SYSTEM, -errno, "cannot detach %s: %s", path, strerror(errno));
 	else if (unlink(path))
-		ret = fail(e, EXIT_SYSTEM, -errno, "cannot unpin %s: %s", path,
-			   strerror(errno));
+		ret = fail(e, EXIT_SYSTEM, -errno, "cannot unpin %s: %s", path, strerror(errno));
 	close(fd);
 	return ret;
 }
@@ -369,8 +352,7 @@ static int check_root(struct marker_error *e)
 
 /* Open and load the object; the caller closes *ret_obj. */
 /* The program's only read-only global is mark_mask: fill it before loading. */
-static int set_mask(struct bpf_object *obj, uint32_t mask, const char *file,
-		    struct marker_error *e)
+static int set_mask(struct bpf_object *obj, uint32_t mask, const char *file, struct marker_error *e)
 {
 	struct bpf_map *map;
 	const void *init;
@@ -378,7 +360,8 @@ static int set_mask(struct bpf_object *obj, uint32_t mask, const char *file,
 	char *copy;
 	int ret;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		if (!strstr(bpf_map__name(map), ".rodata"))
 			continue;
 		init = bpf_map__initial_value(map, &size);
@@ -406,21 +389,19 @@ static int object_load(const char *file, uint32_t mask, struct bpf_object **ret_
 
 	if (access(file, R_OK))
 		return fail(e, EXIT_REFUSED, -errno,
-			    "BPF object %s: %s (build it with make, or pass --object FILE)",
-			    file, strerror(errno));
+			    "BPF object %s: %s (build it with make, or pass --object FILE)", file,
+			    strerror(errno));
 	obj = bpf_object__open_file(file, NULL);
 	if (!obj) {
 		ret = -errno;
 		libbpf_strerror(ret, msg, sizeof(msg));
-		return fail(e, EXIT_REFUSED, ret,
-			    "cannot open BPF object %s: %s", file, msg);
+		return fail(e, EXIT_REFUSED, ret, "cannot open BPF object %s: %s", file, msg);
 	}
 	*ret_obj = obj;
 	*ret_prog = bpf_object__find_program_by_name(obj, PROG_NAME);
 	if (!*ret_prog)
 		return fail(e, EXIT_REFUSED, -ENOENT,
-			    "%s has no program " PROG_NAME
-			    " (is it galaf_mark.bpf.o?)", file);
+			    "%s has no program " PROG_NAME " (is it galaf_mark.bpf.o?)", file);
 	ret = set_mask(obj, mask, file, e);
 	if (ret)
 		return ret;
@@ -428,8 +409,7 @@ static int object_load(const char *file, uint32_t mask, struct bpf_object **ret_
 	if (ret) {
 		libbpf_strerror(ret, msg, sizeof(msg));
 		return fail(e, EXIT_SYSTEM, ret,
-			    "the kernel refused %s: %s (--verbose shows libbpf's log)",
-			    file, msg);
+			    "the kernel refused %s: %s (--verbose shows libbpf's log)", file, msg);
 	}
 	return 0;
 }
@@ -467,9 +447,8 @@ static int prog_same(uint32_t prog_id, int new_fd, uint32_t *ret_new_id)
  * program in place after an upgrade (no window without marks), drop it when
  * its cgroup is gone. Returns 1 when handled, 0 when the caller must attach.
  */
-static int link_adopt(const char *path, const struct cgroup_ref *cg,
-		      struct bpf_program *prog, struct load_result *r,
-		      struct marker_error *e)
+static int link_adopt(const char *path, const struct cgroup_ref *cg, struct bpf_program *prog,
+		      struct load_result *r, struct marker_error *e)
 {
 	struct pinned_link pl;
 	int fd, ret;
@@ -478,8 +457,8 @@ static int link_adopt(const char *path, const struct cgroup_ref *cg,
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
-		return fail(e, EXIT_SYSTEM, ret, "cannot use pinned link %s: %s",
-			    path, strerror(-ret));
+		return fail(e, EXIT_SYSTEM, ret, "cannot use pinned link %s: %s", path,
+			    strerror(-ret));
 	if (pl.cgroup_id != cg->id) {
 		close(fd);
 		ret = pinned_link_drop(path, e);
@@ -497,14 +476,12 @@ static int link_adopt(const char *path, const struct cgroup_ref *cg,
 	}
 	close(fd);
 	if (ret < 0)
-		return fail(e, EXIT_SYSTEM, ret, "cannot update %s: %s", path,
-			    strerror(-ret));
+		return fail(e, EXIT_SYSTEM, ret, "cannot update %s: %s", path, strerror(-ret));
 	return 1;
 }
 
-static int link_attach(const char *path, const struct cgroup_ref *cg,
-		       struct bpf_program *prog, struct load_result *r,
-		       struct marker_error *e)
+static int link_attach(const char *path, const struct cgroup_ref *cg, struct bpf_program *prog,
+		       struct load_result *r, struct marker_error *e)
 {
 	struct bpf_link_info info;
 	struct bpf_link *link;
@@ -522,8 +499,7 @@ static int link_attach(const char *path, const struct cgroup_ref *cg,
 		/* A concurrent load won the race: report its link. */
 		if (ret == -EEXIST && link_adopt(path, cg, prog, r, e) == 1)
 			return 0;
-		return fail(e, EXIT_SYSTEM, ret, "cannot pin link at %s: %s",
-			    path, strerror(-ret));
+		return fail(e, EXIT_SYSTEM, ret, "cannot pin link at %s: %s", path, strerror(-ret));
 	}
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len)) {
@@ -536,8 +512,8 @@ static int link_attach(const char *path, const struct cgroup_ref *cg,
 	return 0;
 }
 
-static int marker_load(const struct marker_args *a, struct cgroup_ref *cg,
-		       struct load_result *r, struct marker_error *e)
+static int marker_load(const struct marker_args *a, struct cgroup_ref *cg, struct load_result *r,
+		       struct marker_error *e)
 {
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog = NULL;
@@ -557,9 +533,8 @@ static int marker_load(const struct marker_args *a, struct cgroup_ref *cg,
 	if (!ret && !exists) {
 		created = !mkdir(a->pin_dir, 0700);
 		if (!created && errno != EEXIST)
-			ret = fail(e, EXIT_SYSTEM, -errno,
-				   "cannot create pin dir %s: %s", a->pin_dir,
-				   strerror(errno));
+			ret = fail(e, EXIT_SYSTEM, -errno, "cannot create pin dir %s: %s",
+				   a->pin_dir, strerror(errno));
 	}
 	if (!ret)
 		ret = link_adopt(path, cg, prog, r, e);
@@ -580,8 +555,8 @@ static int pin_cmp(const void *a, const void *b)
 }
 
 /* The pinned links in DIR, sorted by name; the caller frees *ret. */
-static int pins_list(const char *dir, struct pinned_link **ret_pins,
-		     size_t *ret_n, struct marker_error *e)
+static int pins_list(const char *dir, struct pinned_link **ret_pins, size_t *ret_n,
+		     struct marker_error *e)
 {
 	struct pinned_link *v = NULL, *nv;
 	char path[PATH_MAX];
@@ -593,13 +568,12 @@ static int pins_list(const char *dir, struct pinned_link **ret_pins,
 	*ret_pins = NULL;
 	*ret_n = 0;
 	if (!d)
-		return errno == ENOENT ? 0 :
-		       fail(e, EXIT_SYSTEM, -errno, "cannot read %s: %s", dir,
-			    strerror(errno));
+		return errno == ENOENT ? 0
+				       : fail(e, EXIT_SYSTEM, -errno, "cannot read %s: %s", dir,
+					      strerror(errno));
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, LINK_PREFIX, strlen(LINK_PREFIX)) ||
-		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
-			    (int)sizeof(path))
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
@@ -622,8 +596,8 @@ static int pins_list(const char *dir, struct pinned_link **ret_pins,
 	return 0;
 }
 
-static const struct pinned_link *pins_find_prog(const struct pinned_link *v,
-						size_t n, uint32_t prog_id)
+static const struct pinned_link *pins_find_prog(const struct pinned_link *v, size_t n,
+						uint32_t prog_id)
 {
 	for (size_t i = 0; i < n; i++)
 		if (v[i].prog_id == prog_id)
@@ -661,7 +635,7 @@ static int unload_all(const char *dir, struct marker_error *e)
 		cgroup_name(v[i].cgroup_id, name, sizeof(name));
 		ret = pinned_link_drop(v[i].path, e);
 		if (ret == -ENOENT) {
-			ret = 0;	/* a concurrent unload was quicker */
+			ret = 0; /* a concurrent unload was quicker */
 		} else if (!ret) {
 			printf(PFX "unloaded from %s\n", name);
 			done++;
@@ -708,8 +682,8 @@ static int marker_unload(const struct marker_args *a, struct marker_error *e)
 	pins_sweep_stale(a->pin_dir);
 	/* Leave no trace once the last cgroup is unloaded. */
 	if (rmdir(a->pin_dir) && errno != ENOTEMPTY && errno != ENOENT)
-		return fail(e, EXIT_SYSTEM, -errno, "cannot remove %s: %s",
-			    a->pin_dir, strerror(errno));
+		return fail(e, EXIT_SYSTEM, -errno, "cannot remove %s: %s", a->pin_dir,
+			    strerror(errno));
 	return ret;
 }
 
@@ -719,12 +693,10 @@ static void print_pin(const struct pinned_link *pl)
 
 	cgroup_name(pl->cgroup_id, name, sizeof(name));
 	if (pl->cgroup_id)
-		printf(PFX "loaded on %s (prog id %" PRIu32 ", link id %" PRIu32
-		       ", pinned at %s)\n",
+		printf(PFX "loaded on %s (prog id %" PRIu32 ", link id %" PRIu32 ", pinned at %s)\n",
 		       name, pl->prog_id, pl->link_id, pl->path);
 	else
-		printf(PFX "stale pin %s: its cgroup is gone (unload removes it)\n",
-		       pl->path);
+		printf(PFX "stale pin %s: its cgroup is gone (unload removes it)\n", pl->path);
 }
 
 static void print_foreign_prog(const char *cgroup, uint32_t id)
@@ -737,7 +709,7 @@ static void print_foreign_prog(const char *cgroup, uint32_t id)
 	if (fd >= 0)
 		close(fd);
 	printf(PFX "%s: also runs cgroup/sock_create prog id %" PRIu32
-	       " (%s), which may change the mark\n",
+		   " (%s), which may change the mark\n",
 	       cgroup, id, info.name[0] ? info.name : "?");
 }
 
@@ -745,8 +717,7 @@ static void print_foreign_prog(const char *cgroup, uint32_t id)
  * Marked means a program pinned by us runs for sockets created in the
  * cgroup: attached there or on an ancestor (effective programs).
  */
-static int status_cgroup(const struct cgroup_ref *cg,
-			 const struct pinned_link *pins, size_t npins,
+static int status_cgroup(const struct cgroup_ref *cg, const struct pinned_link *pins, size_t npins,
 			 struct marker_error *e)
 {
 	__u32 ids[MAX_QUERY_PROGS], cnt = MAX_QUERY_PROGS, flags = 0;
@@ -754,11 +725,10 @@ static int status_cgroup(const struct cgroup_ref *cg,
 	char name[PATH_MAX];
 	int ret;
 
-	ret = bpf_prog_query(cg->fd, BPF_CGROUP_INET_SOCK_CREATE,
-			     BPF_F_QUERY_EFFECTIVE, &flags, ids, &cnt);
+	ret = bpf_prog_query(cg->fd, BPF_CGROUP_INET_SOCK_CREATE, BPF_F_QUERY_EFFECTIVE, &flags,
+			     ids, &cnt);
 	if (ret && ret != -ENOSPC)
-		return fail(e, EXIT_SYSTEM, ret, "cannot query %s: %s",
-			    cg->path, strerror(-ret));
+		return fail(e, EXIT_SYSTEM, ret, "cannot query %s: %s", cg->path, strerror(-ret));
 	for (__u32 i = 0; i < cnt; i++) {
 		pl = pins_find_prog(pins, npins, ids[i]);
 		if (!pl)
@@ -813,8 +783,7 @@ static void usage(FILE *f)
 	      "  --object FILE   BPF object (default: " BPF_OBJECT ")\n"
 	      "  --mask MASK     bits of the mark the marker may set (default 0xffffffff;\n"
 	      "                  keep it equal to the policy's config.mark_mask)\n"
-	      "  --pin-dir DIR   where links are pinned, on bpffs (default: "
-	      DEFAULT_PIN_DIR ")\n"
+	      "  --pin-dir DIR   where links are pinned, on bpffs (default: " DEFAULT_PIN_DIR ")\n"
 	      "  --all           unload: every cgroup with a link in the pin dir\n"
 	      "  -v, --verbose   show libbpf's messages (the verifier log)\n"
 	      "  -h, --help      show this help\n"
@@ -852,18 +821,12 @@ static int parse_options(int argc, char **argv, struct marker_args *a)
 	int c;
 
 	opterr = 0;
-	optind = 0;	/* glibc: full reset, the caller may have used getopt */
+	optind = 0; /* glibc: full reset, the caller may have used getopt */
 	while ((c = getopt_long(argc, argv, "hv", long_options, NULL)) != -1) {
 		switch (c) {
-		case OPT_CGROUP:
-			a->cgroup = optarg;
-			break;
-		case OPT_OBJECT:
-			a->object = optarg;
-			break;
-		case OPT_PIN_DIR:
-			a->pin_dir = optarg;
-			break;
+		case OPT_CGROUP: a->cgroup = optarg; break;
+		case OPT_OBJECT: a->object = optarg; break;
+		case OPT_PIN_DIR: a->pin_dir = optarg; break;
 		case OPT_MASK: {
 			char *end;
 			unsigned long m;
@@ -871,30 +834,20 @@ static int parse_options(int argc, char **argv, struct marker_args *a)
 			errno = 0;
 			m = strtoul(optarg, &end, 0);
 			if (errno || *end || !*optarg || m > 0xffffffffUL)
-				return usage_error("--mask takes a 32-bit number such as 0xff00ffff", optarg);
+				return usage_error("--mask takes a 32-bit number such as 0xff00ffff",
+						   optarg);
 			a->mask = (uint32_t)m;
 			break;
 		}
-		case OPT_ALL:
-			a->all = true;
-			break;
-		case 'v':
-			a->verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("galaf-config %s\n", GALAF_VERSION);
-			return EXIT_OK;
-		default:
-			return usage_error("unknown option or missing argument",
-					   argv[optind - 1]);
+		case OPT_ALL: a->all = true; break;
+		case 'v': a->verbose = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case OPT_VERSION: printf("galaf-config %s\n", GALAF_VERSION); return EXIT_OK;
+		default: return usage_error("unknown option or missing argument", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return usage_error("missing command (load, unload or status)",
-				   NULL);
+		return usage_error("missing command (load, unload or status)", NULL);
 	a->verb = argv[optind++];
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
@@ -903,15 +856,12 @@ static int parse_options(int argc, char **argv, struct marker_args *a)
 
 static int check_args(const struct marker_args *a)
 {
-	if (strcmp(a->verb, "load") && strcmp(a->verb, "unload") &&
-	    strcmp(a->verb, "status"))
-		return usage_error("unknown command (load, unload or status)",
-				   a->verb);
+	if (strcmp(a->verb, "load") && strcmp(a->verb, "unload") && strcmp(a->verb, "status"))
+		return usage_error("unknown command (load, unload or status)", a->verb);
 	if (a->all && strcmp(a->verb, "unload"))
 		return usage_error("--all goes with unload only", NULL);
 	if (a->all && a->cgroup)
-		return usage_error("--all and --cgroup exclude each other",
-				   NULL);
+		return usage_error("--all and --cgroup exclude each other", NULL);
 	if (!*a->pin_dir || !*a->object || (a->cgroup && !*a->cgroup))
 		return usage_error("empty path", NULL);
 	return -1;
@@ -930,8 +880,8 @@ static int cmd_load(const struct marker_args *a, struct marker_error *e)
 
 	ret = marker_load(a, &cg, &r, e);
 	if (!ret)
-		printf(PFX "%s %s (prog id %" PRIu32 ", link id %" PRIu32 ")%s\n",
-		       done[r.outcome], cg.path, r.prog_id, r.link_id,
+		printf(PFX "%s %s (prog id %" PRIu32 ", link id %" PRIu32 ")%s\n", done[r.outcome],
+		       cg.path, r.prog_id, r.link_id,
 		       r.outcome == LOAD_ALREADY ? "; nothing changed" : "");
 	cgroup_close(&cg);
 	return ret;

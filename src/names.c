@@ -62,7 +62,7 @@ static struct id_slot *id_slot(const struct id_map *m, uint32_t id)
 
 static int id_grow(struct id_map *m)
 {
-	struct id_map nm = {.cap = m->cap ? m->cap * 2 : 64};
+	struct id_map nm = { .cap = m->cap ? m->cap * 2 : 64 };
 	size_t i;
 
 	nm.v = calloc(nm.cap, sizeof(*nm.v));
@@ -194,8 +194,7 @@ static const char *id_name(struct namer *n, bool group, uint32_t id)
 	}
 	if (!m->enumerated) {
 		m->enumerated = true;
-		if ((group ? enumerate_groups(m) : enumerate_users(m)) == 0 &&
-		    (name = id_get(m, id)))
+		if ((group ? enumerate_groups(m) : enumerate_users(m)) == 0 && (name = id_get(m, id)))
 			return name;
 	}
 	if (m->direct < NAMES_DIRECT_MAX) {
@@ -418,8 +417,7 @@ int nft_src_load(struct nft_src *src, const char *file, char **ret_err)
 		return -EINVAL;
 	}
 	if (!json_is_array(json_object_get(src->saved, "nftables"))) {
-		if (asprintf(ret_err, "%s: not an nft JSON listing (no \"nftables\" array)", file) <
-		    0)
+		if (asprintf(ret_err, "%s: not an nft JSON listing (no \"nftables\" array)", file) < 0)
 			*ret_err = NULL;
 		nft_src_free(src);
 		return -EINVAL;
@@ -447,8 +445,7 @@ static json_t *listing_find(json_t *root, const char *kind, const char *table, c
 
 		o = json_object_get(it, kind);
 		fam = json_string_value(json_object_get(o, "family"));
-		tab = json_string_value(
-			json_object_get(o, !strcmp(kind, "table") ? "name" : "table"));
+		tab = json_string_value(json_object_get(o, !strcmp(kind, "table") ? "name" : "table"));
 		nm = json_string_value(json_object_get(o, "name"));
 		if (!o || !fam || !tab || !nm || strcmp(fam, "inet") || strcmp(tab, table))
 			continue;
@@ -636,8 +633,21 @@ static int job_read(struct job *j)
 	return j->out.oom ? -ENOMEM : 0;
 }
 
-/* Reaps the child; *RET gets the JSON text, or NULL for a set that does not exist. */
-static int job_finish(struct job *j, int how, char **ret, char **ret_err)
+/*
+ * Takes the JSON listing of set IDX as soon as its child is done (TEXT is
+ * NULL when the set does not exist); returns 0 or -errno.
+ */
+typedef int (*take_fn)(size_t idx, const char *text, size_t len, void *ctx);
+
+struct jobs {
+	const char *const *names;
+	take_fn take;
+	void *ctx;
+	char **ret_err;
+};
+
+/* Reaps the child and hands its answer on. */
+static int job_finish(struct job *j, int how, const struct jobs *js)
 {
 	int r = how < 0 ? how : 0;
 
@@ -650,27 +660,26 @@ static int job_finish(struct job *j, int how, char **ret, char **ret_err)
 		r = -EIO;
 	if (!r && j->out.buf[0] == '1') {
 		r = nft_errno(j->out.buf + 1);
-		if (r != -ENOENT && !*ret_err)
-			*ret_err = strdup(j->out.buf + 1);
-		r = r == -ENOENT ? 0 : r;
+		if (r != -ENOENT && !*js->ret_err)
+			*js->ret_err = strdup(j->out.buf + 1);
+		if (r == -ENOENT)
+			r = js->take(j->idx, NULL, 0, js->ctx);
 	} else if (!r) {
-		memmove(j->out.buf, j->out.buf + 1, j->out.len);
-		j->out.len--;
-		*ret = sb_steal(&j->out);
+		r = js->take(j->idx, j->out.buf + 1, j->out.len - 1, js->ctx);
 	}
 	sb_free(&j->out);
 	return r;
 }
 
 /* Waits until running jobs have output, and takes it in. */
-static int jobs_poll(struct job *jobs, size_t *running, char **ret, char **ret_err)
+static int jobs_poll(struct job *jobs, size_t *running, const struct jobs *js)
 {
 	struct pollfd pfd[NFT_SRC_JOBS];
 	size_t i;
 	int r = 0, how;
 
 	for (i = 0; i < *running; i++)
-		pfd[i] = (struct pollfd){.fd = jobs[i].fd, .events = POLLIN};
+		pfd[i] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
 	if (poll(pfd, *running, -1) < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (i = *running; i-- > 0;) {
@@ -679,53 +688,67 @@ static int jobs_poll(struct job *jobs, size_t *running, char **ret, char **ret_e
 		how = job_read(&jobs[i]);
 		if (!how)
 			continue;
-		how = job_finish(&jobs[i], how, &ret[jobs[i].idx], ret_err);
+		how = job_finish(&jobs[i], how, js);
 		r = r ? r : how;
 		jobs[i] = jobs[--*running];
 	}
 	return r;
 }
 
-/* The JSON listings of the sets NAMES[0..N) from the kernel; NULL for a missing set. */
-static int kernel_texts(struct nft_src *src, const char *const *names, size_t n, char **ret,
-			char **ret_err)
+/* Lists the sets NAMES[0..N) of the kernel's table, each handed to JS->take. */
+static int kernel_sets(struct nft_src *src, size_t n, const struct jobs *js)
 {
-	struct job jobs[NFT_SRC_JOBS] = {0};
+	struct job jobs[NFT_SRC_JOBS] = { 0 };
 	size_t next = 0, running = 0, i;
 	int r = 0, pr;
 
-	*ret_err = NULL;
-	for (i = 0; i < n; i++) {
-		ret[i] = NULL;
-		if (!nft_name_ok(names[i]))
+	*js->ret_err = NULL;
+	for (i = 0; i < n; i++)
+		if (!nft_name_ok(js->names[i]))
 			r = -EINVAL;
-	}
 	if (!nft_name_ok(src->table))
 		r = -EINVAL;
 	while (!r && (next < n || running)) {
 		while (!r && running < NFT_SRC_JOBS && next < n) {
-			r = job_start(&jobs[running], src->table, names[next], next);
+			r = job_start(&jobs[running], src->table, js->names[next], next);
 			running += !r;
 			next += !r;
 		}
-		pr = running ? jobs_poll(jobs, &running, ret, ret_err) : 0;
+		pr = running ? jobs_poll(jobs, &running, js) : 0;
 		r = r ? r : pr;
 	}
 	while (running) {
 		running--;
-		job_finish(&jobs[running], -ECANCELED, &ret[jobs[running].idx], ret_err);
-	}
-	for (i = 0; r && i < n; i++) {
-		free(ret[i]);
-		ret[i] = NULL;
+		job_finish(&jobs[running], -ECANCELED, js);
 	}
 	return r;
 }
 
-int nft_src_sets(struct nft_src *src, const char *const *names, size_t n, json_t **ret,
-		 char **ret_err)
+struct take_json_ctx {
+	const char *table;
+	const char *const *names;
+	json_t **ret;
+};
+
+static int take_json(size_t idx, const char *text, size_t len, void *ctx)
 {
-	char **texts;
+	struct take_json_ctx *t = ctx;
+	json_t *root;
+
+	if (!text)
+		return 0;
+	root = json_loadb(text, len, 0, NULL);
+	if (!root)
+		return -EIO;
+	t->ret[idx] = json_incref(listing_find(root, "set", t->table, t->names[idx]));
+	json_decref(root);
+	return 0;
+}
+
+int nft_src_sets(struct nft_src *src, const char *const *names, size_t n, json_t **ret, char **ret_err)
+{
+	struct take_json_ctx t = { src->table, names, ret };
+	struct jobs js = { names, take_json, &t, ret_err };
 	size_t i;
 	int r;
 
@@ -737,20 +760,7 @@ int nft_src_sets(struct nft_src *src, const char *const *names, size_t n, json_t
 	}
 	if (src->saved || !n)
 		return 0;
-	texts = calloc(n, sizeof(*texts));
-	if (!texts)
-		return -ENOMEM;
-	r = kernel_texts(src, names, n, texts, ret_err);
-	for (i = 0; i < n; i++) {
-		json_t *root = texts[i] ? json_loads(texts[i], 0, NULL) : NULL;
-
-		if (texts[i] && !root && !r)
-			r = -EIO;
-		ret[i] = json_incref(root ? listing_find(root, "set", src->table, names[i]) : NULL);
-		json_decref(root);
-		free(texts[i]);
-	}
-	free(texts);
+	r = kernel_sets(src, n, &js);
 	for (i = 0; r && i < n; i++) {
 		json_decref(ret[i]);
 		ret[i] = NULL;
@@ -995,7 +1005,7 @@ static int scan_elems(struct scan *s, struct stat_rows *ret)
 	if (sc_eat(s, ']'))
 		return 0;
 	do {
-		struct elem_scan e = {.ok = false};
+		struct elem_scan e = { .ok = false };
 
 		sc_ws(s);
 		if (s->p < s->end && *s->p == '{') {
@@ -1090,8 +1100,8 @@ static int cmp_stat_row(const void *a, const void *b)
 static int stat_rows_scan(const char *text, size_t len, const char *table, const char *name,
 			  struct stat_rows *ret)
 {
-	struct find_scan f = {.want = {.table = table, .name = name}};
-	struct scan s = {text, text + len};
+	struct find_scan f = { .want = { .table = table, .name = name } };
+	struct scan s = { text, text + len };
 	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));
@@ -1110,32 +1120,35 @@ static int stat_rows_scan(const char *text, size_t len, const char *table, const
 	return 0;
 }
 
+struct take_counters_ctx {
+	const char *table;
+	const char *const *names;
+	struct stat_rows *ret;
+};
+
+static int take_counters(size_t idx, const char *text, size_t len, void *ctx)
+{
+	struct take_counters_ctx *t = ctx;
+
+	return text ? stat_rows_scan(text, len, t->table, t->names[idx], &t->ret[idx]) : 0;
+}
+
 int nft_src_counters(struct nft_src *src, const char *const *names, size_t n, struct stat_rows *ret,
 		     char **ret_err)
 {
-	char **texts = calloc(n + 1, sizeof(*texts));
+	struct take_counters_ctx t = { src->table, names, ret };
+	struct jobs js = { names, take_counters, &t, ret_err };
 	size_t i;
 	int r = 0;
 
 	*ret_err = NULL;
 	memset(ret, 0, n * sizeof(*ret));
-	if (!texts)
-		return -ENOMEM;
 	if (!src->text)
-		r = kernel_texts(src, names, n, texts, ret_err);
-	for (i = 0; !r && i < n; i++) {
-		const char *t = src->text ? src->text : texts[i];
-
-		if (t)
-			r = stat_rows_scan(t, src->text ? src->text_len : strlen(t), src->table,
-					   names[i], &ret[i]);
-	}
-	for (i = 0; i < n; i++) {
-		free(texts[i]);
-		if (r)
-			stat_rows_free(&ret[i]);
-	}
-	free(texts);
+		r = kernel_sets(src, n, &js);
+	for (i = 0; !r && src->text && i < n; i++)
+		r = take_counters(i, src->text, src->text_len, &t);
+	for (i = 0; r && i < n; i++)
+		stat_rows_free(&ret[i]);
 	return r;
 }
 
@@ -1283,7 +1296,7 @@ static void tried_merge(struct tried_rows *r)
 
 int tried_rows_read(struct nft_src *src, bool tried, struct tried_rows *ret, char **ret_err)
 {
-	static const char *const names[] = {"tried4", "tried6", "refused4", "refused6"};
+	static const char *const names[] = { "tried4", "tried6", "refused4", "refused6" };
 	json_t *sets[4];
 	size_t i, first = tried ? 0 : 2;
 	int r;
@@ -1390,7 +1403,7 @@ static int learned_names(const struct policy *p, struct strv *v, int **d)
 
 int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret, char **ret_err)
 {
-	struct strv names = {0};
+	struct strv names = { 0 };
 	json_t **sets = NULL;
 	int *dset = NULL, r;
 	size_t i;
@@ -1425,7 +1438,7 @@ void learned_free(struct learned *l)
 int learned_domains(const struct learned *l, const struct policy *p, int family,
 		    const uint8_t *addr, struct strv *out)
 {
-	struct learned_addr key = {.family = family, .dset = -1};
+	struct learned_addr key = { .family = family, .dset = -1 };
 	size_t lo = 0, hi = l->n, j;
 
 	memcpy(key.addr, addr, 16);

@@ -155,8 +155,9 @@ const char *domain_invalid(const char *s)
 			continue;
 		}
 		if (!isalnum(c) && c != '-' && c != '_')
-			return isspace(c) ? "contains a space" :
-			       "contains a character not allowed in a domain name (letters, digits, '-', '_' and '.')";
+			return isspace(c)
+				       ? "contains a space"
+				       : "contains a character not allowed in a domain name (letters, digits, '-', '_' and '.')";
 		if (lab == 0 && c == '-')
 			return "has a label starting with '-'";
 		if (++lab > 63)
@@ -185,8 +186,8 @@ static const struct {
 	const char *name;
 	int num;
 } protos[] = {
-	{ "icmp", 1 },  { "igmp", 2 },	  { "tcp", 6 },	     { "udp", 17 },
-	{ "dccp", 33 }, { "gre", 47 },	  { "esp", 50 },     { "ah", 51 },
+	{ "icmp", 1 },	  { "igmp", 2 },       { "tcp", 6 },	{ "udp", 17 },
+	{ "dccp", 33 },	  { "gre", 47 },       { "esp", 50 },	{ "ah", 51 },
 	{ "icmpv6", 58 }, { "ipv6-icmp", 58 }, { "sctp", 132 }, { "udplite", 136 },
 };
 
@@ -291,8 +292,7 @@ bool box_overlap(const struct box *a, const struct box *b)
 	if (a->a.family != b->a.family)
 		return false;
 	return acmp(a->a.lo, b->a.hi, f) <= 0 && acmp(b->a.lo, a->a.hi, f) <= 0 &&
-	       a->plo <= b->phi && b->plo <= a->phi && a->qlo <= b->qhi &&
-	       b->qlo <= a->qhi;
+	       a->plo <= b->phi && b->plo <= a->phi && a->qlo <= b->qhi && b->qlo <= a->qhi;
 }
 
 static int boxes_push(struct boxes *v, const struct box *b)

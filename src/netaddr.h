@@ -26,7 +26,7 @@ struct boxes {
 	size_t n, cap;
 };
 
-#define NAME_MAX_LEN 32
+#define NAME_MAX_LEN   32
 #define DOMAIN_MAX_LEN 253
 
 /* True when S reads as an address or CIDR rather than a domain name. */

@@ -69,7 +69,7 @@ int nft_run(const char *script, unsigned flags, char **ret_out, char **ret_err)
 	}
 	nft_ctx_set_dry_run(ctx, (flags & NFT_RUN_DRY) != 0);
 	nft_ctx_output_set_flags(ctx, (flags & NFT_RUN_JSON ? NFT_CTX_OUTPUT_JSON : 0) |
-					   (flags & NFT_RUN_TERSE ? NFT_CTX_OUTPUT_TERSE : 0));
+					      (flags & NFT_RUN_TERSE ? NFT_CTX_OUTPUT_TERSE : 0));
 	/* Include no files: a policy's raw fragments must not pull in others. */
 	nft_ctx_add_include_path(ctx, "/nonexistent/galaf");
 	rc = run_script(ctx, script);

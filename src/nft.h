@@ -6,8 +6,8 @@
 #include <stdbool.h>
 
 enum nft_run_flags {
-	NFT_RUN_DRY = 1 << 0,  /* check only: the kernel sees it, nothing is committed */
-	NFT_RUN_JSON = 1 << 1, /* JSON output (for list commands) */
+	NFT_RUN_DRY = 1 << 0,	/* check only: the kernel sees it, nothing is committed */
+	NFT_RUN_JSON = 1 << 1,	/* JSON output (for list commands) */
 	NFT_RUN_TERSE = 1 << 2, /* list without set elements */
 };
 

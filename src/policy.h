@@ -12,8 +12,8 @@
 
 #include "netaddr.h"
 
-#define FAM4 1u
-#define FAM6 2u
+#define FAM4	 1u
+#define FAM6	 2u
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, where the caller's arguments go */
 
 enum entry_kind { ENTRY_USER, ENTRY_GROUP };
@@ -31,22 +31,22 @@ struct port_range {
 /* One element of "allow" (to) or "inbound" (from). */
 struct allow {
 	bool has_to, has_proto, has_ports;
-	struct strv to;     /* as written: addresses, CIDRs, domains */
-	char *proto;        /* as written (numbers as text) */
-	struct strv ports;  /* as written (numbers as text) */
+	struct strv to;	   /* as written: addresses, CIDRs, domains */
+	char *proto;	   /* as written (numbers as text) */
+	struct strv ports; /* as written (numbers as text) */
 	/* derived */
-	int proto_num;      /* -1: any protocol */
+	int proto_num; /* -1: any protocol */
 	struct port_range *pr;
 	size_t n_pr;
 	struct iprange *addrs;
 	size_t n_addrs;
 	struct strv domains; /* sorted, unique, lower case */
-	int dset;            /* domain set index or -1 */
+	int dset;	     /* domain set index or -1 */
 };
 
 /* A set of addresses that dnsmasq fills from a list of domains. */
 struct dset {
-	char *name;          /* base name; nft sets are NAME_4 and NAME_6 */
+	char *name;	     /* base name; nft sets are NAME_4 and NAME_6 */
 	struct strv domains; /* sorted, unique */
 	unsigned families;
 };
@@ -54,18 +54,18 @@ struct dset {
 struct entry {
 	enum entry_kind kind;
 	char *name;
-	bool null_entry;     /* "name": null, define only */
+	bool null_entry; /* "name": null, define only */
 	bool has_id;
-	long id;             /* gid or uid as written */
-	long sys_id;         /* the id in force: written, or from this machine; -1 unknown */
+	long id;     /* gid or uid as written */
+	long sys_id; /* the id in force: written, or from this machine; -1 unknown */
 	bool has_families;
 	unsigned families;
 	bool has_execv;
 	struct strv execv;
 	bool has_domains;
 	struct strv domains;
-	char *domains_ref;   /* "domains": "other-entry" */
-	char *rule, *rule6;  /* NULL when absent */
+	char *domains_ref;  /* "domains": "other-entry" */
+	char *rule, *rule6; /* NULL when absent */
 	struct allow *allow;
 	size_t n_allow;
 	struct allow *inbound;
@@ -76,11 +76,11 @@ struct entry {
 	bool no_new_privs;
 	int mode;
 	/* derived */
-	unsigned fams;       /* families in force */
-	int dset;            /* set for "domains", or -1 */
-	struct boxes boxes;  /* static outbound allow-list, disjoint */
+	unsigned fams;	    /* families in force */
+	int dset;	    /* set for "domains", or -1 */
+	struct boxes boxes; /* static outbound allow-list, disjoint */
 	struct boxes in_boxes;
-	int rule_line[4];    /* lines of rule/rule6 (x IPv4/IPv6) in the rendered nft */
+	int rule_line[4]; /* lines of rule/rule6 (x IPv4/IPv6) in the rendered nft */
 };
 
 struct config {
@@ -91,17 +91,17 @@ struct config {
 	char *dns_conf;
 	bool has_reload;
 	struct strv dns_reload;
-	long dns_timeout;    /* seconds a learned address lives unused; 0: forever */
-	long dns_cache_ttl;  /* max-cache-ttl written for dnsmasq; 0: none */
+	long dns_timeout;   /* seconds a learned address lives unused; 0: forever */
+	long dns_cache_ttl; /* max-cache-ttl written for dnsmasq; 0: none */
 	char *gate_index;
 	char *state_dir;
-	bool loopback;       /* accept all loopback traffic */
-	unsigned mark_mask;  /* the bits of marks galaf uses; others stay 0 */
+	bool loopback;	    /* accept all loopback traffic */
+	unsigned mark_mask; /* the bits of marks galaf uses; others stay 0 */
 };
 
 struct policy {
 	char *file;
-	bool loaded;           /* the file parsed as a JSON object: worth checking */
+	bool loaded; /* the file parsed as a JSON object: worth checking */
 	struct config cfg;
 	struct entry *entries; /* users first, then groups, each sorted by name */
 	size_t n_entries;

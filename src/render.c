@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SET_SIZE 65536
+#define SET_SIZE    65536
 #define PORT_PROTOS "{ tcp, udp, dccp, sctp, udplite }"
 
 /* Lines counted as text is added, so raw fragments can be traced to entries. */
@@ -43,7 +43,7 @@ static uint32_t entry_mark(const struct policy *p, const struct entry *e)
 	if (e->kind == ENTRY_GROUP)
 		m = (uint32_t)(e->sys_id & 0xffff) << 16;
 	else
-		m = e->sys_id == 0 ? 1u : (uint32_t)(e->sys_id & 0xffff);
+		m = (e->sys_id & 0xffff) == 0 ? 1u : (uint32_t)(e->sys_id & 0xffff);
 	return m & p->cfg.mark_mask;
 }
 
@@ -93,19 +93,21 @@ static void emit_learned_sets(struct nftw *w)
 	}
 	static const char *const stats[] = { "stats_out_pre", "stats_out", "stats_in" };
 	for (i = 0; i < 3; i++)
-		sb_printf(sb, "\tset %s {\n\t\ttype mark\n\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
+		sb_printf(sb,
+			  "\tset %s {\n\t\ttype mark\n\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
 			  stats[i], SET_SIZE);
 	static const char *const tried[] = { "tried", "refused" };
 	for (i = 0; i < 2; i++)
 		for (f = 4; f <= 6; f += 2)
-			sb_printf(sb, "\tset %s%d {\n\t\ttype mark . %s_addr . inet_proto . inet_service\n"
-				      "\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
+			sb_printf(sb,
+				  "\tset %s%d {\n\t\ttype mark . %s_addr . inet_proto . inet_service\n"
+				  "\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
 				  tried[i], f, f == 4 ? "ipv4" : "ipv6", SET_SIZE);
 }
 
 /* Opens "\tmap NAME {...elements = {" and returns whether any element follows. */
-static void emit_map_head(struct strbuf *sb, const char *kind, const char *name,
-			  const char *type, const char *flags, size_t n)
+static void emit_map_head(struct strbuf *sb, const char *kind, const char *name, const char *type,
+			  const char *flags, size_t n)
 {
 	sb_printf(sb, "\t%s %s {\n\t\ttype %s\n", kind, name, type);
 	if (flags)
@@ -188,15 +190,13 @@ static int emit_id_maps(struct nftw *w, enum entry_kind k)
 	for (e = v; *e; e++)
 		sb_printf(sb, "\t\t\t%ld : 0x%08x,\n", (*e)->sys_id, entry_mark(w->p, *e));
 	emit_map_tail(sb, n);
-	emit_map_head(sb, "map", g ? "gids" : "uids", g ? "gid : verdict" : "uid : verdict",
-		      NULL, n);
+	emit_map_head(sb, "map", g ? "gids" : "uids", g ? "gid : verdict" : "uid : verdict", NULL, n);
 	for (e = v; *e; e++) {
 		if (entry_needs_chain(*e))
 			sb_printf(sb, "\t\t\t%ld : goto %s%s,\n", (*e)->sys_id, chain_prefix(*e),
 				  (*e)->name);
 		else
-			sb_printf(sb, "\t\t\t%ld : goto %s,\n", (*e)->sys_id,
-				  refuse_chain(w->p, *e));
+			sb_printf(sb, "\t\t\t%ld : goto %s,\n", (*e)->sys_id, refuse_chain(w->p, *e));
 	}
 	emit_map_tail(sb, n);
 	free(v);
@@ -221,8 +221,7 @@ static void emit_box(struct strbuf *sb, const struct box *b)
 	if (b->plo == b->phi) {
 		sb_add(sb, " . ");
 		emit_proto(sb, b->plo);
-	}
-	else
+	} else
 		sb_printf(sb, " . %u-%u", b->plo, b->phi);
 	if (b->qlo == b->qhi)
 		sb_printf(sb, " . %u", b->qlo);
@@ -307,11 +306,13 @@ static void emit_tried_updates(struct strbuf *sb, const struct policy *p, const 
 	for (f = 4; f <= 6; f += 2) {
 		if (!(p->cfg.families & fam_bit(f)))
 			continue;
-		sb_printf(sb, "\t\t%smeta l4proto " PORT_PROTOS
-			      " update @%s%d { ct mark . %s daddr . meta l4proto . th dport }\n",
+		sb_printf(sb,
+			  "\t\t%smeta l4proto " PORT_PROTOS
+			  " update @%s%d { ct mark . %s daddr . meta l4proto . th dport }\n",
 			  cond, set, f, fam_ip(f));
-		sb_printf(sb, "\t\t%smeta l4proto != " PORT_PROTOS
-			      " update @%s%d { ct mark . %s daddr . meta l4proto . 0 }\n",
+		sb_printf(sb,
+			  "\t\t%smeta l4proto != " PORT_PROTOS
+			  " update @%s%d { ct mark . %s daddr . meta l4proto . 0 }\n",
 			  cond, set, f, fam_ip(f));
 	}
 }
@@ -327,7 +328,8 @@ static void emit_mark_chain(struct nftw *w)
 	if (w->p->cfg.mark_mask == 0xffffffffu)
 		sb_add(sb, "\t\tct mark 0 meta mark != 0 ct mark set meta mark\n");
 	else
-		sb_printf(sb, "\t\tct mark 0 meta mark & 0x%08x != 0 ct mark set meta mark & 0x%08x\n",
+		sb_printf(sb,
+			  "\t\tct mark 0 meta mark & 0x%08x != 0 ct mark set meta mark & 0x%08x\n",
 			  w->p->cfg.mark_mask, w->p->cfg.mark_mask);
 	sb_add(sb, "\t\tct mark 0 ct mark set meta skgid map @gid_marks\n"
 		   "\t\tct mark 0 ct mark set meta skuid map @uid_marks\n"
@@ -355,8 +357,7 @@ static void emit_output_chains(struct nftw *w)
 		   "\t\tmeta skuid . ip6 daddr . meta l4proto . th dport @uallow6 goto ok_out\n"
 		   "\t\tmeta skuid vmap @uids\n");
 	sb_printf(sb, "\t\tgoto %s\n\t}\n", p->cfg.mode == MODE_AUDIT ? "audit_out" : "refuse_out");
-	sb_add(sb,
-		   "\tchain ok_out {\n\t\tupdate @stats_out { ct mark }\n\t\taccept\n\t}\n");
+	sb_add(sb, "\tchain ok_out {\n\t\tupdate @stats_out { ct mark }\n\t\taccept\n\t}\n");
 	sb_add(sb, "\tchain refuse_out {\n");
 	emit_tried_updates(sb, p, "refused", "");
 	sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf refused: \" level info\n"
@@ -377,14 +378,16 @@ static void emit_input_chains(struct nftw *w)
 	struct strbuf *sb = w->sb;
 	int f;
 
-	sb_add(sb, "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n"
-		   "\t\tiif \"lo\" accept\n"
-		   "\t\tct state established,related goto ok_in\n"
-		   "\t\tct state invalid drop\n"
-		   "\t\ticmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld-listener-query } accept\n");
+	sb_add(sb,
+	       "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n"
+	       "\t\tiif \"lo\" accept\n"
+	       "\t\tct state established,related goto ok_in\n"
+	       "\t\tct state invalid drop\n"
+	       "\t\ticmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld-listener-query } accept\n");
 	for (f = 4; f <= 6; f += 2)
 		if (p->cfg.families & fam_bit(f))
-			sb_printf(sb, "\t\tct mark set %s saddr . meta l4proto . th dport map @inbound%d goto ok_in\n",
+			sb_printf(sb,
+				  "\t\tct mark set %s saddr . meta l4proto . th dport map @inbound%d goto ok_in\n",
 				  fam_ip(f), f);
 	sb_add(sb, "\t\tgoto refuse_in\n\t}\n"
 		   "\tchain ok_in {\n\t\tupdate @stats_in { ct mark }\n\t\taccept\n\t}\n"
@@ -426,8 +429,7 @@ static void emit_proto_ports(struct strbuf *sb, const struct allow *a)
  * A rule for a learned set: address in the set, then MATCH (ports or a raw
  * fragment); matched traffic refreshes the address's timeout.
  */
-static void emit_dset_rule(struct nftw *w, int ds, int f, const char *match,
-			   struct entry *e, int frag)
+static void emit_dset_rule(struct nftw *w, int ds, int f, const char *match, struct entry *e, int frag)
 {
 	const char *n = w->p->dsets[ds].name, *ip = fam_ip(f);
 
@@ -519,9 +521,11 @@ int render_nft(struct policy *p, struct strbuf *out)
 	size_t i;
 	int f, ret;
 
-	sb_printf(out, "# galaf ruleset, generated by galaf-config from a policy; do not edit.\n"
-		       "# Load into an empty ruleset with: nft -f FILE\n"
-		       "table inet %s {\n", p->cfg.table);
+	sb_printf(out,
+		  "# galaf ruleset, generated by galaf-config from a policy; do not edit.\n"
+		  "# Load into an empty ruleset with: nft -f FILE\n"
+		  "table inet %s {\n",
+		  p->cfg.table);
 	emit_learned_sets(&w);
 	sb_add(out, "\n\t# Replaced on every apply.\n");
 	ret = emit_id_maps(&w, ENTRY_GROUP);
@@ -687,8 +691,8 @@ static int dom_keys(const struct policy *p, struct dom *v, size_t n)
 }
 
 /* One nftset= line per run of domains sharing their sets, split to fit. */
-static int emit_nftset_lines(const struct policy *p, struct dom *v, size_t n,
-			     struct strbuf *out, struct diags *d)
+static int emit_nftset_lines(const struct policy *p, struct dom *v, size_t n, struct strbuf *out,
+			     struct diags *d)
 {
 	size_t i = 0, j;
 	int ret = 0;
@@ -706,7 +710,8 @@ static int emit_nftset_lines(const struct policy *p, struct dom *v, size_t n,
 		}
 		sb_add(out, "nftset=/");
 		for (j = i; j < n && !strcmp(v[j].key, v[i].key) &&
-			    len + strlen(v[j].name) + 1 <= DNSMASQ_LINE_MAX; j++) {
+			    len + strlen(v[j].name) + 1 <= DNSMASQ_LINE_MAX;
+		     j++) {
 			sb_printf(out, "%s/", v[j].name);
 			len += strlen(v[j].name) + 1;
 		}
@@ -722,13 +727,17 @@ int render_dnsmasq(const struct policy *p, struct strbuf *out, struct diags *d)
 	size_t n = 0, i;
 	int ret;
 
-	sb_printf(out, "# galaf: dnsmasq adds the addresses it resolves for these domains\n"
-		       "# (and their subdomains) to the sets of table inet %s. Generated by\n"
-		       "# galaf-config from a policy; do not edit.\n", p->cfg.table);
+	sb_printf(out,
+		  "# galaf: dnsmasq adds the addresses it resolves for these domains\n"
+		  "# (and their subdomains) to the sets of table inet %s. Generated by\n"
+		  "# galaf-config from a policy; do not edit.\n",
+		  p->cfg.table);
 	if (p->cfg.dns_timeout && p->cfg.dns_cache_ttl)
-		sb_printf(out, "# Answers from the cache add nothing, so keep cached answers shorter\n"
-			       "# than the %lds a learned address lives unused.\n"
-			       "max-cache-ttl=%ld\n", p->cfg.dns_timeout, p->cfg.dns_cache_ttl);
+		sb_printf(out,
+			  "# Answers from the cache add nothing, so keep cached answers shorter\n"
+			  "# than the %lds a learned address lives unused.\n"
+			  "max-cache-ttl=%ld\n",
+			  p->cfg.dns_timeout, p->cfg.dns_cache_ttl);
 	v = collect_domains(p, &n);
 	if (!v)
 		return -ENOMEM;
@@ -784,7 +793,7 @@ int render_gate(const struct policy *p, struct strbuf *out)
 int render_learned_sets(const struct policy *p, struct strv *out)
 {
 	static const char *const fixed[] = { "stats_out_pre", "stats_out", "stats_in", "tried4",
-					     "tried6", "refused4", "refused6" };
+					     "tried6",	      "refused4",  "refused6" };
 	char name[NAME_MAX_LEN + 32];
 	size_t i;
 	int f;

@@ -17,7 +17,7 @@ struct status {
 	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
 	char loaded_hash[17], policy_hash[17];
 	size_t users, groups;
-	json_t *sets;   /* name -> element count, of the learned address sets */
+	json_t *sets; /* name -> element count, of the learned address sets */
 	int marker_pins;
 };
 
@@ -32,7 +32,8 @@ static json_t *learned_set_sizes(const char *table)
 		return out;
 	if (nft_run(cmd, NFT_RUN_JSON, &res, NULL) == 0 && (root = json_loads(res, 0, NULL))) {
 		arr = json_object_get(root, "nftables");
-		json_array_foreach(arr, i, it) {
+		json_array_foreach(arr, i, it)
+		{
 			json_t *set = json_object_get(it, "set");
 			const char *name = json_string_value(json_object_get(set, "name"));
 			const char *tab = json_string_value(json_object_get(set, "table"));
@@ -92,15 +93,16 @@ static void status_collect(struct policy *p, const char *file, struct status *st
 
 static void status_print_json(const struct policy *p, const char *file, const struct status *st)
 {
-	json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:O, s:b}",
-			      "policy", file, "table", p->cfg.table, "loaded", st->loaded,
-			      "loaded_hash", st->loaded ? st->loaded_hash : NULL,
-			      "policy_hash", st->policy_ok ? st->policy_hash : NULL,
-			      "in_sync", st->in_sync, "ruleset_in_sync",
-			      st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash),
-			      "dnsmasq_in_sync", st->dns_in_sync, "gate_in_sync", st->gate_in_sync,
-			      "users", (json_int_t)st->users, "groups", (json_int_t)st->groups,
-			      "learned_sets", st->sets, "marker_loaded", st->marker_pins > 0);
+	json_t *o =
+		json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:O, s:b}",
+			  "policy", file, "table", p->cfg.table, "loaded", st->loaded,
+			  "loaded_hash", st->loaded ? st->loaded_hash : NULL, "policy_hash",
+			  st->policy_ok ? st->policy_hash : NULL, "in_sync", st->in_sync,
+			  "ruleset_in_sync",
+			  st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash),
+			  "dnsmasq_in_sync", st->dns_in_sync, "gate_in_sync", st->gate_in_sync,
+			  "users", (json_int_t)st->users, "groups", (json_int_t)st->groups,
+			  "learned_sets", st->sets, "marker_loaded", st->marker_pins > 0);
 	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
 	if (s)
@@ -120,15 +122,17 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	printf("policy %s: %zu users, %zu groups%s\n", file, st->users, st->groups,
 	       st->policy_ok ? "" : " (cannot be rendered on this machine)");
 	if (st->loaded)
-		printf("ruleset: %s\n", st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) ?
-					      "matches the policy" :
-					      "differs from the policy (run galaf-config apply)");
-	printf("dnsmasq file %s: %s\n", p->cfg.dns_conf, st->dns_in_sync ? "in sync" : "differs or missing");
-	printf("gate index %s: %s\n", p->cfg.gate_index, st->gate_in_sync ? "in sync" : "differs or missing");
-	json_object_foreach(st->sets, key, v)
-		total += (size_t)json_integer_value(v);
+		printf("ruleset: %s\n", st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash)
+						? "matches the policy"
+						: "differs from the policy (run galaf-config apply)");
+	printf("dnsmasq file %s: %s\n", p->cfg.dns_conf,
+	       st->dns_in_sync ? "in sync" : "differs or missing");
+	printf("gate index %s: %s\n", p->cfg.gate_index,
+	       st->gate_in_sync ? "in sync" : "differs or missing");
+	json_object_foreach(st->sets, key, v) total += (size_t)json_integer_value(v);
 	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
-	printf("socket marker: %s\n", st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
+	printf("socket marker: %s\n",
+	       st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
 	printf("status: %s\n", st->in_sync ? "in sync" : "NOT in sync");
 }
 

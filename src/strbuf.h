@@ -13,13 +13,15 @@ struct strbuf {
 	int oom; /* sticky: set once an allocation failed */
 };
 
-#define STRBUF_INIT { NULL, 0, 0, 0 }
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void sb_add(struct strbuf *sb, const char *s);
 void sb_addn(struct strbuf *sb, const char *s, size_t n);
 void sb_addc(struct strbuf *sb, char c);
-__attribute__((format(printf, 2, 3)))
-void sb_printf(struct strbuf *sb, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void sb_printf(struct strbuf *sb, const char *fmt, ...);
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Returns the NUL-terminated contents ("" when empty); never NULL unless oom. */
 const char *sb_str(struct strbuf *sb);

@@ -61,7 +61,7 @@ static void dns_names_free(struct dns_names *d)
 
 static int dns_names_add(struct dns_names *d, const char *addr, const char *name)
 {
-	struct dns_name x = {0};
+	struct dns_name x = { 0 };
 	char *s;
 
 	if (inet_pton(AF_INET, addr, x.addr) == 1)
@@ -103,8 +103,7 @@ static int dns_log_line(struct dns_names *d, char *line, char *chain, size_t len
 	size_t n = 0, i;
 	int ret = 0;
 
-	for (t = strtok_r(line, " \t\r\n", &save); t && n < 64;
-	     t = strtok_r(NULL, " \t\r\n", &save))
+	for (t = strtok_r(line, " \t\r\n", &save); t && n < 64; t = strtok_r(NULL, " \t\r\n", &save))
 		tok[n++] = t;
 	for (i = 2; i + 1 < n; i++)
 		if (!strcmp(tok[i], "is") &&
@@ -173,7 +172,7 @@ static bool allowed_now(const struct entry *e, const struct tried_row *t)
 struct sugg {
 	int proto;
 	struct strv to;	   /* addresses, then names */
-	struct strv maybe; /* "ADDR: one of a, b" for lists of several names */
+	struct strv maybe; /* "ADDR was learned for one of: a, b" */
 	unsigned *ports;
 	size_t n_ports;
 	uint64_t packets;
@@ -208,7 +207,7 @@ static int row_names(const struct names_src *ns, const struct tried_row *t, stru
 		     struct strv *maybe)
 {
 	struct strbuf note = STRBUF_INIT;
-	struct strv l = {0};
+	struct strv l = { 0 };
 	char addr[64];
 	size_t i;
 	int ret = ns->dns ? dns_names_find(ns->dns, t, names) : 0;
@@ -256,7 +255,7 @@ static bool has_ports(const struct tried_row *t)
 static int sugg_from_run(const struct names_src *ns, const struct tried_row *v, size_t n,
 			 struct sugg *s)
 {
-	struct strv names = {0};
+	struct strv names = { 0 };
 	char addr[64];
 	size_t i;
 	int ret = 0;
@@ -404,8 +403,7 @@ static json_t *sugg_json(struct sugg *s)
 	proto_format(s->proto, proto, sizeof(proto));
 	qsort(s->ports, s->n_ports, sizeof(*s->ports), cmp_uint);
 	if (!o || !to || c.oom || json_object_set_new(o, "#", json_string(sb_str(&c))) ||
-	    json_object_set_new(o, "to", to) ||
-	    json_object_set_new(o, "proto", json_string(proto)) ||
+	    json_object_set_new(o, "to", to) || json_object_set_new(o, "proto", json_string(proto)) ||
 	    (s->n_ports && json_object_set_new(o, "ports", ports_json(s)))) {
 		json_decref(o);
 		o = NULL;
@@ -452,12 +450,12 @@ static int read_error(const char *table, int ret, char *err)
 
 static int suggest_run(const struct policy *p, const struct who *w, const struct sugg_args *a)
 {
-	struct nft_src src = {.table = a->table ? a->table : p ? p->cfg.table : "galaf"};
-	struct tried_rows tr = {0};
-	struct learned l = {0};
-	struct dns_names dns = {0};
-	struct names_src ns = {.p = p, .learned = &l, .dns = a->log ? &dns : NULL};
-	struct suggs s = {0};
+	struct nft_src src = { .table = a->table ? a->table : p ? p->cfg.table : "galaf" };
+	struct tried_rows tr = { 0 };
+	struct learned l = { 0 };
+	struct dns_names dns = { 0 };
+	struct names_src ns = { .p = p, .learned = &l, .dns = a->log ? &dns : NULL };
+	struct suggs s = { 0 };
 	char *err = NULL;
 	int ret;
 
@@ -517,11 +515,11 @@ static int resolve_app(const struct policy *p, const char *app, struct who *w)
 
 int cmd_suggest(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {"log", required_argument, NULL, 'l'},
-					     {"table", required_argument, NULL, 't'},
-					     {0}};
-	struct sugg_args a = {0};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "log", required_argument, NULL, 'l' },
+					      { "table", required_argument, NULL, 't' },
+					      { 0 } };
+	struct sugg_args a = { 0 };
 	struct policy p;
 	struct who w;
 	const char *file;

@@ -66,8 +66,7 @@ static const struct entry *fragment_at(const struct policy *p, int line, const c
  * libnftables reports "<cmdline>:LINE:COL-COL: Error: TEXT" followed by the
  * offending line and a caret line; report each error once, at its entry.
  */
-size_t report_nft_errors(const struct policy *p, const char *file, const char *err,
-			 int line_offset)
+size_t report_nft_errors(const struct policy *p, const char *file, const char *err, int line_offset)
 {
 	const char *s = err, *nl, *last = NULL;
 	size_t n = 0, last_len = 0;
@@ -94,7 +93,8 @@ size_t report_nft_errors(const struct policy *p, const char *file, const char *e
 			fprintf(stderr, "%s: %s.%s.%s: error: nft: %.*s\n", file, entry_kind_name(e),
 				e->name, key, (int)(nl ? nl - msg : (long)strlen(msg)), msg);
 		else
-			fprintf(stderr, "%s: error: the rendered ruleset does not load (line %d): %.*s\n",
+			fprintf(stderr,
+				"%s: error: the rendered ruleset does not load (line %d): %.*s\n",
 				file, line, (int)(nl ? nl - msg : (long)strlen(msg)), msg);
 		n++;
 	}
@@ -150,7 +150,8 @@ int validate_in_private_netns(struct policy *p, const char *file)
 		if (!report_nft_errors(p, file, err, 0))
 			fprintf(stderr, "%s: error: nft: %s", file, err);
 	} else if (ret == -EPERM) {
-		fprintf(stderr, "%s: error: %s", file, err ? err : "cannot validate in a private namespace\n");
+		fprintf(stderr, "%s: error: %s", file,
+			err ? err : "cannot validate in a private namespace\n");
 	} else if (ret) {
 		fprintf(stderr, "%s: error: validating the ruleset: %s\n", file, strerror(-ret));
 	}

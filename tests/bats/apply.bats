@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # galaf-config apply end to end: real nftables in throwaway namespaces, real
 # dnsmasq (forwarder and upstream on 127.x), real sockets from a test user.
+# shellcheck disable=SC2154,SC2153 # run sets stderr; e2e_setup sets E2E_*
 bats_require_minimum_version 1.5.0
 load ../lib/e2e
 
@@ -160,8 +161,8 @@ teardown_file() {
 @test "concurrent applies never interleave: the result is one policy, whole" {
 	policy_main px ', { "to": ["10.200.0.3"], "proto": "tcp", "ports": [8080] }'
 	policy_main py "" ', "rule": "tcp dport 7777"'
-	local i
-	for i in 1 2 3 4 5; do
+	local _
+	for _ in 1 2 3 4 5; do
 		e2e_apply "$E2E_DIR/px.json" >/dev/null 2>&1 &
 		e2e_apply "$E2E_DIR/py.json" >/dev/null 2>&1 &
 		wait

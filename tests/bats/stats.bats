@@ -272,8 +272,15 @@ assert all(t["app"] == sys.argv[1] for t in d["tried"]), d' "$E2E_APP_A"
 	run -0 "$GALAF_STATS" --version
 }
 
+# A namespace made by a test (the file's cleanups do not see the test's).
+teardown() {
+	if [ -n "${MASK_NS:-}" ]; then
+		ip netns del "$MASK_NS"
+	fi
+}
+
 @test "with config.mark_mask, masked marks keep their policy names" {
-	local ns masked=$E2E_DIR/masked.json
+	local masked=$E2E_DIR/masked.json ns
 	"$PYTHON" - "$FIX/policy.json" "$masked" <<-'EOF'
 	import json, sys
 	p = json.load(open(sys.argv[1]))
@@ -281,7 +288,9 @@ assert all(t["app"] == sys.argv[1] for t in d["tried"]), d' "$E2E_APP_A"
 	p["groups"]["stats-mail"]["gid"] = 64258  # 0xfb02: distinct from 0xfa01 under the mask
 	json.dump(p, open(sys.argv[2], "w"))
 	EOF
-	galaf_netns ns
+	MASK_NS="galaf-t-$(galaf_rand)"
+	ns=$MASK_NS
+	ip netns add "$ns"
 	"$GALAF_CONFIG" render --nft "$masked" | ip netns exec "$ns" nft -f -
 	ip netns exec "$ns" nft add element inet galaf stats_out \
 		'{ 0xfa00fbf4 counter packets 1 bytes 100, 0xfb000001 counter packets 2 bytes 200 }'

@@ -145,6 +145,24 @@ finished() {
 		"awk '{ print \$1 }' /proc/net/netfilter/nfnetlink_log 2>/dev/null | grep -qx $group"
 }
 
+@test "Ctrl-C on a terminal stops tcpdump and removes the table" {
+	# script(1) gives the capture a terminal; ^C written to it is the user's Ctrl-C.
+	mkfifo "$E2E_DIR/tty.in"
+	exec 7<>"$E2E_DIR/tty.in"
+	ip netns exec "$CLI" script -qfec "$GALAF_WRAP $GALAF_TCPDUMP $E2E_APP_A -n" /dev/null \
+		<"$E2E_DIR/tty.in" >"$E2E_DIR/tty.out" 2>&1 3>&- &
+	local pid=$!
+	wait_for grep -q "listening on nflog:" "$E2E_DIR/tty.out" || kill "$pid"
+	[ "$(cap_tables)" -eq 1 ]
+	printf '\003' >&7
+	finished "$pid"
+	exec 7>&-
+	cat "$E2E_DIR/tty.out"
+	[ "$RC" -eq 0 ]
+	grep -q "packets captured" "$E2E_DIR/tty.out"
+	[ "$(cap_tables)" -eq 0 ]
+}
+
 @test "SIGTERM stops tcpdump and removes the table" {
 	capture term "$E2E_APP_B" -n -w "$E2E_DIR/term.pcap"
 	kill -TERM "$CAP"

@@ -28,7 +28,8 @@ galaf_cleanup() {
 
 # galaf_netns VAR: create a network namespace with loopback up; its name in VAR.
 galaf_netns() {
-	local n="galaf-t-$(galaf_rand)"
+	local n
+	n="galaf-t-$(galaf_rand)"
 	ip netns add "$n" || return 1
 	galaf_on_cleanup "ip netns pids $n | xargs -r kill -9; ip netns del $n"
 	ip -n "$n" link set lo up
@@ -37,7 +38,8 @@ galaf_netns() {
 
 # galaf_user VAR: create an unprivileged user with no login; its name in VAR.
 galaf_user() {
-	local u="gt$(galaf_rand)"
+	local u
+	u="gt$(galaf_rand)"
 	useradd --no-create-home --shell /usr/sbin/nologin --user-group "$u" || return 1
 	galaf_on_cleanup "pkill -9 -u $u; userdel $u; groupdel $u"
 	printf -v "$1" '%s' "$u"
@@ -45,7 +47,8 @@ galaf_user() {
 
 # galaf_group VAR GID: create a group with that gid; its name in VAR.
 galaf_group() {
-	local g="ga$(galaf_rand)"
+	local g
+	g="ga$(galaf_rand)"
 	groupadd -g "$2" "$g" || return 1
 	galaf_on_cleanup "groupdel $g"
 	printf -v "$1" '%s' "$g"

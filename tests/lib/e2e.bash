@@ -5,7 +5,7 @@
 # asks an upstream dnsmasq on 127.0.0.2 that answers the test's names.
 # Nothing here touches the host's own network or ruleset.
 # shellcheck shell=bash
-# shellcheck source=common.bash
+# shellcheck source=tests/lib/common.bash
 source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 PROBE="$GALAF_TOP/tests/e2e/probe.py"
@@ -109,6 +109,7 @@ e2e_policy() {
 }
 
 e2e_apply() {
+	# shellcheck disable=SC2086 # GALAF_WRAP is a command line
 	ip netns exec "$CLI" $GALAF_WRAP "$GALAF_CONFIG" apply "$@"
 }
 

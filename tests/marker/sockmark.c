@@ -19,10 +19,8 @@ struct kind {
 };
 
 static const struct kind kinds[] = {
-	{ "tcp", AF_INET, SOCK_STREAM },
-	{ "udp", AF_INET, SOCK_DGRAM },
-	{ "tcp6", AF_INET6, SOCK_STREAM },
-	{ "udp6", AF_INET6, SOCK_DGRAM },
+	{ "tcp", AF_INET, SOCK_STREAM },   { "udp", AF_INET, SOCK_DGRAM },
+	{ "tcp6", AF_INET6, SOCK_STREAM }, { "udp6", AF_INET6, SOCK_DGRAM },
 	{ "unix", AF_UNIX, SOCK_STREAM },
 };
 
