@@ -13,7 +13,7 @@ parts=()
 
 # run_part NAME CMD...: CMD ends with a "N passed, N failed" line.
 run_part() {
-	local name=$1 log rc p f line
+	local name=$1 log rc p f line start=$SECONDS
 	shift
 	echo
 	echo "######## $name"
@@ -29,7 +29,7 @@ run_part() {
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	passed=$((passed + p))
 	failed=$((failed + f))
-	parts+=("$name: $p passed, $f failed")
+	parts+=("$name: $p passed, $f failed ($((SECONDS - start)) s)")
 }
 
 run_part "tests (normal build)" tests/run-all.sh
