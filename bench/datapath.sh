@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# Data path: TCP throughput (iperf3), UDP small-packet rate and new TCP
+# connections per second (bench/netload.c), over loopback and over a veth
+# pair at MTU 1500, for: no ruleset (the limit), conntrack only, galaf's
+# ruleset with N app groups, and the naive design (one `meta skgid X ...
+# accept` rule per app, evaluated in order) with N rules.
+#
+#   bench/datapath.sh [OUT.md]     (env: SIZES="1 100 1000 10000" RUNS=5 SECS=1)
+#
+# Every ruleset gets its own pair of namespaces, loaded once; the runs then
+# go round all of them in turn (RUNS rounds, each starting one ruleset
+# further on), so drift on this shared machine spreads over all of them.
+# Client and server run as an unprivileged uid with the measured app's gid
+# (setpriv), client on CPU 0, server on CPU 1. The measured app is the last
+# of the N (highest gid: the last rule of the naive chain) and reaches the
+# server through a domain set, galaf's longest path. At the end, nft
+# counters prove every new connection went through the intended rule.
+# Prints a Markdown section to OUT.md (default stdout); needs root.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+SIZES=${SIZES:-1 100 1000 10000}
+RUNS=${RUNS:-5}
+SECS=${SECS:-1}
+OUT=${1:-/dev/stdout}
+SRV_ADDR=198.18.0.2 # RFC 2544 benchmark range, only inside our namespaces
+CLI_ADDR=198.18.0.1
+P_TCP=5201 P_CONN=5202 P_UDP=5203
+
+bl_init
+bl_tools_check iperf3 jq setpriv taskset nft ss
+[ -x "$GALAF_CONFIG" ] || bl_die "no $GALAF_CONFIG: run make"
+T=$BL_DIR/bin
+bl_build_tools "$T"
+ID=$(bl_free_id)
+
+declare -A CNS SNS GID CONNS KIND SPID
+# The kernel's softirq threads: packet work the kernel defers leaves the
+# processes' accounts for theirs.
+mapfile -t KSOFT < <(pgrep -x 'ksoftirqd/[0-9]+')
+configs=(none ct)
+for n in $SIZES; do configs+=("galaf-$n"); done
+for n in $SIZES; do configs+=("naive-$n"); done
+
+# as NS GID CMD...: CMD in NS as the benchmark uid with that gid only.
+as() {
+	local ns=$1 gid=$2
+	shift 2
+	ip netns exec "$ns" setpriv --reuid="$ID" --regid="$gid" --clear-groups "$@"
+}
+
+wait_listen() { # NS tcp|udp PORT
+	local i flag=-Hltn
+	[ "$2" = udp ] && flag=-Hlun
+	for ((i = 0; i < 200; i++)); do
+		ip netns exec "$1" ss "$flag" "sport = :$3" | grep -q . && return 0
+		sleep 0.02
+	done
+	bl_die "nothing listens on $2 port $3 in $1"
+}
+
+# galaf_ruleset N GID DIR: galaf's ruleset for N-1 synthetic apps (10 CIDRs
+# and one domain each) plus the measured app, whose only rule is a domain.
+galaf_ruleset() {
+	local n=$1 gid=$2 d=$3
+	mkdir -p "$d"
+	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" $((n - 1)) 10 1 --dir "$d" |
+		jq --argjson gid "$gid" '.config.loopback = false |
+			.groups.zbench = { gid: $gid, execv: ["/usr/bin/true"], allow: [{ to: ["bench.test"] }] }' \
+			>"$d/policy.json"
+	"$GALAF_CONFIG" render --nft "$d/policy.json" >"$d/ruleset.nft"
+	"$GALAF_CONFIG" render --dnsmasq "$d/policy.json" |
+		sed -n 's|^nftset=/bench\.test/4#inet#galaf#\([^,]*\),.*|\1|p' >"$d/set"
+	[ -s "$d/set" ] || bl_die "no learned set for bench.test in $d"
+}
+
+# naive_ruleset N GID FILE: the original notes' design, one rule per app.
+naive_ruleset() {
+	awk -v n="$1" -v gid="$2" -v a="$SRV_ADDR" 'BEGIN {
+		print "table inet naive {\n\tcounter bench { }\n\tchain output {"
+		print "\t\ttype filter hook output priority filter; policy drop;"
+		print "\t\tct state established,related accept"
+		for (i = 0; i < n - 1; i++)
+			printf "\t\tmeta skgid %d ip daddr 10.%d.%d.0/24 tcp dport 443 accept\n",
+				30000 + i, int(i * 10 / 256) % 256, i * 10 % 256
+		printf "\t\tmeta skgid %d ip daddr { %s, 127.0.0.1 } counter name \"bench\" accept\n", gid, a
+		print "\t}\n}" }' >"$3"
+}
+
+ct_ruleset() {
+	printf '%s\n' 'table inet ctonly {' '	counter bench { }' '	chain output {' \
+		'		type filter hook output priority filter; policy drop;' \
+		'		ct state established,related accept' '		counter name "bench" accept' '	}' '}' >"$1"
+}
+
+setup_config() {
+	local cfg=$1 kind=${1%%-*} n=${1#*-} c s gid d=$BL_DIR/$1
+	[ "$kind" = "$1" ] && n=1
+	gid=$((30000 + n - 1))
+	bl_netns c
+	bl_netns s
+	ip -n "$c" link add gbc type veth peer name gbs netns "$s"
+	ip -n "$c" addr add "$CLI_ADDR/24" dev gbc
+	ip -n "$s" addr add "$SRV_ADDR/24" dev gbs
+	ip -n "$c" link set gbc mtu 1500 up
+	ip -n "$s" link set gbs mtu 1500 up
+	ip netns exec "$c" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	mkdir -p "$d"
+	case $kind in
+	galaf)
+		galaf_ruleset "$n" "$gid" "$d"
+		ip netns exec "$c" nft -f "$d/ruleset.nft"
+		ip netns exec "$c" nft add element inet galaf "$(cat "$d/set")" "{ $SRV_ADDR, 127.0.0.1 }"
+		;;
+	naive)
+		naive_ruleset "$n" "$gid" "$d/ruleset.nft"
+		ip netns exec "$c" nft -f "$d/ruleset.nft"
+		;;
+	ct)
+		ct_ruleset "$d/ruleset.nft"
+		ip netns exec "$c" nft -f "$d/ruleset.nft"
+		;;
+	esac
+	# Servers: over veth in the peer namespace, over loopback beside the client.
+	local ns addr topo
+	for ns in "$s" "$c"; do
+		addr=$SRV_ADDR topo=veth
+		[ "$ns" = "$c" ] && addr=127.0.0.1 topo=lo
+		as "$ns" "$gid" taskset -c 1 iperf3 -s -B "$addr" -p $P_TCP >/dev/null 2>&1 &
+		SPID[$cfg.$topo.tcp]=$!
+		as "$ns" "$gid" taskset -c 1 "$T/netload" tcp-server "$addr" $P_CONN >/dev/null 2>&1 &
+		SPID[$cfg.$topo.conn]=$!
+		wait_listen "$ns" tcp $P_TCP
+		wait_listen "$ns" tcp $P_CONN
+	done
+	CNS[$cfg]=$c SNS[$cfg]=$s GID[$cfg]=$gid CONNS[$cfg]=0 KIND[$cfg]=$kind
+}
+
+# sched_ns PID...: the CPU time those threads have used, in ns (exact, from
+# the scheduler), summed.
+sched_ns() {
+	local p t=0 v
+	for p in "$@"; do
+		read -r v _ <"/proc/$p/schedstat" || v=0
+		t=$((t + v))
+	done
+	echo "$t"
+}
+
+# client NS GID CMD...: CMD as the app in NS, pinned to CPU 0, under timeit
+# (run as root, outside setpriv, so it can write its report).
+client() {
+	local ns=$1 gid=$2
+	shift 2
+	ip netns exec "$ns" "$T/timeit" -o "$BL_DIR/client.cpu" \
+		setpriv --reuid="$ID" --regid="$gid" --clear-groups taskset -c 0 "$@"
+	[ "$(cut -d' ' -f5 "$BL_DIR/client.cpu")" = 0 ]
+}
+
+# run_one TEST TOPO CFG: one measurement, printed as "RATE WORK CPU_S": the
+# rate, the work done (bits, datagrams received or connections) and the CPU
+# time it took in all: the client, the server (its share of the run), the
+# softirq threads.
+run_one() {
+	local test=$1 topo=$2 cfg=$3 c=${CNS[$3]} gid=${GID[$3]} srv addr out before after work rate ccpu rcpu=0
+	srv=${SNS[$cfg]} addr=$SRV_ADDR
+	[ "$topo" = lo ] && srv=$c addr=127.0.0.1
+	out=$BL_DIR/run.out
+	case $test in
+	tcp)
+		local len=(-t "$SECS")
+		[[ $SECS =~ ^[1-9][0-9]*$ ]] || len=(-n 50M)
+		before=$(sched_ns "${SPID[$cfg.$topo.tcp]}" "${KSOFT[@]}")
+		client "$c" "$gid" iperf3 -c "$addr" -p $P_TCP "${len[@]}" -J >"$out" ||
+			bl_die "iperf3 failed for $cfg over $topo: $(jq -r .error "$out" 2>/dev/null)"
+		after=$(sched_ns "${SPID[$cfg.$topo.tcp]}" "${KSOFT[@]}")
+		rate=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$out")
+		work=$(jq -r '.end.sum_received.bytes * 8' "$out")
+		;;
+	udp)
+		ip netns exec "$srv" "$T/timeit" -o "$BL_DIR/recv.cpu" \
+			setpriv --reuid="$ID" --regid="$gid" --clear-groups taskset -c 1 \
+			"$T/netload" udp-recv "$addr" $P_UDP >"$out" &
+		local rpid=$!
+		wait_listen "$srv" udp $P_UDP
+		before=$(sched_ns "${KSOFT[@]}")
+		client "$c" "$gid" "$T/netload" udp-send "$addr" $P_UDP "$SECS" 18 >/dev/null
+		wait "$rpid"
+		after=$(sched_ns "${KSOFT[@]}")
+		[ -s "$out" ] || bl_die "no UDP datagram arrived for $cfg over $topo"
+		read -r rate work _ <"$out"
+		rate=$(awk -v r="$rate" 'BEGIN { print r / 1000 }')
+		rcpu=$(awk '{ print $3 + $4 }' "$BL_DIR/recv.cpu")
+		;;
+	conn)
+		before=$(sched_ns "${SPID[$cfg.$topo.conn]}" "${KSOFT[@]}")
+		client "$c" "$gid" "$T/netload" tcp-connect "$addr" $P_CONN "$SECS" >"$out" ||
+			bl_die "connections failed for $cfg over $topo"
+		after=$(sched_ns "${SPID[$cfg.$topo.conn]}" "${KSOFT[@]}")
+		read -r rate work _ <"$out"
+		CONNS[$cfg]=$((CONNS[$cfg] + work))
+		;;
+	esac
+	ccpu=$(awk '{ print $3 + $4 }' "$BL_DIR/client.cpu")
+	awk -v r="$rate" -v w="$work" -v c="$ccpu" -v rc="$rcpu" -v b="$before" -v a="$after" \
+		'BEGIN { printf "%s %s %.6f\n", r, w, c + rc + (a - b) / 1e9 }'
+}
+
+# The counters of the rule that accepted the measured app's new connections.
+counter_of() {
+	local cfg=$1 c=${CNS[$1]} mark
+	case ${KIND[$cfg]} in
+	galaf)
+		mark=$((GID[$cfg] << 16))
+		ip netns exec "$c" nft -j list set inet galaf stats_out |
+			jq --argjson m "$mark" '[.nftables[].set.elem[]? | select(.elem.val == $m) | .elem.counter.packets] | add // 0'
+		;;
+	naive | ct)
+		ip netns exec "$c" nft -j list counter inet "$([ "${KIND[$cfg]}" = ct ] && echo ctonly || echo naive)" bench |
+			jq '[.nftables[].counter.packets? // empty] | add // 0'
+		;;
+	*) echo - ;;
+	esac
+}
+
+refused_of() {
+	[ "${KIND[$1]}" = galaf ] || { echo -; return; }
+	ip netns exec "${CNS[$1]}" nft -j list set inet galaf refused4 | jq '[.nftables[].set.elem[]?] | length'
+}
+
+bl_log "setting up ${#configs[@]} rulesets (${SIZES// /, } apps)"
+for cfg in "${configs[@]}"; do
+	setup_config "$cfg"
+done
+
+tests=(tcp udp conn)
+topos=(veth lo)
+total=$((RUNS * ${#tests[@]} * ${#topos[@]} * ${#configs[@]}))
+done_runs=0
+for ((r = 0; r < RUNS; r++)); do
+	for test in "${tests[@]}"; do
+		for topo in "${topos[@]}"; do
+			for ((k = 0; k < ${#configs[@]}; k++)); do
+				cfg=${configs[(k + r) % ${#configs[@]}]}
+				run_one "$test" "$topo" "$cfg" >>"$BL_DIR/$test.$topo.$cfg"
+				done_runs=$((done_runs + 1))
+			done
+		done
+		bl_log "round $((r + 1))/$RUNS: $done_runs/$total runs"
+	done
+done
+
+# The report. Each data file holds "RATE WORK CPU_S" lines.
+rates() { cut -d' ' -f1 "$1"; }
+# Cost per unit of work, scaled: ns per datagram, µs per connection, ms per GB.
+costs() {
+	awk -v t="$2" '{ s = t == "tcp" ? 8e12 : t == "udp" ? 1e9 : 1e6; print $3 * s / $2 }' "$1"
+}
+cell() { # DECIMALS < numbers -> "median (min–max)"
+	local m lo hi _
+	read -r m lo hi _ < <(bl_summary)
+	printf '%s (%s–%s)' "$(bl_fmt "$m" "$1")" "$(bl_fmt "$lo" "$1")" "$(bl_fmt "$hi" "$1")"
+}
+med() { bl_summary | cut -d' ' -f1; }
+rate_med() { rates "$1" | med; }
+cost_med() { costs "$1" "$2" | med; }
+# The efficiency of CFG against the limit: the limit's cost over CFG's.
+eff() { bl_ratio "$(cost_med "$BL_DIR/$1.$2.none" "$1")" "$(cost_med "$BL_DIR/$1.$2.$3" "$1")"; }
+label() {
+	case $1 in
+	none) echo "no ruleset (the limit)" ;;
+	ct) echo "conntrack only" ;;
+	galaf-*) echo "galaf, $(bl_fmt "${1#*-}") apps" ;;
+	naive-*) echo "naive linear, $(bl_fmt "${1#*-}") apps" ;;
+	esac
+}
+
+{
+	echo "## 1. Data path"
+	echo
+	echo "Median of $RUNS interleaved runs of ${SECS} s each (min–max). TCP: one iperf3 stream. UDP: 18-byte"
+	echo "datagrams from one connected socket, counted by the receiver; the stream is one-way, so conntrack"
+	echo "keeps it in state new and every datagram walks the app rules (the worst case: a stream with"
+	echo "replies is accepted by \`ct state established\` after its first datagram). Connections: one at a"
+	echo "time, connect() then close with a reset, so each is a SYN, SYN-ACK, ACK and RST and its SYN is"
+	echo "the one packet that walks the app rules."
+	echo
+	echo "Two views of each run. **Rate**: what the load generator achieved, and its ratio to the limit"
+	echo "(no ruleset) measured in the same run. **CPU cost**: the CPU time the run used in all (client,"
+	echo "server, the kernel's softirq threads; exact, from the scheduler) per unit of work, and the"
+	echo "limit's cost over the ruleset's: the rate ratio a CPU-bound run would reach on an idle machine."
+	echo "This machine is shared with other work, so rates swing with its load (see min–max) while CPU"
+	echo "costs hold steady; the targets below are judged on the CPU cost ratio, with the rate ratio beside it."
+	for topo in "${topos[@]}"; do
+		echo
+		if [ "$topo" = veth ]; then
+			echo "### veth pair, MTU 1500 (client namespace with the ruleset → server namespace)"
+		else
+			echo "### loopback (client and server in one namespace; galaf with \`\"loopback\": false\` so its app rules apply)"
+		fi
+		echo
+		echo "| ruleset | TCP Gbit/s | ratio | UDP kpps | ratio | connections/s | ratio |"
+		echo "| --- | --- | --- | --- | --- | --- | --- |"
+		for cfg in "${configs[@]}"; do
+			printf '| %s |' "$(label "$cfg")"
+			for test in "${tests[@]}"; do
+				f=$BL_DIR/$test.$topo.$cfg
+				d=0
+				[ "$test" = tcp ] && d=2
+				printf ' %s | %s |' "$(rates "$f" | cell $d)" "$(bl_ratio "$(rate_med "$f")" "$(rate_med "$BL_DIR/$test.$topo.none")")"
+			done
+			echo
+		done
+		echo
+		echo "| ruleset | TCP: CPU ms per GB | limit / this | UDP: CPU ns per datagram | limit / this | CPU µs per connection | limit / this |"
+		echo "| --- | --- | --- | --- | --- | --- | --- |"
+		for cfg in "${configs[@]}"; do
+			printf '| %s |' "$(label "$cfg")"
+			for test in "${tests[@]}"; do
+				f=$BL_DIR/$test.$topo.$cfg
+				printf ' %s | %s |' "$(costs "$f" "$test" | cell 1)" "$(eff "$test" "$topo" "$cfg")"
+			done
+			echo
+		done
+	done
+	echo
+	echo "### The two curves: new connections against the number of apps (CPU cost ratio to the limit; rate ratio)"
+	echo
+	echo "| apps | galaf veth | naive veth | galaf loopback | naive loopback |"
+	echo "| --- | --- | --- | --- | --- |"
+	for n in $SIZES; do
+		printf '| %s |' "$(bl_fmt "$n")"
+		for topo in "${topos[@]}"; do
+			for kind in galaf naive; do
+				printf ' %s; %s |' "$(eff conn "$topo" "$kind-$n")" \
+					"$(bl_ratio "$(rate_med "$BL_DIR/conn.$topo.$kind-$n")" "$(rate_med "$BL_DIR/conn.$topo.none")")"
+			done
+		done
+		echo
+	done
+	echo
+	echo "### Counter check: the intended rule accepted the measured app's traffic"
+	echo
+	echo "For galaf, packets counted in \`stats_out\` for the app's mark (\`gid << 16\`), which only the accept"
+	echo "path updates, and elements in \`refused4\`; for the naive and conntrack-only rulesets, the named"
+	echo "counter on the accepting rule. Each must be at least the connections the clients made."
+	echo
+	echo "| ruleset | connections made | packets counted | refused | check |"
+	echo "| --- | --- | --- | --- | --- |"
+} >"$OUT"
+fail=0
+for cfg in "${configs[@]}"; do
+	[ "$cfg" = none ] && continue
+	got=$(counter_of "$cfg")
+	ref=$(refused_of "$cfg")
+	ok=ok
+	if [ "$got" -lt "${CONNS[$cfg]}" ] || { [ "$ref" != - ] && [ "$ref" -ne 0 ]; }; then
+		ok="**FAILED**"
+		fail=1
+	fi
+	printf '| %s | %s | %s | %s | %s |\n' "$(label "$cfg")" "$(bl_fmt "${CONNS[$cfg]}")" "$(bl_fmt "$got")" "$ref" "$ok" >>"$OUT"
+done
+
+# Headline figures: the largest galaf size against the limit, and flatness.
+big=${SIZES##* }
+small=${SIZES%% *}
+for topo in "${topos[@]}"; do
+	for test in tcp conn; do
+		what="TCP throughput" target=0.97
+		[ "$test" = conn ] && what="New TCP connections/s" target=0.90
+		r=$(eff "$test" "$topo" "galaf-$big")
+		raw=$(bl_ratio "$(rate_med "$BL_DIR/$test.$topo.galaf-$big")" "$(rate_med "$BL_DIR/$test.$topo.none")")
+		bl_headline "$what, galaf $(bl_fmt "$big") apps / limit, $topo (CPU cost ratio; rate ratio)" "$r; $raw" "≥ $target" "$(bl_cmp "$r" '>=' "$target")"
+	done
+	r=$(bl_ratio "$(cost_med "$BL_DIR/conn.$topo.galaf-$small" conn)" "$(cost_med "$BL_DIR/conn.$topo.galaf-$big" conn)")
+	bl_headline "Flat: connections, galaf $(bl_fmt "$small") app(s) / $(bl_fmt "$big") apps, CPU cost, $topo" "$r" "≥ 0.95" "$(bl_cmp "$r" '>=' 0.95)"
+	bl_headline "(reference) naive linear, $(bl_fmt "$big") apps / limit, connections, $topo" "$(eff conn "$topo" "naive-$big")" "falls off" "—"
+done
+[ "$fail" -eq 0 ] || bl_die "counter check failed: see $OUT"

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Gatekeeper: launch overhead of `galaf APP` over a direct exec.
+#
+#   bench/gate.sh [OUT.md]   (env: APPS=10000 RUNS=5 COUNT=500)
+#
+# Builds two test copies of the gatekeeper (make B=... GATE_INDEX=...), one
+# reading an index of APPS apps and one of a single app, both with the file
+# capability cap_setgid+ep. An unprivileged uid (no account is created: a
+# private mount namespace shows an /etc/passwd that names it) then times
+# COUNT launches of /usr/bin/true directly, through /usr/bin/env (the
+# floor for any launcher that execs: one more exec of a small dynamically
+# linked program), and through each gatekeeper of an app whose command is
+# /usr/bin/true: the last app of the index. Runs go round the four, RUNS
+# rounds, each starting one further on. A check app whose command is
+# `id -g` proves the gatekeeper really switched the gid.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+APPS=${APPS:-10000}
+RUNS=${RUNS:-5}
+COUNT=${COUNT:-500}
+OUT=${1:-/dev/stdout}
+
+bl_init
+bl_tools_check setcap setpriv jq make
+[ -x "$GALAF_CONFIG" ] || bl_die "no $GALAF_CONFIG: run make"
+T=$BL_DIR/bin
+bl_build_tools "$T"
+ID=$(bl_free_id)
+install -d -o "$ID" "$BL_DIR/u" # where the unprivileged runs write
+
+# build NAME N: a gatekeeper whose index holds N apps, the last two being
+# zzcheck (id -g) and zzz (/usr/bin/true).
+build() {
+	local d=$BL_DIR/$1 n=$2
+	mkdir -p "$d"
+	chmod 755 "$d"
+	make -s -C "$BENCH_TOP" B="$d" GATE_INDEX="$d/gate.index" "$d/galaf" >/dev/null
+	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" $((n > 2 ? n - 2 : 0)) 1 0 --dir "$d" |
+		jq --argjson g $((30000 + n)) '.groups.zzcheck = { gid: ($g - 2), execv: ["/usr/bin/id", "-g"] } |
+			.groups.zzz = { gid: ($g - 1), execv: ["/usr/bin/true"] } |
+			if $g - 30000 < 2 then del(.groups.zzcheck) else . end' >"$d/policy.json"
+	"$GALAF_CONFIG" render --gate "$d/policy.json" >"$d/gate.index"
+	chmod 644 "$d/gate.index"
+	setcap cap_setgid+ep "$d/galaf"
+	INDEX_LINES[$1]=$(($(wc -l <"$d/gate.index") - 2))
+}
+declare -A INDEX_LINES
+build big "$APPS"
+build one 1
+{
+	cat /etc/passwd
+	echo "galafbench:x:$ID:$ID:galaf benchmark:/nonexistent:/usr/sbin/nologin"
+} >"$BL_DIR/passwd"
+
+as_user() { bl_with_db - "$BL_DIR/passwd" setpriv --reuid="$ID" --regid="$ID" --clear-groups "$@"; }
+
+got=$(as_user "$BL_DIR/big/galaf" zzcheck) || bl_die "the gatekeeper refused zzcheck"
+[ "$got" = $((30000 + APPS - 2)) ] || bl_die "zzcheck ran with gid $got, not $((30000 + APPS - 2))"
+
+for ((r = 0; r < RUNS; r++)); do
+	order=(direct env big one)
+	for ((k = 0; k < 4; k++)); do
+		v=${order[(k + r) % 4]}
+		case $v in
+		direct) cmd=(/usr/bin/true) ;;
+		env) cmd=(/usr/bin/env /usr/bin/true) ;;
+		*) cmd=("$BL_DIR/$v/galaf" zzz) ;;
+		esac
+		as_user "$T/timeit" -o "$BL_DIR/u/cpu" "$T/launch" "$COUNT" "${cmd[@]}" >>"$BL_DIR/t.$v"
+		# CPU time (user + kernel) per launch, in µs: steadier than wall time here.
+		awk -v n="$COUNT" '{ print ($3 + $4) * 1e6 / n }' "$BL_DIR/u/cpu" >>"$BL_DIR/c.$v"
+	done
+done
+# The overhead of each run: its gatekeeper time minus the direct time of the same round.
+paste "$BL_DIR/t.big" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.big"
+paste "$BL_DIR/t.one" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.one"
+paste "$BL_DIR/t.env" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.env"
+paste "$BL_DIR/t.big" "$BL_DIR/t.env" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigenv"
+
+cell() {
+	local m lo hi _
+	read -r m lo hi _ < <(bl_summary <"$1")
+	printf '%s µs (%s–%s)' "$(bl_fmt "$m" 1)" "$(bl_fmt "$lo" 1)" "$(bl_fmt "$hi" 1)"
+}
+med() { bl_summary <"$1" | cut -d' ' -f1; }
+{
+	echo "## 4. Gatekeeper"
+	echo
+	echo "Mean time per launch over $COUNT launches (fork, exec, wait) by an unprivileged user; median of"
+	echo "$RUNS interleaved runs (min–max). Overhead: the gatekeeper's time minus the direct exec's in the"
+	echo "same round. CPU time: user and kernel time of the launches, from the kernel's accounting (steadier"
+	echo "than wall time on a shared machine). The gatekeeper reads and checks its whole index on every launch."
+	echo
+	echo "| how | time per launch | overhead | CPU time per launch |"
+	echo "| --- | --- | --- | --- |"
+	echo "| /usr/bin/true directly | $(cell "$BL_DIR/t.direct") | — | $(cell "$BL_DIR/c.direct") |"
+	echo "| /usr/bin/env /usr/bin/true (one more exec: the floor for any launcher) | $(cell "$BL_DIR/t.env") | $(cell "$BL_DIR/o.env") | $(cell "$BL_DIR/c.env") |"
+	echo "| galaf zzz, index of $(bl_fmt "${INDEX_LINES[big]}") apps (zzz last) | $(cell "$BL_DIR/t.big") | $(cell "$BL_DIR/o.big") | $(cell "$BL_DIR/c.big") |"
+	echo "| galaf zzz, index of 1 app | $(cell "$BL_DIR/t.one") | $(cell "$BL_DIR/o.one") | $(cell "$BL_DIR/c.one") |"
+	echo
+	echo "Beyond the extra exec that any launcher costs (galaf, $(bl_fmt "${INDEX_LINES[big]}") apps, minus env): $(cell "$BL_DIR/o.bigenv")."
+	echo
+	echo "Check: \`galaf zzcheck\` (\`id -g\`) printed $got, the app's gid."
+} >"$OUT"
+o=$(med "$BL_DIR/o.big")
+ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
+bl_headline "Gatekeeper launch overhead, $(bl_fmt "${INDEX_LINES[big]}")-app index" "$ms ms" "< 1 ms" "$(bl_cmp "$ms" '<' 1)"
+o=$(med "$BL_DIR/o.bigenv")
+ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
+bl_headline "(detail) of which beyond one extra exec (galaf − env)" "$ms ms" "—" "—"
