@@ -39,11 +39,11 @@ LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
 # The compiler pipeline, shared by galaf-config, the stats tools and the fuzzer.
 CORE := strbuf diag netaddr policy load check render
 CORE_OBJ := $(CORE:%=$(B)/%.o)
-CONFIG_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o \
+CONFIG_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o \
 	$(B)/status.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o \
 	$(B)/galaf-config.o
-STATS_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
-TCPDUMP_OBJ := $(CORE_OBJ) $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o
+STATS_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
+TCPDUMP_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o
 
 PROGS := $(B)/galaf-config $(B)/galaf $(B)/galaf-stats $(B)/galaf-tcpdump
 BPFOBJ := $(B)/galaf_mark.bpf.o

@@ -562,12 +562,17 @@ int apply_policy_file(const char *file, bool dry_run, bool rotate)
 	if (plan_build(&pl, &l, &c))
 		goto out;
 	code = EXIT_REFUSED;
-	if (run_transaction(&p, file, &pl, &c, NFT_RUN_DRY)) {
-		fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
-		goto out;
-	}
 	dns_changed = !file_equals(p.cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
+	/*
+	 * The real transaction is all or nothing by itself, and the files are
+	 * only renamed into place after it commits: a dry run before it would
+	 * add no safety and double the time. --dry-run asks for one explicitly.
+	 */
 	if (dry_run) {
+		if (run_transaction(&p, file, &pl, &c, NFT_RUN_DRY)) {
+			fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
+			goto out;
+		}
 		printf("%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped); dnsmasq file %s; nothing was changed\n",
 		       file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
 		       dns_changed ? "would change" : "unchanged");
