@@ -237,7 +237,7 @@ cpu() { # FILE: "user / kernel" medians
 		for v in galaf nft nftcheck nfthostdb; do
 			f=$BL_DIR/empty.$v.$DIAG_SIZE
 			case $v in
-			galaf) l="galaf-config apply (a dry-run pass, then the real transaction)" ;;
+			galaf) l="galaf-config apply (one transaction)" ;;
 			nft) l="nft -f, app groups in /etc/group" ;;
 			nftcheck) l="nft -c -f (check only: what galaf's dry-run pass costs)" ;;
 			nfthostdb) l="nft -f, app groups not in /etc/group (the host's file)" ;;

@@ -50,6 +50,17 @@ fi
 
 run_part "quality gates" tests/gates.sh
 
+# make bench at a tiny size, only to prove every part still works.
+bench_tiny() {
+	if bench/run.sh --tiny; then
+		echo "1 passed, 0 failed"
+	else
+		echo "0 passed, 1 failed"
+		return 1
+	fi
+}
+run_part "benchmarks (--tiny)" bench_tiny
+
 echo
 echo "######## summary"
 for x in "${parts[@]}"; do echo "  $x"; done
