@@ -283,18 +283,6 @@ static int sugg_from_run(const struct names_src *ns, const struct tried_row *v, 
 	return ret;
 }
 
-static bool strv_same(const struct strv *a, const struct strv *b)
-{
-	size_t i;
-
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]))
-			return false;
-	return true;
-}
-
 /* Entries with the same protocol and destinations become one with all their ports. */
 static int suggs_merge(struct suggs *s)
 {
@@ -306,7 +294,7 @@ static int suggs_merge(struct suggs *s)
 			unsigned *p;
 
 			if (a->proto != b->proto || !a->n_ports || !b->n_ports ||
-			    !strv_same(&a->to, &b->to)) {
+			    !strv_equal(&a->to, &b->to)) {
 				j++;
 				continue;
 			}
