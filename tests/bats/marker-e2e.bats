@@ -12,13 +12,7 @@ OBJ=${GALAF_MARK_OBJECT:-$GALAF_BUILD/galaf_mark.bpf.o}
 setup_file() {
 	[ -r "$OBJ" ] || { echo "no $OBJ: run make" >&2; return 1; }
 	e2e_setup || return 1
-	if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; then
-		BPF_ROOT=/sys/fs/bpf
-	else
-		BPF_ROOT=$E2E_DIR/bpffs
-		mkdir "$BPF_ROOT" && mount -t bpf bpf "$BPF_ROOT" || return 1
-		galaf_on_cleanup "umount $BPF_ROOT"
-	fi
+	galaf_bpffs BPF_ROOT "$E2E_DIR" || return 1
 	PIN=$BPF_ROOT/galaf-test-$(galaf_rand)
 	CG=$(galaf_cgroup2_root)/galaf-test-$(galaf_rand)
 	mkdir "$CG" || return 1

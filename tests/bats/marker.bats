@@ -25,17 +25,6 @@ build_tools() {
 		-c -o "$TOOLS/other_mark.bpf.o" "$src/other_mark.bpf.c"
 }
 
-# Pins need bpffs: the host's when mounted, else a private instance.
-bpffs_root() {
-	if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; then
-		BPF_ROOT=/sys/fs/bpf
-		return
-	fi
-	BPF_ROOT=$TOOLS/bpffs
-	mkdir "$BPF_ROOT" && mount -t bpf bpf "$BPF_ROOT" || return 1
-	galaf_on_cleanup "umount '$BPF_ROOT'"
-}
-
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || { echo "marker tests need root" >&2; return 1; }
 	need bpftool jq setpriv cc clang stat || return 1
@@ -48,7 +37,7 @@ setup_file() {
 	galaf_on_cleanup "rm -rf '$TOOLS'"
 	chmod 755 "$TOOLS"
 	build_tools || return 1
-	bpffs_root || return 1
+	galaf_bpffs BPF_ROOT "$TOOLS" || return 1
 	galaf_user TEST_USER || return 1
 	TEST_UID=$(id -u "$TEST_USER")
 	TEST_GID=$(galaf_free_gid)

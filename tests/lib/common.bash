@@ -75,3 +75,15 @@ wait_for() {
 
 # The cgroup2 mount point (it may be /sys/fs/cgroup or /sys/fs/cgroup/unified).
 galaf_cgroup2_root() { findmnt -n -t cgroup2 -o TARGET | head -n1; }
+
+# galaf_bpffs VAR DIR: where to pin: the host's /sys/fs/bpf when it is a
+# bpffs, else a private bpffs mounted under DIR (unmounted at cleanup).
+galaf_bpffs() {
+	if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; then
+		printf -v "$1" '%s' /sys/fs/bpf
+		return
+	fi
+	mkdir -p "$2/bpffs" && mount -t bpf bpf "$2/bpffs" || return 1
+	galaf_on_cleanup "umount '$2/bpffs'"
+	printf -v "$1" '%s' "$2/bpffs"
+}
