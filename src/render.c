@@ -250,7 +250,7 @@ static int emit_allow_sets(struct nftw *w, enum entry_kind k, int f)
 {
 	const struct entry **v = entries_by_id(w->p, k), **e;
 	size_t n = count_boxes(w->p, k, f, false), j;
-	char name[16], type[64];
+	char name[32], type[64];
 
 	if (!v)
 		return -ENOMEM;
@@ -278,7 +278,7 @@ static void emit_inbound_map(struct nftw *w, int f)
 {
 	const struct policy *p = w->p;
 	size_t n = count_boxes(p, ENTRY_USER, f, true), i, j;
-	char name[16], type[64];
+	char name[32], type[64];
 
 	snprintf(name, sizeof(name), "inbound%d", f);
 	snprintf(type, sizeof(type), "%s_addr . inet_proto . inet_service : mark",
