@@ -452,8 +452,12 @@ static int save_state(const struct policy *p, const char *file, const struct com
 	} else if (!ret) {
 		ret = remove_tree(good);
 	}
-	if (!ret && rename(tmp, good) < 0)
+	if (!ret && rename(tmp, good) < 0) {
 		ret = -errno;
+		/* Never leave no last known good behind: put the old one back. */
+		if (rotate && access(good, F_OK) != 0)
+			(void)rename(prev, good);
+	}
 out:
 	free(src);
 	free(tmp);

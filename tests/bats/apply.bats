@@ -23,10 +23,7 @@ policy_main() {
 
 setup_file() {
 	e2e_setup
-	galaf_user E2E_USER2
-	E2E_UID2=$(id -u "$E2E_USER2")
-	E2E_UGID2=$(id -g "$E2E_USER2")
-	export E2E_USER2 E2E_UID2 E2E_UGID2
+	e2e_user2 || return 1
 	local a p
 	for a in 10.200.0.2 10.200.0.3 10.200.0.4 fd00:200::2 fd00:200::3; do
 		for p in 8080 9090; do e2e_serve tcp "$a" "$p"; done

@@ -46,10 +46,7 @@ setup_file() {
 		return 1
 	fi
 	e2e_setup
-	galaf_user E2E_USER2
-	E2E_UID2=$(id -u "$E2E_USER2")
-	E2E_UGID2=$(id -g "$E2E_USER2")
-	export E2E_USER2 E2E_UID2 E2E_UGID2
+	e2e_user2 || return 1
 	# A sink that reads everything and closes when the client is done.
 	ip netns exec "$SRV" socat -u "TCP-LISTEN:$SINK_PORT,bind=10.200.0.2,fork,reuseaddr" \
 		OPEN:/dev/null >/dev/null 2>&1 3>&- &

@@ -17,9 +17,7 @@ setup_file() {
 		return 1
 	}
 	e2e_setup
-	galaf_user E2E_USER2
-	E2E_UID2=$(id -u "$E2E_USER2")
-	E2E_UGID2=$(id -g "$E2E_USER2")
+	e2e_user2 || return 1
 	# An app group whose name reads as hex: "a" and 7 hex digits.
 	E2E_HEX="a$(galaf_rand | cut -c1-7)"
 	E2E_GID_H=$(galaf_free_gid)

@@ -38,6 +38,14 @@ e2e_setup() {
 	export CLI SRV E2E_DIR E2E_USER E2E_UID E2E_UGID E2E_APP_A E2E_APP_B E2E_GID_A E2E_GID_B
 }
 
+# e2e_user2: a second test user (E2E_USER2, E2E_UID2, E2E_UGID2), for users entries.
+e2e_user2() {
+	galaf_user E2E_USER2 || return 1
+	E2E_UID2=$(id -u "$E2E_USER2")
+	E2E_UGID2=$(id -g "$E2E_USER2")
+	export E2E_USER2 E2E_UID2 E2E_UGID2
+}
+
 # e2e_serve tcp|udp ADDR PORT: a listener in SRV answering "hi".
 e2e_serve() {
 	ip netns exec "$SRV" "$PYTHON" "$PROBE" serve "$1" "$2" "$3" >/dev/null 2>&1 3>&- &
