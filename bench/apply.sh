@@ -47,7 +47,7 @@ timed() {
 	local f=$1 n=$2 ns=$3
 	shift 3
 	bl_with_db "$BL_DIR/a$n/group" - ip netns exec "$ns" "$T/timeit" -t "$CAP" -o "$f" "$@" \
-		>/dev/null 2>"$BL_DIR/err" || true
+		>"$BL_DIR/out" 2>"$BL_DIR/err" || true
 	read -r _ _ _ _ st <"$f"
 	case $st in
 	0 | timeout) ;;
@@ -111,17 +111,37 @@ learned_count() { # NS SET
 	ip netns exec "$1" nft -j list set inet galaf "$2" | jq '[.nftables[].set.elem[]?] | length'
 }
 
-# Re-apply at size N: two namespaces in the same state (the policy applied
+# The delta galaf-config sends from FROM.json to TO.json, printed by a dry
+# run in a scratch namespace (apply --dry-run --print). Uses N's state dir.
+delta_script() { # N FROM TO > SCRIPT
+	local d=$BL_DIR/a$1 ns
+	bl_netns ns
+	rm -rf "$d/state"
+	bl_with_db "$d/group" - ip netns exec "$ns" "$GALAF_CONFIG" apply "$d/$2.json" >/dev/null ||
+		bl_die "scratch apply of $2 failed"
+	bl_with_db "$d/group" - ip netns exec "$ns" "$GALAF_CONFIG" apply --dry-run --print "$d/$3.json" 2>/dev/null
+	ip netns exec "$ns" nft flush ruleset
+	bl_netns_del "$ns"
+}
+
+# Re-apply at size N: three namespaces in the same state (the policy applied
 # by galaf-config, LEARNED addresses added), then alternately the varied and
-# the original policy, by galaf-config in one and by nft -f in the other.
+# the original policy: by galaf-config in one, by nft -f of the very delta
+# galaf-config sends in another, and by nft -f of a full rebuild (flush
+# every chain, delete static sets and maps, load the rendered text) in the
+# third.
 reapply() {
-	local n=$1 d=$BL_DIR/a$1 ga nf r v first before
+	local n=$1 d=$BL_DIR/a$1 ga nf full r v first before
 	fill_file "$n"
 	equivalent_script "$d/vary.nft" >"$d/vary.script"
 	equivalent_script "$d/policy.nft" >"$d/policy.script"
+	delta_script "$n" policy vary >"$d/vary.delta"
+	delta_script "$n" vary policy >"$d/policy.delta"
+	grep -q '^flush chain' "$d/vary.delta" || bl_die "no delta from policy to vary at $n groups"
 	bl_netns ga
 	bl_netns nf
-	for ns in "$ga" "$nf"; do
+	bl_netns full
+	for ns in "$ga" "$nf" "$full"; do
 		rm -rf "$d/state"
 		bl_with_db "$d/group" - ip netns exec "$ns" "$GALAF_CONFIG" apply "$d/policy.json" >/dev/null ||
 			bl_die "initial apply of $n groups failed"
@@ -132,25 +152,35 @@ reapply() {
 	for ((r = 0; r < RUNS; r++)); do
 		v=vary
 		((r % 2)) && v=policy
-		if ((r % 2)); then
-			timed "$BL_DIR/one" "$n" "$nf" nft -f "$d/$v.script"
-			cat "$BL_DIR/one" >>"$BL_DIR/re.nft.$n"
-			timed "$BL_DIR/one" "$n" "$ga" "$GALAF_CONFIG" apply "$d/$v.json"
-			cat "$BL_DIR/one" >>"$BL_DIR/re.galaf.$n"
-		else
-			timed "$BL_DIR/one" "$n" "$ga" "$GALAF_CONFIG" apply "$d/$v.json"
-			cat "$BL_DIR/one" >>"$BL_DIR/re.galaf.$n"
-			timed "$BL_DIR/one" "$n" "$nf" nft -f "$d/$v.script"
-			cat "$BL_DIR/one" >>"$BL_DIR/re.nft.$n"
-		fi
+		# Each round starts with a different one of the three.
+		local k order=(galaf delta full)
+		for k in 0 1 2; do
+			case ${order[(r + k) % 3]} in
+			galaf)
+				timed "$BL_DIR/one" "$n" "$ga" "$GALAF_CONFIG" apply "$d/$v.json"
+				grep -q "only the changes" "$BL_DIR/out" ||
+					bl_die "re-apply at $n groups did not take the delta path: $(cat "$BL_DIR/out")"
+				cat "$BL_DIR/one" >>"$BL_DIR/re.galaf.$n"
+				;;
+			delta)
+				timed "$BL_DIR/one" "$n" "$nf" nft -f "$d/$v.delta"
+				cat "$BL_DIR/one" >>"$BL_DIR/re.nft.$n"
+				;;
+			full)
+				timed "$BL_DIR/one" "$n" "$full" nft -f "$d/$v.script"
+				cat "$BL_DIR/one" >>"$BL_DIR/re.full.$n"
+				;;
+			esac
+		done
 	done
-	# The learned addresses survived every re-apply, in both namespaces.
-	for ns in "$ga" "$nf"; do
+	# The learned addresses survived every re-apply, in every namespace.
+	for ns in "$ga" "$nf" "$full"; do
 		[ "$(learned_count "$ns" "$first")" -eq "$before" ] ||
 			bl_die "re-apply at $n groups lost learned addresses in $first"
 	done
 	bl_netns_del "$ga"
 	bl_netns_del "$nf"
+	bl_netns_del "$full"
 }
 
 # shellcheck disable=SC2086 # lists of numbers
@@ -248,16 +278,18 @@ cpu() { # FILE: "user / kernel" medians
 	echo
 	echo "### Re-apply after changing one group, with $(bl_fmt "$LEARNED") learned addresses"
 	echo
-	echo "The one group's port alternates between runs, so every run changes it. The nft -f column"
-	echo "loads the same transaction by hand: flush every chain, delete the static sets and maps,"
-	echo "load the rendered text. The learned addresses were checked to survive every run."
+	echo "The one group's port alternates between runs, so every run changes it, and galaf-config"
+	echo "sends only the difference (checked on every run). \"nft -f same transaction\" loads the very"
+	echo "commands galaf-config sends (\`apply --dry-run --print\`); \"nft -f full rebuild\" what a"
+	echo "whole-table re-apply costs: flush every chain, delete the static sets and maps, load the"
+	echo "rendered text. The learned addresses were checked to survive every run."
 	echo
-	echo "| groups | galaf-config apply | memory | CPU user / kernel | nft -f same transaction | memory | apply / nft |"
-	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	echo "| groups | galaf-config apply | memory | CPU user / kernel | nft -f same transaction | memory | apply / nft | nft -f full rebuild |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	for n in $RE_SIZES; do
 		g=$BL_DIR/re.galaf.$n f=$BL_DIR/re.nft.$n
-		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$(bl_fmt "$n")" "$(col "$g" 1)" "$(col "$g" 2)" "$(cpu "$g")" \
-			"$(col "$f" 1)" "$(col "$f" 2)" "$(bl_ratio "$(med "$g" 1)" "$(med "$f" 1)")"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(bl_fmt "$n")" "$(col "$g" 1)" "$(col "$g" 2)" "$(cpu "$g")" \
+			"$(col "$f" 1)" "$(col "$f" 2)" "$(bl_ratio "$(med "$g" 1)" "$(med "$f" 1)")" "$(col "$BL_DIR/re.full.$n" 1)"
 	done
 } >"$OUT"
 

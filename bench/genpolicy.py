@@ -13,8 +13,14 @@ import sys
 
 
 def main(argv):
-    args = [a for a in argv[1:] if not a.startswith("--")]
-    opts = dict(zip(argv[1::2], argv[2::2]))
+    args, opts, rest = [], {}, argv[1:]
+    while rest:
+        if rest[0].startswith("--") and len(rest) > 1:
+            opts[rest[0]] = rest[1]
+            rest = rest[2:]
+        else:
+            args.append(rest[0])
+            rest = rest[1:]
     groups, cidrs, domains = (int(a) for a in args[:3])
     d = opts.get("--dir", "/tmp/galaf-bench")
     vary = int(opts.get("--vary", "-1"))

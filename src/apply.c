@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "cmds.h"
+#include "delta.h"
 #include "diag.h"
 #include "fileio.h"
 #include "nft.h"
@@ -321,9 +322,12 @@ static int count_lines(const char *s)
 	return n;
 }
 
-/* Runs the transaction (dry or real); reports nft's errors at their entries. */
+/*
+ * Runs the transaction (dry or real, APPLY_* flags); reports nft's errors
+ * at their entries.
+ */
 static int run_transaction(const struct policy *p, const char *file, const struct plan *pl,
-			   const struct compiled *c, unsigned flags)
+			   const struct compiled *c, unsigned aflags)
 {
 	struct strbuf script = STRBUF_INIT;
 	char *err = NULL;
@@ -336,7 +340,9 @@ static int run_transaction(const struct policy *p, const char *file, const struc
 		sb_free(&script);
 		return -ENOMEM;
 	}
-	ret = nft_run(script.buf, flags, NULL, &err);
+	ret = nft_run(script.buf, aflags & APPLY_DRY_RUN ? NFT_RUN_DRY : 0, NULL, &err);
+	if (!ret && (aflags & APPLY_PRINT))
+		fputs(script.buf, stdout);
 	if (ret && err &&
 	    !report_nft_errors(p, file, err, count_lines(sb_str((struct strbuf *)&pl->pre))))
 		fprintf(stderr, "%s: error: nft: %s", file, err);
@@ -536,8 +542,84 @@ static int after_commit(const struct policy *p, const char *file, const struct c
 	return code;
 }
 
-int apply_policy_file(const char *file, bool dry_run, bool rotate)
+/*
+ * The fast path of a re-apply: when the loaded table carries the hash of
+ * the last known good state, the kernel holds that state's ruleset (plus
+ * what it learned), and only the difference to the new one is sent. Returns
+ * 0 with SCRIPT ready, or non-zero when the table must be rebuilt.
+ */
+static int delta_plan(const struct policy *p, const struct compiled *c, struct strbuf *script,
+		      struct delta_stats *st)
 {
+	char live[17], *path = NULL, *old = NULL, *hash = NULL;
+	size_t len = 0, hlen = 0;
+	int ret = 1;
+
+	if (applied_hash(p->cfg.table, live))
+		return 1;
+	if (asprintf(&path, "%s/" STATE_GOOD "/hash", p->cfg.state_dir) < 0)
+		return -ENOMEM;
+	hash = file_read(path, 64, &hlen);
+	free(path);
+	if (!hash || hlen != 16 || memcmp(hash, live, 16))
+		goto out;
+	if (asprintf(&path, "%s/" STATE_GOOD "/ruleset.nft", p->cfg.state_dir) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	old = file_read(path, 1u << 30, &len);
+	free(path);
+	if (!old || strlen(old) != len)
+		goto out;
+	ret = delta_build(p->cfg.table, old, c->nft.buf, script, st);
+	if (!ret)
+		sb_printf(script,
+			  "delete set inet %s applied\n"
+			  "add set inet %s applied { type mark; comment \"galaf %s\"; }\n",
+			  p->cfg.table, p->cfg.table, c->hash);
+	if (!ret && script->oom)
+		ret = -ENOMEM;
+out:
+	free(hash);
+	free(old);
+	return ret;
+}
+
+static void print_delta(FILE *msg, const char *file, const struct policy *p,
+			const struct delta_stats *d, bool dns_changed, bool dry)
+{
+	fprintf(msg,
+		"%s: %s table inet %s: %zu entries; only the changes: %zu chains changed, %zu added, %zu removed; %zu sets added, %zu removed; %zu elements added, %zu removed%s%s\n",
+		file, dry ? "dry run: the changes would load into" : "applied to", p->cfg.table,
+		p->n_entries, d->chains_changed, d->chains_added, d->chains_removed, d->sets_added,
+		d->sets_removed, d->elems_added, d->elems_removed,
+		dns_changed ? (dry ? "; dnsmasq file would change" : ", dnsmasq file updated") : "",
+		dry ? "; nothing was changed" : "");
+}
+
+/* Tries the delta; returns 0 when it was applied (or would be, dry). */
+static int try_delta(const struct policy *p, const struct compiled *c, unsigned flags,
+		     struct delta_stats *st)
+{
+	struct strbuf script = STRBUF_INIT;
+	int ret = delta_plan(p, c, &script, st);
+
+	/* A refused delta is not an error yet: the full rebuild decides. */
+	if (!ret)
+		ret = nft_run(script.buf, flags & APPLY_DRY_RUN ? NFT_RUN_DRY : 0, NULL, NULL);
+	if (!ret && (flags & APPLY_PRINT))
+		fputs(script.buf, stdout);
+	sb_free(&script);
+	return ret;
+}
+
+int apply_policy_file(const char *file, unsigned flags)
+{
+	bool dry_run = flags & APPLY_DRY_RUN, rotate = flags & APPLY_ROTATE;
+	/* With --print, stdout carries the nft commands and nothing else. */
+	FILE *msg = flags & APPLY_PRINT ? stderr : stdout;
+	struct delta_stats ds = { 0 };
+	bool delta = false;
 	struct staged sd = { 0 }, sg = { 0 };
 	struct compiled c = { 0 };
 	struct plan pl = { 0 };
@@ -560,43 +642,51 @@ int apply_policy_file(const char *file, bool dry_run, bool rotate)
 			strerror(-lock));
 		goto out;
 	}
-	if (compile_policy(&p, file, &c) || live_read(p.cfg.table, &l))
+	if (compile_policy(&p, file, &c))
 		goto out;
-	pl.p = &p;
-	if (plan_build(&pl, &l, &c))
-		goto out;
-	code = EXIT_REFUSED;
 	dns_changed = !file_equals(p.cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
-	/*
-	 * The real transaction is all or nothing by itself, and the files are
-	 * only renamed into place after it commits: a dry run before it would
-	 * add no safety and double the time. --dry-run asks for one explicitly.
-	 */
-	if (dry_run) {
-		if (run_transaction(&p, file, &pl, &c, NFT_RUN_DRY)) {
+	if (!dry_run && stage_files(&p, &c, &sd, &sg))
+		goto out;
+	if (!(flags & APPLY_FULL))
+		delta = try_delta(&p, &c, flags, &ds) == 0;
+	if (!delta) {
+		if (live_read(p.cfg.table, &l))
+			goto out;
+		pl.p = &p;
+		if (plan_build(&pl, &l, &c))
+			goto out;
+		/*
+		 * The real transaction is all or nothing by itself, and the files
+		 * are only renamed into place after it commits: a dry run before
+		 * it would add no safety and double the time.
+		 */
+		code = EXIT_REFUSED;
+		if (run_transaction(&p, file, &pl, &c, flags)) {
 			fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
 			goto out;
 		}
-		printf("%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped); dnsmasq file %s; nothing was changed\n",
-		       file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
-		       dns_changed ? "would change" : "unchanged");
-		code = EXIT_APPLIED;
-		goto out;
 	}
-	code = EXIT_SYSTEM;
-	if (stage_files(&p, &c, &sd, &sg))
-		goto out;
-	code = EXIT_REFUSED;
-	if (run_transaction(&p, file, &pl, &c, 0)) {
-		fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
+	if (dry_run) {
+		if (delta)
+			print_delta(msg, file, &p, &ds, dns_changed, true);
+		else
+			fprintf(msg,
+				"%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped); dnsmasq file %s; nothing was changed\n",
+				file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
+				dns_changed ? "would change" : "unchanged");
+		code = EXIT_APPLIED;
 		goto out;
 	}
 	code = EXIT_SYSTEM;
 	if (commit_files(&p, &sd, &sg))
 		goto out;
-	printf("%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped%s\n",
-	       file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
-	       dns_changed ? ", dnsmasq file updated" : "");
+	if (delta)
+		print_delta(msg, file, &p, &ds, dns_changed, false);
+	else
+		fprintf(msg,
+			"%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped%s\n",
+			file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
+			dns_changed ? ", dnsmasq file updated" : "");
 	code = after_commit(&p, file, &c, dns_changed, rotate);
 out:
 	staged_drop(&sd);

@@ -23,9 +23,16 @@ enum { EXIT_APPLIED = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
 /*
  * Checks, renders and applies FILE in one transaction, writes the dnsmasq
  * file and gate index, runs the reload command, and saves the policy as
- * last known good. Returns an exit code.
+ * last known good. When the loaded table is the last known good one, only
+ * the difference is sent (APPLY_FULL turns that off). Returns an exit code.
  */
-int apply_policy_file(const char *file, bool dry_run, bool rotate);
+enum {
+	APPLY_DRY_RUN = 1 << 0, /* ask the kernel, change nothing */
+	APPLY_ROTATE = 1 << 1,	/* keep the old last known good as "previous" */
+	APPLY_FULL = 1 << 2,	/* rebuild the whole table even when a delta would do */
+	APPLY_PRINT = 1 << 3,	/* print the nft commands sent (or that would be) */
+};
+int apply_policy_file(const char *file, unsigned flags);
 /* Locks STATE_DIR against a concurrent apply; returns the lock fd or -errno. */
 int apply_lock(const char *state_dir);
 /* Reads the hash galaf stored in the loaded table; -ENOENT when not loaded. */

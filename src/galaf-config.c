@@ -27,7 +27,8 @@ static const char usage_text[] =
 	"  check POLICY                   validate; print every problem\n"
 	"  render --nft|--dnsmasq|--gate POLICY\n"
 	"                                 print one output, byte for byte what apply uses\n"
-	"  apply [--dry-run] [POLICY]     one atomic transaction, dnsmasq file, gate index\n"
+	"  apply [--dry-run] [--full] [POLICY]\n"
+	"                                 one atomic transaction, dnsmasq file, gate index\n"
 	"  rollback [POLICY]              re-apply the last known good policy\n"
 	"  status [--json] [POLICY]       what is loaded; whether it matches POLICY\n"
 	"  groups [--create] [POLICY]     app groups and their gids; create missing ones\n"
@@ -218,7 +219,7 @@ int require_ids(const struct policy *p, const char *file)
 }
 
 static const char apply_help[] =
-	"Usage: galaf-config apply [--dry-run] [POLICY]\n"
+	"Usage: galaf-config apply [--dry-run] [--full] [--print] [POLICY]\n"
 	"\n"
 	"Check POLICY against this machine (its app groups must exist with their gids),\n"
 	"render it, and load the ruleset in ONE nftables transaction: all of it or\n"
@@ -227,7 +228,13 @@ static const char apply_help[] =
 	"Then put the dnsmasq file and the gate index in place (written beforehand,\n"
 	"renamed after the commit), run config.dns.reload if the dnsmasq file changed,\n"
 	"and keep POLICY as last known good under config.state_dir.\n"
+	"When the loaded table is the one the last apply left (its hash says so),\n"
+	"only the difference goes to the kernel: changed chains, added and removed\n"
+	"elements, sets and chains; the rest, and what it learned, is not touched.\n"
 	"  --dry-run   check everything with the kernel, change nothing\n"
+	"  --full      rebuild every chain, set and map (still keeping learned\n"
+	"              addresses and counters), e.g. after editing the table by hand\n"
+	"  --print     print the nft commands of the transaction once it is accepted\n"
 	"\n"
 	"A second apply waits for the first. Exit status: 0 applied, 1 refused or\n"
 	"failed (nothing changed; or the reload command failed after the commit, as\n"
@@ -239,13 +246,30 @@ static int apply_opt(int c, void *ctx)
 	return c != 'n';
 }
 
+static int apply_flags_opt(int c, void *ctx)
+{
+	unsigned *flags = ctx;
+
+	if (c == 'n')
+		*flags |= APPLY_DRY_RUN;
+	else if (c == 'f')
+		*flags |= APPLY_FULL;
+	else if (c == 'p')
+		*flags |= APPLY_PRINT;
+	else
+		return 1;
+	return 0;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { "dry-run", no_argument, NULL, 'n' },
+					      { "full", no_argument, NULL, 'f' },
+					      { "print", no_argument, NULL, 'p' },
 					      { 0 } };
-	bool dry = false;
-	int i = sub_getopt(argc, argv, apply_help, opts, apply_opt, &dry);
+	unsigned flags = APPLY_ROTATE;
+	int i = sub_getopt(argc, argv, apply_help, opts, apply_flags_opt, &flags);
 
 	if (i < 0)
 		return i == -1 ? 0 : 2;
@@ -253,7 +277,7 @@ int cmd_apply(int argc, char **argv)
 		usage_error("apply: at most one POLICY");
 		return 2;
 	}
-	return apply_policy_file(argc - i == 1 ? argv[i] : DEFAULT_POLICY, dry, true);
+	return apply_policy_file(argc - i == 1 ? argv[i] : DEFAULT_POLICY, flags);
 }
 
 static const char rollback_help[] =
@@ -301,7 +325,8 @@ int cmd_rollback(int argc, char **argv)
 		return 1;
 	}
 	printf("galaf-config: re-applying %s\n", saved);
-	ret = apply_policy_file(saved, false, !last_good);
+	/* The recovery path rebuilds the whole table rather than trust a delta. */
+	ret = apply_policy_file(saved, APPLY_FULL | (last_good ? 0 : APPLY_ROTATE));
 	free(saved);
 	policy_free(&p);
 	return ret;

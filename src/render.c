@@ -16,7 +16,34 @@ struct nftw {
 	const struct policy *p;
 	size_t scanned;
 	int line;
+	unsigned shards; /* of the groups' static allow-lists; a power of two */
 };
+
+/*
+ * The groups' static allow-lists are split into shards by gid (gid modulo
+ * a power of two) once there are many groups: the kernel removes an element
+ * from a concatenated interval set by walking the set, so a re-apply that
+ * changes one group would otherwise walk every group's elements. Up to 64
+ * groups keep one set per family; beyond, about 32 groups a shard, at
+ * most 256 shards.
+ */
+#define SHARD_FROM 64
+#define SHARD_SIZE 32
+#define SHARD_MAX  256
+
+static unsigned allow_shards(const struct policy *p)
+{
+	size_t i, n = 0;
+	unsigned k = 1;
+
+	for (i = 0; i < p->n_entries; i++)
+		n += p->entries[i].kind == ENTRY_GROUP && p->entries[i].sys_id >= 0;
+	if (n <= SHARD_FROM)
+		return 1;
+	while ((size_t)k * SHARD_SIZE < n && k < SHARD_MAX)
+		k <<= 1;
+	return k;
+}
 
 static int nftw_line(struct nftw *w)
 {
@@ -245,31 +272,60 @@ static size_t count_boxes(const struct policy *p, enum entry_kind k, int f, bool
 	return n;
 }
 
-/* Static allow-lists of all entries of one kind: one concatenated interval set per family. */
+/* The static allow-list set of shard S (of K) for kind K and family F. */
+static void allow_set_name(char *name, size_t len, enum entry_kind k, int f, unsigned s,
+			   unsigned shards)
+{
+	if (shards > 1)
+		snprintf(name, len, "gallow%d.%u", f, s);
+	else
+		snprintf(name, len, "%sallow%d", k == ENTRY_GROUP ? "g" : "u", f);
+}
+
+static size_t shard_boxes(const struct entry *const *v, int f, unsigned s, unsigned shards)
+{
+	size_t n = 0, j;
+
+	for (; *v; v++)
+		for (j = 0; (unsigned long)(*v)->sys_id % shards == s && j < (*v)->boxes.n; j++)
+			n += (*v)->boxes.v[j].a.family == f;
+	return n;
+}
+
+/*
+ * Static allow-lists of all entries of one kind: concatenated interval sets
+ * per family, one or (groups) one per shard.
+ */
 static int emit_allow_sets(struct nftw *w, enum entry_kind k, int f)
 {
 	const struct entry **v = entries_by_id(w->p, k), **e;
-	size_t n = count_boxes(w->p, k, f, false), j;
+	unsigned shards = k == ENTRY_GROUP ? w->shards : 1, s;
 	char name[32], type[64];
+	size_t n, j;
 
 	if (!v)
 		return -ENOMEM;
-	snprintf(name, sizeof(name), "%sallow%d", k == ENTRY_GROUP ? "g" : "u", f);
 	snprintf(type, sizeof(type), "%s . %s_addr . inet_proto . inet_service",
 		 k == ENTRY_GROUP ? "gid" : "uid", f == 4 ? "ipv4" : "ipv6");
-	emit_map_head(w->sb, "set", name, type, "interval", n);
-	for (e = v; *e; e++) {
-		struct boxes bx = (*e)->boxes;
+	for (s = 0; s < shards; s++) {
+		allow_set_name(name, sizeof(name), k, f, s, shards);
+		n = shard_boxes(v, f, s, shards);
+		emit_map_head(w->sb, "set", name, type, "interval", n);
+		for (e = v; *e; e++) {
+			struct boxes bx = (*e)->boxes;
 
-		for (j = 0; j < bx.n; j++) {
-			if (bx.v[j].a.family != f)
+			if ((unsigned long)(*e)->sys_id % shards != s)
 				continue;
-			sb_printf(w->sb, "\t\t\t%ld . ", (*e)->sys_id);
-			emit_box(w->sb, &bx.v[j]);
-			sb_add(w->sb, ",\n");
+			for (j = 0; j < bx.n; j++) {
+				if (bx.v[j].a.family != f)
+					continue;
+				sb_printf(w->sb, "\t\t\t%ld . ", (*e)->sys_id);
+				emit_box(w->sb, &bx.v[j]);
+				sb_add(w->sb, ",\n");
+			}
 		}
+		emit_map_tail(w->sb, n);
 	}
-	emit_map_tail(w->sb, n);
 	free(v);
 	return 0;
 }
@@ -349,14 +405,29 @@ static void emit_output_chains(struct nftw *w)
 		sb_add(sb, "\t\toif \"lo\" accept\n");
 	sb_add(sb, "\t\tct state established,related goto ok_out\n"
 		   "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld-listener-done, mld2-listener-report } accept\n"
-		   "\t\tip protocol igmp accept\n"
-		   "\t\tmeta skgid . ip daddr . meta l4proto . th dport @gallow4 goto ok_out\n"
-		   "\t\tmeta skgid . ip6 daddr . meta l4proto . th dport @gallow6 goto ok_out\n"
-		   "\t\tmeta skgid vmap @gids\n"
+		   "\t\tip protocol igmp accept\n");
+	if (w->shards > 1) {
+		sb_printf(sb, "\t\tmeta skgid & 0x%x vmap {", w->shards - 1);
+		for (unsigned s = 0; s < w->shards; s++)
+			sb_printf(sb, "%s %u : jump gallow.%u", s ? "," : "", s, s);
+		sb_add(sb, " }\n");
+	} else {
+		sb_add(sb,
+		       "\t\tmeta skgid . ip daddr . meta l4proto . th dport @gallow4 goto ok_out\n"
+		       "\t\tmeta skgid . ip6 daddr . meta l4proto . th dport @gallow6 goto ok_out\n");
+	}
+	sb_add(sb, "\t\tmeta skgid vmap @gids\n"
 		   "\t\tmeta skuid . ip daddr . meta l4proto . th dport @uallow4 goto ok_out\n"
 		   "\t\tmeta skuid . ip6 daddr . meta l4proto . th dport @uallow6 goto ok_out\n"
 		   "\t\tmeta skuid vmap @uids\n");
 	sb_printf(sb, "\t\tgoto %s\n\t}\n", p->cfg.mode == MODE_AUDIT ? "audit_out" : "refuse_out");
+	for (unsigned s = 0; w->shards > 1 && s < w->shards; s++)
+		sb_printf(sb,
+			  "\tchain gallow.%u {\n"
+			  "\t\tmeta skgid . ip daddr . meta l4proto . th dport @gallow4.%u goto ok_out\n"
+			  "\t\tmeta skgid . ip6 daddr . meta l4proto . th dport @gallow6.%u goto ok_out\n"
+			  "\t}\n",
+			  s, s, s);
 	sb_add(sb, "\tchain ok_out {\n\t\tupdate @stats_out { ct mark }\n\t\taccept\n\t}\n");
 	sb_add(sb, "\tchain refuse_out {\n");
 	emit_tried_updates(sb, p, "refused", "");
@@ -517,7 +588,7 @@ static void emit_entry_chain(struct nftw *w, struct entry *e)
 
 int render_nft(struct policy *p, struct strbuf *out)
 {
-	struct nftw w = { .sb = out, .p = p };
+	struct nftw w = { .sb = out, .p = p, .shards = allow_shards(p) };
 	size_t i;
 	int f, ret;
 

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Incremental re-apply: the difference between two rulesets galaf rendered,
+ * as one nft script that turns a table loaded from the first into the
+ * second without touching what is the same (learned addresses, counters,
+ * unchanged chains, unchanged set elements).
+ */
+#ifndef GALAF_DELTA_H
+#define GALAF_DELTA_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+struct delta_stats {
+	size_t chains_changed, chains_added, chains_removed;
+	size_t sets_added, sets_removed, learned_removed;
+	size_t elems_added, elems_removed;
+};
+
+/*
+ * Writes to OUT the commands that turn table inet TABLE, as loaded from
+ * OLD_NFT, into NEW_NFT. Returns 0, 1 when the change cannot be expressed
+ * as a delta (a set's or a base chain's declaration changed, or a text
+ * galaf did not render: the caller rebuilds the table), or -ENOMEM.
+ */
+int delta_build(const char *table, const char *old_nft, const char *new_nft, struct strbuf *out,
+		struct delta_stats *st);
+
+#endif
