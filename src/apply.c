@@ -536,6 +536,19 @@ static int after_commit(const struct policy *p, const char *file, const struct c
 	return code;
 }
 
+/* The new table keeps its cgroup sets; refresh them from the cgroups that exist now. */
+static int fill_cgroup_sets(const struct policy *p, const char *file, int code)
+{
+	int ret = cgroups_sync(p, false);
+
+	if (!ret || ret == -ENOENT || ret == -ENOTSUP)
+		return code;
+	fprintf(stderr,
+		"%s: error: the ruleset is applied, but its cgroup sets could not be filled; run 'galaf-config cgroups --sync'\n",
+		file);
+	return code == EXIT_APPLIED ? EXIT_SYSTEM : code;
+}
+
 int apply_policy_file(const char *file, bool dry_run, bool rotate)
 {
 	struct staged sd = { 0 }, sg = { 0 };
@@ -598,6 +611,7 @@ int apply_policy_file(const char *file, bool dry_run, bool rotate)
 	       file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
 	       dns_changed ? ", dnsmasq file updated" : "");
 	code = after_commit(&p, file, &c, dns_changed, rotate);
+	code = fill_cgroup_sets(&p, file, code);
 out:
 	staged_drop(&sd);
 	staged_drop(&sg);
