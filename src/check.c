@@ -312,7 +312,7 @@ static void check_cgroups(struct ck *ck, struct entry *e, const char *path)
 static void check_cgroups_unique(struct ck *ck)
 {
 	struct policy *p = ck->p;
-	size_t i, j, k, l;
+	size_t i, j, k;
 
 	for (i = 0; i < p->n_entries; i++) {
 		struct entry *e = &p->entries[i];
@@ -320,11 +320,12 @@ static void check_cgroups_unique(struct ck *ck)
 
 		for (k = 0; path && k < e->cgroups.n; k++)
 			for (j = 0; j < i; j++)
-				for (l = 0; l < p->entries[j].cgroups.n; l++)
-					if (!strcmp(e->cgroups.v[k], p->entries[j].cgroups.v[l]))
-						ck_at(ck, DIAG_ERROR, path,
-						      ".cgroups[%zu]|\"%s\" is already listed by groups.%s",
-						      k, e->cgroups.v[k], p->entries[j].name);
+				if (strv_contains(&p->entries[j].cgroups, e->cgroups.v[k])) {
+					ck_at(ck, DIAG_ERROR, path,
+					      ".cgroups[%zu]|\"%s\" is already listed by groups.%s", k,
+					      e->cgroups.v[k], p->entries[j].name);
+					break;
+				}
 		free(path);
 	}
 }
