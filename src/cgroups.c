@@ -232,13 +232,14 @@ static int list_cgroups(const struct policy *p)
 
 		for (j = 0; has_cgroup_set(e) && j < e->cgroups.n; j++) {
 			unsigned long long id = have_root ? cgroup_id(&r, e->cgroups.v[j]) : 0;
-			const char *state = !id			      ? "missing"
-					    : in_set(p, &r, e, e->cgroups.v[j]) ? "in-set"
-										: "stale";
+			const char *state = "missing";
 
+			if (id)
+				state = in_set(p, &r, e, e->cgroups.v[j]) ? "in-set" : "stale";
 			bad += strcmp(state, "in-set") != 0;
 			if (id)
-				printf("%-24s %-48s %-8s %llu\n", e->name, e->cgroups.v[j], state, id);
+				printf("%-24s %-48s %-8s %llu\n", e->name, e->cgroups.v[j], state,
+				       id);
 			else
 				printf("%-24s %-48s %-8s -\n", e->name, e->cgroups.v[j], state);
 		}

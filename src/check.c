@@ -322,8 +322,8 @@ static void check_cgroups_unique(struct ck *ck)
 			for (j = 0; j < i; j++)
 				if (strv_contains(&p->entries[j].cgroups, e->cgroups.v[k])) {
 					ck_at(ck, DIAG_ERROR, path,
-					      ".cgroups[%zu]|\"%s\" is already listed by groups.%s", k,
-					      e->cgroups.v[k], p->entries[j].name);
+					      ".cgroups[%zu]|\"%s\" is already listed by groups.%s",
+					      k, e->cgroups.v[k], p->entries[j].name);
 					break;
 				}
 		free(path);

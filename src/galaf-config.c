@@ -324,8 +324,7 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check },	      { "render", cmd_render },	  { "apply", cmd_apply },
 	{ "rollback", cmd_rollback }, { "status", cmd_status },	  { "groups", cmd_groups },
-	{ "marker", cmd_marker },     { "suggest", cmd_suggest },
-	{ "cgroups", cmd_cgroups },
+	{ "marker", cmd_marker },     { "suggest", cmd_suggest }, { "cgroups", cmd_cgroups },
 };
 
 int main(int argc, char **argv)

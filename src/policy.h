@@ -82,8 +82,9 @@ struct entry {
 	int dset;	    /* set for "domains", or -1 */
 	struct boxes boxes; /* static outbound allow-list, disjoint */
 	struct boxes in_boxes;
-	unsigned cg_levels; /* bit L: some path in "cgroups" has L components */
 	int rule_line[4]; /* lines of rule/rule6 (x IPv4/IPv6) in the rendered nft */
+	/* bit L: some path in "cgroups" has L components */
+	unsigned cg_levels;
 };
 
 struct config {

@@ -401,7 +401,8 @@ static int emit_cgroup_marks(struct nftw *w)
 
 	v = cgroup_matches(w->p, &n, &ret);
 	for (i = 0; i < n; i++)
-		sb_printf(w->sb, "\t\tct mark 0 socket cgroupv2 level %u @cgroup_%s ct mark set 0x%08x\n",
+		sb_printf(w->sb,
+			  "\t\tct mark 0 socket cgroupv2 level %u @cgroup_%s ct mark set 0x%08x\n",
 			  v[i].level, v[i].e->name, entry_mark(w->p, v[i].e));
 	free(v);
 	return ret;
