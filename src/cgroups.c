@@ -61,10 +61,9 @@ static int cgroup2_mount(char *buf, size_t size)
 		if (!sep || strncmp(sep, " - cgroup2 ", 11) ||
 		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
 			continue;
-		if (strlen(mnt) < size && !strchr(mnt, '\\')) {
-			strcpy(buf, mnt);
+		/* mountinfo escapes odd characters as \ooo: such a mount is not usable here. */
+		if (!strchr(mnt, '\\') && (size_t)snprintf(buf, size, "%s", mnt) < size)
 			ret = 0;
-		}
 	}
 	free(line);
 	fclose(f);
