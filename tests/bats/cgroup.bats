@@ -41,7 +41,8 @@ setup_file() {
 
 teardown_file() {
 	# Cleanups registered inside a @test run in its subshell and are lost here.
-	rmdir "$CG/not-yet" 2>/dev/null || true
+	rmdir "$CG/not-yet" "$CG/gone" 2>/dev/null || true
+	[ -d "$CG/other" ] || mkdir "$CG/other"
 	galaf_cleanup
 }
 
