@@ -542,6 +542,19 @@ static int after_commit(const struct policy *p, const char *file, const struct c
 	return code;
 }
 
+/* The new table keeps its cgroup sets; refresh them from the cgroups that exist now. */
+static int fill_cgroup_sets(const struct policy *p, const char *file, int code)
+{
+	int ret = cgroups_sync(p, false);
+
+	if (!ret || ret == -ENOENT || ret == -ENOTSUP)
+		return code;
+	fprintf(stderr,
+		"%s: error: the ruleset is applied, but its cgroup sets could not be filled; run 'galaf-config cgroups --sync'\n",
+		file);
+	return code == EXIT_APPLIED ? EXIT_SYSTEM : code;
+}
+
 /*
  * The fast path of a re-apply: when the loaded table carries the hash of
  * the last known good state, the kernel holds that state's ruleset (plus
@@ -688,6 +701,7 @@ int apply_policy_file(const char *file, unsigned flags)
 			file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
 			dns_changed ? ", dnsmasq file updated" : "");
 	code = after_commit(&p, file, &c, dns_changed, rotate);
+	code = fill_cgroup_sets(&p, file, code);
 out:
 	staged_drop(&sd);
 	staged_drop(&sg);

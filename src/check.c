@@ -285,6 +285,51 @@ static void check_launchers(struct ck *ck, struct entry *e, const char *path)
 	}
 }
 
+static void check_cgroups(struct ck *ck, struct entry *e, const char *path)
+{
+	size_t i, j;
+
+	if (e->cgroups.n == 0)
+		ck_at(ck, DIAG_ERROR, path,
+		      ".cgroups|is empty; list cgroup paths such as system.slice/nginx.service, or remove it");
+	for (i = 0; i < e->cgroups.n; i++) {
+		unsigned level;
+		const char *why = cgroup_path_problem(e->cgroups.v[i], &level);
+
+		if (why)
+			ck_at(ck, DIAG_ERROR, path, ".cgroups[%zu]|\"%s\" %s", i, e->cgroups.v[i],
+			      why);
+		else
+			e->cg_levels |= 1u << level;
+		for (j = 0; j < i; j++)
+			if (!strcmp(e->cgroups.v[j], e->cgroups.v[i]))
+				ck_at(ck, DIAG_ERROR, path, ".cgroups[%zu]|\"%s\" is listed twice",
+				      i, e->cgroups.v[i]);
+	}
+}
+
+/* A cgroup belongs to one entry: which entry's rules it gets must be clear. */
+static void check_cgroups_unique(struct ck *ck)
+{
+	struct policy *p = ck->p;
+	size_t i, j, k;
+
+	for (i = 0; i < p->n_entries; i++) {
+		struct entry *e = &p->entries[i];
+		char *path = entry_path(e);
+
+		for (k = 0; path && k < e->cgroups.n; k++)
+			for (j = 0; j < i; j++)
+				if (strv_contains(&p->entries[j].cgroups, e->cgroups.v[k])) {
+					ck_at(ck, DIAG_ERROR, path,
+					      ".cgroups[%zu]|\"%s\" is already listed by groups.%s",
+					      k, e->cgroups.v[k], p->entries[j].name);
+					break;
+				}
+		free(path);
+	}
+}
+
 /* Raw nft fragments go on one rule line: keep them there. */
 static void check_fragment(struct ck *ck, const char *s, const char *path, const char *key)
 {
@@ -605,6 +650,8 @@ static void check_entry(struct ck *ck, struct entry *e, const char *path)
 		check_execv(ck, e, path);
 	if (e->has_launchers)
 		check_launchers(ck, e, path);
+	if (e->has_cgroups)
+		check_cgroups(ck, e, path);
 	if (e->rule)
 		check_fragment(ck, e->rule, path, "rule");
 	if (e->rule6) {
@@ -810,6 +857,7 @@ int policy_check(struct policy *p, struct diags *d, unsigned flags)
 	}
 	resolve_refs(&ck);
 	check_names_disjoint(&ck);
+	check_cgroups_unique(&ck);
 	check_unique_ids(&ck);
 	check_mark_collisions(&ck);
 	check_inbound_overlap(&ck);

@@ -17,6 +17,13 @@ int cmd_rollback(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_groups(int argc, char **argv);
 int cmd_suggest(int argc, char **argv); /* suggest.c */
+int cmd_cgroups(int argc, char **argv); /* cgroups.c */
+/*
+ * Rebuilds the cgroup sets of POLICY's entries from the cgroups that exist
+ * now; missing ones are warnings (unless QUIET). -ENOENT/-ENOTSUP when no
+ * cgroup2 hierarchy nft can use is mounted, other -errno when nft refused.
+ */
+int cgroups_sync(const struct policy *p, bool quiet);
 
 __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 /* Loads and checks FILE, printing diagnostics; 0 when it has no errors. */

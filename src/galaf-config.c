@@ -32,6 +32,7 @@ static const char usage_text[] =
 	"  rollback [POLICY]              re-apply the last known good policy\n"
 	"  status [--json] [POLICY]       what is loaded; whether it matches POLICY\n"
 	"  groups [--create] [POLICY]     app groups and their gids; create missing ones\n"
+	"  cgroups [--sync] [POLICY]      cgroups that entries match; refresh their ids\n"
 	"  suggest [POLICY] APP           allow entries for what APP tried and was refused\n"
 	"  marker load|unload|status [--cgroup DIR]\n"
 	"                                 the eBPF socket marker\n"
@@ -348,7 +349,7 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check },	      { "render", cmd_render },	  { "apply", cmd_apply },
 	{ "rollback", cmd_rollback }, { "status", cmd_status },	  { "groups", cmd_groups },
-	{ "marker", cmd_marker },     { "suggest", cmd_suggest },
+	{ "marker", cmd_marker },     { "suggest", cmd_suggest }, { "cgroups", cmd_cgroups },
 };
 
 int main(int argc, char **argv)

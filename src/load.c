@@ -462,6 +462,8 @@ static void load_allow(struct ld *ld, json_t *v, const char *path, bool inbound,
 
 static const char *user_key_hint(const char *key)
 {
+	if (!strcmp(key, "cgroups"))
+		return "applies to groups only: give the service or container a group entry of its own, whose gid makes its mark";
 	if (!strcmp(key, "execv") || !strcmp(key, "launchers") || !strcmp(key, "gid") ||
 	    !strcmp(key, "supplementary_groups") || !strcmp(key, "no_new_privs"))
 		return "applies to groups only: users are matched by uid and are not launched through galaf";
@@ -539,6 +541,10 @@ static void load_group_only(struct ld *ld, json_t *v, const char *path, struct e
 		e->has_launchers = get_strv(ld, x, p, false, &e->launchers);
 		free(p);
 	}
+	if ((x = member(ld, v, path, "cgroups", &p))) {
+		e->has_cgroups = get_strv(ld, x, p, false, &e->cgroups);
+		free(p);
+	}
 	if ((x = member(ld, v, path, "supplementary_groups", &p))) {
 		get_bool(ld, x, p, &e->supplementary_groups);
 		free(p);
@@ -556,7 +562,7 @@ static void load_entry(struct ld *ld, json_t *v, const char *path, struct entry 
 	static const char *const gkeys[] = {
 		"gid",		"families", "execv",   "domains",   "rule",
 		"rule6",	"allow",    "inbound", "launchers", "supplementary_groups",
-		"no_new_privs", "mode",	    NULL
+		"no_new_privs", "mode",	    "cgroups", NULL
 	};
 	bool group = e->kind == ENTRY_GROUP;
 	json_t *x;

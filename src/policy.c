@@ -105,6 +105,7 @@ static void entry_free(struct entry *e)
 		allow_free(&e->inbound[i]);
 	free(e->inbound);
 	strv_free(&e->launchers);
+	strv_free(&e->cgroups);
 	boxes_free(&e->boxes);
 	boxes_free(&e->in_boxes);
 }
@@ -168,4 +169,46 @@ struct entry *policy_find(const struct policy *p, const char *name)
 const char *entry_kind_name(const struct entry *e)
 {
 	return e->kind == ENTRY_USER ? "users" : "groups";
+}
+
+/*
+ * A path below the cgroup2 root, as /proc/PID/cgroup shows it without the
+ * leading '/': components of the characters systemd and container engines
+ * use, never "." or "..", so it cannot leave the hierarchy. It is quoted in
+ * nft scripts, so quotes, spaces and control characters are out.
+ */
+const char *cgroup_path_problem(const char *path, unsigned *ret_level)
+{
+	static const char extra[] = "._-@:+=,~\\";
+	const char *s = path, *c;
+	unsigned level = 0;
+	size_t len;
+
+	*ret_level = 0;
+	if (!*path)
+		return "is empty; write a path below the cgroup2 root, e.g. system.slice/nginx.service";
+	if (*path == '/')
+		return "starts with '/'; write it relative to the cgroup2 root, e.g. system.slice/nginx.service";
+	if (strlen(path) > 1024)
+		return "is longer than 1024 characters";
+	while (*s) {
+		len = strcspn(s, "/");
+		if (len == 0)
+			return "has an empty component ('//' or a trailing '/')";
+		if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+			return "has a '.' or '..' component; name the cgroup directly";
+		for (c = s; c < s + len; c++)
+			if (!(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z') &&
+			    !(*c >= '0' && *c <= '9') && !strchr(extra, *c))
+				return "has a character outside letters, digits and ._-@:+=,~\\";
+		if (++level > CGROUP_MAX_LEVEL)
+			return "is nested deeper than 31 levels";
+		s += len;
+		if (*s == '/' && !s[1])
+			return "has an empty component ('//' or a trailing '/')";
+		if (*s)
+			s++;
+	}
+	*ret_level = level;
+	return NULL;
 }

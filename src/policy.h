@@ -72,6 +72,8 @@ struct entry {
 	size_t n_inbound;
 	bool has_launchers;
 	struct strv launchers;
+	bool has_cgroups;
+	struct strv cgroups; /* paths below the cgroup2 root, as written */
 	bool supplementary_groups;
 	bool no_new_privs;
 	int mode;
@@ -81,6 +83,8 @@ struct entry {
 	struct boxes boxes; /* static outbound allow-list, disjoint */
 	struct boxes in_boxes;
 	int rule_line[4]; /* lines of rule/rule6 (x IPv4/IPv6) in the rendered nft */
+	/* bit L: some path in "cgroups" has L components */
+	unsigned cg_levels;
 };
 
 struct config {
@@ -117,5 +121,10 @@ int strv_push(struct strv *v, const char *s);
 bool strv_contains(const struct strv *v, const char *s);
 void strv_sort_unique(struct strv *v);
 bool strv_equal(const struct strv *a, const struct strv *b);
+
+/* Deepest cgroup path galaf matches: cg_levels is a bit mask. */
+#define CGROUP_MAX_LEVEL 31
+/* Why PATH cannot be a "cgroups" path, or NULL; *RET_LEVEL gets its depth. */
+const char *cgroup_path_problem(const char *path, unsigned *ret_level);
 
 #endif
