@@ -755,7 +755,7 @@ int render_dnsmasq(const struct policy *p, struct strbuf *out, struct diags *d)
 		ret = emit_nftset_lines(p, v, n, out, d);
 	}
 	if (!ret)
-		ret = render_dns_names(out, p);
+		ret = render_dns_names(out, p, d);
 	for (i = 0; i < n; i++) {
 		free(v[i].sets);
 		free(v[i].key);

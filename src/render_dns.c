@@ -7,6 +7,7 @@
  * conntrack mark this ruleset puts on the app's queries).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ static bool listens(const struct policy *p, int f)
 {
 	size_t i;
 
+	if (!(p->cfg.families & (f == 4 ? FAM4 : FAM6)))
+		return false;
 	for (i = 0; p->cfg.dns_listen_addr && i < p->cfg.dns_listen.n; i++)
 		if (p->cfg.dns_listen_addr[i].family == f)
 			return true;
@@ -245,15 +248,47 @@ static int entry_names(const struct policy *p, const struct entry *e, struct str
 	return 0;
 }
 
-/* One or more connmark-allowlist= lines for an entry, each under dnsmasq's line limit. */
-static void emit_allowlist(struct strbuf *sb, const struct policy *p, const struct entry *e,
-			   const struct strv *names)
+/*
+ * dnsmasq takes one connmark-allowlist line per mark and mask, and a line
+ * holds about 1000 bytes. A longer list continues on lines whose mask drops
+ * one more bit that is 0 in the entry's mark: the same queries match them,
+ * because the ruleset marks a query to the resolver with exactly that mark.
+ */
+static int line_mask(const struct policy *p, uint32_t mark, int line, uint32_t *ret)
 {
-	char head[64];
-	size_t i, len = 0;
-	int d, k;
+	uint32_t m = p->cfg.mark_mask;
+	int bit;
 
-	snprintf(head, sizeof(head), "connmark-allowlist=%u/%u,", entry_mark(p, e), p->cfg.mark_mask);
+	for (bit = 0; line && bit < 32; bit++)
+		if ((m & (1u << bit)) && !(mark & (1u << bit))) {
+			m &= ~(1u << bit);
+			line--;
+		}
+	*ret = m;
+	return line ? -E2BIG : 0;
+}
+
+static int start_line(struct strbuf *sb, const struct policy *p, const struct entry *e, int line,
+		      size_t *len)
+{
+	uint32_t mask;
+	char head[64];
+
+	if (line_mask(p, entry_mark(p, e), line, &mask))
+		return -E2BIG;
+	snprintf(head, sizeof(head), "%sconnmark-allowlist=%u/%u,", line ? "\n" : "",
+		 entry_mark(p, e), mask);
+	sb_add(sb, head);
+	*len = strlen(head);
+	return 0;
+}
+
+static int emit_allowlist(struct strbuf *sb, const struct policy *p, const struct entry *e,
+			  const struct strv *names, struct diags *dg)
+{
+	size_t i, len = 0;
+	int d, k, line = 0;
+
 	sb_printf(sb, "# %s.%s: %s %ld, mark 0x%08x\n", entry_kind_name(e), e->name,
 		  e->kind == ENTRY_GROUP ? "gid" : "uid", e->sys_id, entry_mark(p, e));
 	for (i = 0; i < names->n; i++) {
@@ -262,13 +297,13 @@ static void emit_allowlist(struct strbuf *sb, const struct policy *p, const stru
 		for (d = 0; d <= NAME_DEPTH; d++) {
 			size_t need = (size_t)d * 2 + strlen(names->v[i]) + 1;
 
-			if (len && len + need > DNSMASQ_LINE_MAX) {
-				sb_add(sb, "\n");
-				len = 0;
-			}
-			if (!len) {
-				sb_add(sb, head);
-				len = strlen(head);
+			if (!len || len + need > DNSMASQ_LINE_MAX) {
+				if (start_line(sb, p, e, len ? ++line : 0, &len)) {
+					diag_add(dg, DIAG_ERROR, NULL,
+						 "%s.%s lists more domains than dnsmasq's name lists can hold for one mark; share fewer, broader domains",
+						 entry_kind_name(e), e->name);
+					return -E2BIG;
+				}
 			} else {
 				sb_add(sb, "/");
 			}
@@ -280,11 +315,13 @@ static void emit_allowlist(struct strbuf *sb, const struct policy *p, const stru
 	}
 	if (len)
 		sb_add(sb, "\n");
+	return 0;
 }
 
-int render_dns_names(struct strbuf *sb, const struct policy *p)
+int render_dns_names(struct strbuf *sb, const struct policy *p, struct diags *dg)
 {
 	size_t i;
+	int ret = 0;
 
 	if (!p->cfg.dns_names)
 		return 0;
@@ -315,11 +352,11 @@ int render_dns_names(struct strbuf *sb, const struct policy *p)
 			return -ENOMEM;
 		}
 		if (names.n)
-			emit_allowlist(sb, p, e, &names);
+			ret = emit_allowlist(sb, p, e, &names, dg) ?: ret;
 		else
 			sb_printf(sb, "# %s.%s: mark 0x%08x, no domains: every name refused\n",
 				  entry_kind_name(e), e->name, entry_mark(p, e));
 		strv_free(&names);
 	}
-	return sb->oom ? -ENOMEM : 0;
+	return sb->oom ? -ENOMEM : ret;
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "diag.h"
 #include "policy.h"
 #include "strbuf.h"
 
@@ -23,6 +24,6 @@ int render_dns_maps(struct strbuf *sb, const struct policy *p);
 void render_dns_mark_jump(struct strbuf *sb, const struct policy *p);
 void render_dns_out_jump(struct strbuf *sb);
 void render_dns_chains(struct strbuf *sb, const struct policy *p);
-int render_dns_names(struct strbuf *sb, const struct policy *p);
+int render_dns_names(struct strbuf *sb, const struct policy *p, struct diags *dg);
 
 #endif
