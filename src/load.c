@@ -300,9 +300,9 @@ static void replace_string(struct ld *ld, json_t *v, const char *path, char **sl
 /* config.dns.foreign: "refuse", "redirect" or "allow". */
 static void get_foreign(struct ld *ld, json_t *v, const char *path, int *out)
 {
-	static const char *const names[] = { [DNS_FOREIGN_REFUSE] = "refuse",
-					     [DNS_FOREIGN_REDIRECT] = "redirect",
-					     [DNS_FOREIGN_ALLOW] = "allow" };
+	static const char *const names[] = {
+		[DNS_FOREIGN_REFUSE] = "refuse", [DNS_FOREIGN_REDIRECT] = "redirect", [DNS_FOREIGN_ALLOW] = "allow"
+	};
 	size_t i;
 
 	for (i = 0; json_is_string(v) && i < sizeof(names) / sizeof(names[0]); i++) {

@@ -93,12 +93,12 @@ struct config {
 	char *dns_conf;
 	bool has_reload;
 	struct strv dns_reload;
-	long dns_timeout;   /* seconds a learned address lives unused; 0: forever */
-	long dns_cache_ttl; /* max-cache-ttl written for dnsmasq; 0: none */
-	struct strv dns_listen; /* the local resolver's addresses */
+	long dns_timeout;		 /* seconds a learned address lives unused; 0: forever */
+	long dns_cache_ttl;		 /* max-cache-ttl written for dnsmasq; 0: none */
+	struct strv dns_listen;		 /* the local resolver's addresses */
 	struct iprange *dns_listen_addr; /* derived: parsed dns_listen */
-	int dns_foreign;    /* enum dns_foreign */
-	bool dns_names;	    /* per-app name lists at the resolver (connmark-allowlist) */
+	int dns_foreign;		 /* enum dns_foreign */
+	bool dns_names; /* per-app name lists at the resolver (connmark-allowlist) */
 	char *gate_index;
 	char *state_dir;
 	bool loopback;	    /* accept all loopback traffic */

@@ -108,7 +108,7 @@ static void emit_learned_sets(struct nftw *w)
 
 /* Opens "\tmap NAME {...elements = {" and returns whether any element follows. */
 void emit_map_head(struct strbuf *sb, const char *kind, const char *name, const char *type,
-			  const char *flags, size_t n)
+		   const char *flags, size_t n)
 {
 	sb_printf(sb, "\t%s %s {\n\t\ttype %s\n", kind, name, type);
 	if (flags)
