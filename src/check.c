@@ -199,6 +199,54 @@ static void check_config(struct ck *ck)
 			 "is 0 (dnsmasq's own cache limits apply): learned addresses expire after dns.timeout while dnsmasq may still answer from its cache");
 }
 
+/* config.dns.listen: single addresses, parsed for rendering. */
+static void check_dns_listen(struct ck *ck)
+{
+	struct config *c = &ck->p->cfg;
+	char path[48], fix[64];
+	size_t i;
+
+	if (c->dns_listen.n == 0) {
+		diag_add(ck->d, DIAG_ERROR, "config.dns.listen",
+			 "is empty; list the addresses the local resolver listens on, such as [\"127.0.0.1\", \"::1\"]");
+		return;
+	}
+	free(c->dns_listen_addr);
+	c->dns_listen_addr = calloc(c->dns_listen.n, sizeof(*c->dns_listen_addr));
+	if (!c->dns_listen_addr) {
+		ck->oom = 1;
+		return;
+	}
+	for (i = 0; i < c->dns_listen.n; i++) {
+		struct iprange *r = &c->dns_listen_addr[i];
+
+		snprintf(path, sizeof(path), "config.dns.listen[%zu]", i);
+		if (addr_parse(c->dns_listen.v[i], r, fix, sizeof(fix)) ||
+		    memcmp(r->lo, r->hi, sizeof(r->lo)))
+			diag_add(ck->d, DIAG_ERROR, path,
+				 "\"%s\" is not a single IPv4 or IPv6 address", c->dns_listen.v[i]);
+	}
+	if (c->dns_foreign == DNS_FOREIGN_REDIRECT && c->dns_names)
+		diag_add(ck->d, DIAG_WARNING, "config.dns.foreign",
+			 "is \"redirect\": dnsmasq cannot tell which app sent a redirected query (the address it looks the connection up by is the rewritten one), so per-app name lists do not apply to those queries; \"refuse\" keeps them");
+}
+
+/* Domains dnsmasq's connmark-allowlist cannot hold stay unanswered for the apps listing them. */
+static void check_dns_patterns(struct ck *ck)
+{
+	const struct policy *p = ck->p;
+	size_t i, j;
+
+	if (!p->cfg.dns_names)
+		return;
+	for (i = 0; i < p->n_dsets; i++)
+		for (j = 0; j < p->dsets[i].domains.n; j++)
+			if (!domain_is_pattern(p->dsets[i].domains.v[j]))
+				diag_add(ck->d, DIAG_WARNING, "config.dns.names",
+					 "dnsmasq's per-app name lists cannot hold \"%s\" (it needs two labels or more of letters, digits and '-', and a last label that is neither numeric nor \"local\"), so the resolver refuses it to the apps that list it",
+					 p->dsets[i].domains.v[j]);
+}
+
 /* Resolves the id in force for E from the policy and this machine. */
 static void check_id(struct ck *ck, struct entry *e, const char *path)
 {
@@ -847,6 +895,7 @@ int policy_check(struct policy *p, struct diags *d, unsigned flags)
 	if (!(flags & CHECK_NO_SYSTEM))
 		idmaps_load(&ck);
 	check_config(&ck);
+	check_dns_listen(&ck);
 	for (i = 0; i < p->n_entries; i++) {
 		char *path = entry_path(&p->entries[i]);
 
@@ -856,6 +905,7 @@ int policy_check(struct policy *p, struct diags *d, unsigned flags)
 		free(path);
 	}
 	resolve_refs(&ck);
+	check_dns_patterns(&ck);
 	check_names_disjoint(&ck);
 	check_cgroups_unique(&ck);
 	check_unique_ids(&ck);

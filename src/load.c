@@ -297,9 +297,32 @@ static void replace_string(struct ld *ld, json_t *v, const char *path, char **sl
 	}
 }
 
+/* config.dns.foreign: "refuse", "redirect" or "allow". */
+static void get_foreign(struct ld *ld, json_t *v, const char *path, int *out)
+{
+	static const char *const names[] = {
+		[DNS_FOREIGN_REFUSE] = "refuse", [DNS_FOREIGN_REDIRECT] = "redirect", [DNS_FOREIGN_ALLOW] = "allow"
+	};
+	size_t i;
+
+	for (i = 0; json_is_string(v) && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(json_string_value(v), names[i])) {
+			*out = (int)i;
+			return;
+		}
+	}
+	if (json_is_string(v))
+		ld_err(ld, path, "\"%s\" is none of \"refuse\", \"redirect\" and \"allow\"",
+		       json_string_value(v));
+	else
+		ld_err(ld, path, "must be \"refuse\", \"redirect\" or \"allow\", not %s",
+		       type_name(v));
+}
+
 static void load_dns(struct ld *ld, json_t *v, struct config *c)
 {
-	static const char *const keys[] = { "conf", "reload", "timeout", "cache_ttl", NULL };
+	static const char *const keys[] = { "conf",   "reload",	 "timeout", "cache_ttl",
+					    "listen", "foreign", "names",   NULL };
 	json_t *x;
 
 	if (!json_is_object(v)) {
@@ -315,6 +338,14 @@ static void load_dns(struct ld *ld, json_t *v, struct config *c)
 		get_long(ld, x, "config.dns.timeout", 0, 365L * 86400, &c->dns_timeout);
 	if ((x = json_object_get(v, "cache_ttl")))
 		get_long(ld, x, "config.dns.cache_ttl", 0, 365L * 86400, &c->dns_cache_ttl);
+	if ((x = json_object_get(v, "listen"))) {
+		strv_free(&c->dns_listen);
+		get_strv(ld, x, "config.dns.listen", false, &c->dns_listen);
+	}
+	if ((x = json_object_get(v, "foreign")))
+		get_foreign(ld, x, "config.dns.foreign", &c->dns_foreign);
+	if ((x = json_object_get(v, "names")))
+		get_bool(ld, x, "config.dns.names", &c->dns_names);
 }
 
 static void load_range(struct ld *ld, json_t *v, struct config *c)
@@ -651,6 +682,10 @@ static void config_defaults(struct config *c)
 	c->dns_conf = strdup("/etc/dnsmasq.d/galaf.conf");
 	c->dns_timeout = 86400;
 	c->dns_cache_ttl = 3600;
+	if (strv_push(&c->dns_listen, "127.0.0.1") || strv_push(&c->dns_listen, "::1"))
+		strv_free(&c->dns_listen);
+	c->dns_foreign = DNS_FOREIGN_REFUSE;
+	c->dns_names = true;
 	c->gate_index = strdup("/etc/galaf/gate.index");
 	c->state_dir = strdup("/var/lib/galaf");
 	c->loopback = true;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int alen(int family)
 {
@@ -166,6 +167,21 @@ const char *domain_invalid(const char *s)
 	if (p[-1] == '-')
 		return "has a label ending in '-'";
 	return NULL;
+}
+
+bool domain_is_pattern(const char *s)
+{
+	const char *last = strrchr(s, '.'), *p;
+	bool numeric = true;
+
+	if (!last || domain_invalid(s))
+		return false;
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return false;
+	for (p = last + 1; *p; p++)
+		numeric = numeric && isdigit((unsigned char)*p);
+	return !numeric && strcasecmp(last + 1, "local") != 0;
 }
 
 bool name_valid(const char *s)

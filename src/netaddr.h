@@ -40,6 +40,8 @@ int addr_parse(const char *s, struct iprange *r, char *fix, size_t fixlen);
 void range_format(const struct iprange *r, char *buf, size_t len);
 /* Returns NULL when S is a valid domain name, else why it is not. */
 const char *domain_invalid(const char *s);
+/* True when S can be a pattern in dnsmasq's connmark-allowlist (letters, digits, '-'; two labels or more; last label not numeric nor "local"). */
+bool domain_is_pattern(const char *s);
 /* Entry names: valid Linux user/group names that are also nft identifiers. */
 bool name_valid(const char *s);
 /* Protocol by name or number; returns -1 when unknown. */

@@ -127,6 +127,8 @@ void policy_free(struct policy *p)
 	free(p->cfg.table);
 	free(p->cfg.dns_conf);
 	strv_free(&p->cfg.dns_reload);
+	strv_free(&p->cfg.dns_listen);
+	free(p->cfg.dns_listen_addr);
 	free(p->cfg.gate_index);
 	free(p->cfg.state_dir);
 	free(p->file);

@@ -18,6 +18,8 @@
 
 enum entry_kind { ENTRY_USER, ENTRY_GROUP };
 enum mode { MODE_INHERIT = -1, MODE_ENFORCE = 0, MODE_AUDIT = 1 };
+/* config.dns.foreign: what becomes of an entry's DNS to another server. */
+enum dns_foreign { DNS_FOREIGN_REFUSE, DNS_FOREIGN_REDIRECT, DNS_FOREIGN_ALLOW };
 
 struct strv {
 	char **v;
@@ -95,8 +97,12 @@ struct config {
 	char *dns_conf;
 	bool has_reload;
 	struct strv dns_reload;
-	long dns_timeout;   /* seconds a learned address lives unused; 0: forever */
-	long dns_cache_ttl; /* max-cache-ttl written for dnsmasq; 0: none */
+	long dns_timeout;		 /* seconds a learned address lives unused; 0: forever */
+	long dns_cache_ttl;		 /* max-cache-ttl written for dnsmasq; 0: none */
+	struct strv dns_listen;		 /* the local resolver's addresses */
+	struct iprange *dns_listen_addr; /* derived: parsed dns_listen */
+	int dns_foreign;		 /* enum dns_foreign */
+	bool dns_names; /* per-app name lists at the resolver (connmark-allowlist) */
 	char *gate_index;
 	char *state_dir;
 	bool loopback;	    /* accept all loopback traffic */

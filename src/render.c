@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "render.h"
+#include "render_int.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -63,7 +64,7 @@ static unsigned fam_bit(int f)
 	return f == 4 ? FAM4 : FAM6;
 }
 
-static uint32_t entry_mark(const struct policy *p, const struct entry *e)
+uint32_t entry_mark(const struct policy *p, const struct entry *e)
 {
 	uint32_t m;
 
@@ -136,8 +137,8 @@ static void emit_learned_sets(struct nftw *w)
 }
 
 /* Opens "\tmap NAME {...elements = {" and returns whether any element follows. */
-static void emit_map_head(struct strbuf *sb, const char *kind, const char *name, const char *type,
-			  const char *flags, size_t n)
+void emit_map_head(struct strbuf *sb, const char *kind, const char *name, const char *type,
+		   const char *flags, size_t n)
 {
 	sb_printf(sb, "\t%s %s {\n\t\ttype %s\n", kind, name, type);
 	if (flags)
@@ -146,7 +147,7 @@ static void emit_map_head(struct strbuf *sb, const char *kind, const char *name,
 		sb_add(sb, "\t\telements = {\n");
 }
 
-static void emit_map_tail(struct strbuf *sb, size_t n)
+void emit_map_tail(struct strbuf *sb, size_t n)
 {
 	if (n)
 		sb_add(sb, "\t\t}\n");
@@ -170,7 +171,7 @@ static int cmp_entry_ptr_id(const void *a, const void *b)
 }
 
 /* Entries of kind K with a known id, sorted by id; NULL-terminated. */
-static const struct entry **entries_by_id(const struct policy *p, enum entry_kind k)
+const struct entry **entries_by_id(const struct policy *p, enum entry_kind k)
 {
 	const struct entry **v = calloc(p->n_entries + 1, sizeof(*v));
 	size_t i, n = 0;
@@ -201,7 +202,7 @@ static bool entry_needs_chain(const struct entry *e)
 }
 
 /* refuse_out refuses, audit_out accepts and records: each entry picks its own. */
-static const char *refuse_chain(const struct policy *p, const struct entry *e)
+const char *refuse_chain(const struct policy *p, const struct entry *e)
 {
 	return entry_audit(p, e) ? "audit_out" : "refuse_out";
 }
@@ -531,7 +532,9 @@ static int emit_mark_chain(struct nftw *w)
 		   "\t# else the entry's own mark, on every new connection.\n"
 		   "\tchain mark_out {\n"
 		   "\t\ttype filter hook output priority mangle; policy accept;\n");
+	/* A cgroup's entry first: its processes carry its mark, DNS included. */
 	ret = emit_cgroup_marks(w);
+	render_dns_mark_jump(sb, w->p);
 	if (w->p->cfg.mark_mask == 0xffffffffu)
 		sb_add(sb, "\t\tct mark 0 meta mark != 0 ct mark set meta mark\n");
 	else
@@ -554,6 +557,7 @@ static int emit_output_chains(struct nftw *w)
 	int ret;
 
 	sb_add(sb, "\tchain output {\n\t\ttype filter hook output priority filter; policy drop;\n");
+	render_dns_out_jump(sb);
 	if (p->cfg.loopback)
 		sb_add(sb, "\t\toif \"lo\" accept\n");
 	sb_add(sb, "\t\tct state established,related goto ok_out\n"
@@ -764,12 +768,15 @@ int render_nft(struct policy *p, struct strbuf *out)
 		emit_inbound_map(&w, f);
 	}
 	if (!ret)
+		ret = render_dns_maps(out, p);
+	if (!ret)
 		ret = emit_mark_chain(&w);
 	if (!ret)
 		ret = emit_output_chains(&w);
 	if (ret)
 		return ret;
 	emit_input_chains(&w);
+	render_dns_chains(out, p);
 	for (i = 0; i < p->n_entries; i++)
 		if (p->entries[i].sys_id >= 0)
 			emit_entry_chain(&w, &p->entries[i]);
@@ -978,6 +985,8 @@ int render_dnsmasq(const struct policy *p, struct strbuf *out, struct diags *d)
 		qsort(v, n, sizeof(*v), cmp_dom_key);
 		ret = emit_nftset_lines(p, v, n, out, d);
 	}
+	if (!ret)
+		ret = render_dns_names(out, p, d);
 	for (i = 0; i < n; i++) {
 		free(v[i].sets);
 		free(v[i].key);

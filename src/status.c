@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "fileio.h"
 #include "nft.h"
+#include "status_dns.h"
 
 struct status {
 	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
@@ -19,6 +20,7 @@ struct status {
 	size_t users, groups;
 	json_t *sets; /* name -> element count, of the learned address sets */
 	int marker_pins;
+	struct resolver dns;
 };
 
 /* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
@@ -88,6 +90,7 @@ static void status_collect(struct policy *p, const char *file, struct status *st
 		      st->dns_in_sync && st->gate_in_sync;
 	st->sets = st->loaded ? learned_set_sizes(p->cfg.table) : json_object();
 	st->marker_pins = count_marker_pins();
+	resolver_probe(p, &st->dns);
 	compiled_free(&c);
 }
 
@@ -103,6 +106,13 @@ static void status_print_json(const struct policy *p, const char *file, const st
 			  "dnsmasq_in_sync", st->dns_in_sync, "gate_in_sync", st->gate_in_sync,
 			  "users", (json_int_t)st->users, "groups", (json_int_t)st->groups,
 			  "learned_sets", st->sets, "marker_loaded", st->marker_pins > 0);
+	if (o)
+		json_object_set_new(o, "dns_names",
+				    json_pack("{s:s, s:i, s:b, s:b, s:b}", "state",
+					      names_state_name(st->dns.state), "pid",
+					      (int)st->dns.pid, "conntrack", st->dns.conntrack,
+					      "connmark_allowlist", st->dns.allowlist,
+					      "cap_net_admin", st->dns.cap_net_admin));
 	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
 	if (s)
@@ -133,6 +143,7 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
 	printf("socket marker: %s\n",
 	       st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
+	resolver_print(&st->dns);
 	printf("status: %s\n", st->in_sync ? "in sync" : "NOT in sync");
 }
 
@@ -141,7 +152,9 @@ static const char status_help[] =
 	"\n"
 	"Say whether galaf's table is loaded, whether it, the dnsmasq file and the\n"
 	"gate index match POLICY (by a hash stored in the table), how many addresses\n"
-	"dnsmasq has added to each domain set, and whether the socket marker is loaded.\n"
+	"dnsmasq has added to each domain set, whether the socket marker is loaded,\n"
+	"and whether the dnsmasq on config.dns.listen enforces the per-app name lists\n"
+	"(dns names: enforced, FAIL-OPEN with the reason, no resolver, or off).\n"
 	"  --json   the same as one JSON object\n"
 	"\n"
 	"Exit status: 0 in sync, 1 not in sync, 2 usage.\n";

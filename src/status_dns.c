@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dnsmasq applies connmark-allowlist only when it runs with --conntrack and
+ * can read conntrack (CAP_NET_ADMIN); otherwise it answers every name to
+ * every app. Find the dnsmasq behind config.dns.listen and say which.
+ */
+#include "status_dns.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CAP_NET_ADMIN_BIT 12
+#define CONF_DEPTH	  3
+
+/* The local address column of /proc/net/udp{,6} for ADDR port 53. */
+static void proc_net_addr(const struct iprange *a, char *buf, size_t len)
+{
+	uint32_t w[4];
+	int i, n = a->family == 4 ? 1 : 4;
+
+	memcpy(w, a->lo, (size_t)n * 4);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%08X", w[i]);
+	snprintf(buf + strlen(buf), len - strlen(buf), ":0035");
+}
+
+/* The inode of the UDP socket bound to ADDR:53, or 0. */
+static unsigned long socket_inode(const struct iprange *a)
+{
+	char want[48], line[512], local[64];
+	unsigned long inode, found = 0;
+	FILE *f = fopen(a->family == 4 ? "/proc/net/udp" : "/proc/net/udp6", "re");
+
+	if (!f)
+		return 0;
+	proc_net_addr(a, want, sizeof(want));
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, " %*s %63s %*s %*s %*s %*s %*s %*s %*s %lu", local, &inode) == 2 &&
+		    !strcmp(local, want))
+			found = inode;
+	fclose(f);
+	return found;
+}
+
+/* The process holding socket INODE, or 0. */
+static pid_t socket_owner(unsigned long inode)
+{
+	char want[64], path[600], link[64];
+	DIR *proc = opendir("/proc"), *fds;
+	struct dirent *de, *fe;
+	pid_t pid = 0;
+	ssize_t n;
+
+	if (!proc)
+		return 0;
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	while (!pid && (de = readdir(proc))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
+		if (!(fds = opendir(path)))
+			continue;
+		while (!pid && (fe = readdir(fds))) {
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", de->d_name, fe->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = '\0', !strcmp(link, want)))
+				pid = (pid_t)atoi(de->d_name);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return pid;
+}
+
+static bool has_net_admin(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long caps = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps & (1ULL << CAP_NET_ADMIN_BIT);
+}
+
+static void scan_conf(const char *file, struct resolver *r, int depth);
+
+/* "conf-dir=DIR[,...]": every file in DIR (dnsmasq's suffix filters are not applied). */
+static void scan_dir(const char *spec, struct resolver *r, int depth)
+{
+	char dir[4096], path[8192];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s", spec);
+	dir[strcspn(dir, ",")] = '\0';
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			scan_conf(path, r, depth);
+		}
+	closedir(d);
+}
+
+/* One option, as on the command line without "--" or as a line of a file. */
+static void scan_option(const char *opt, struct resolver *r, int depth)
+{
+	if (!strcmp(opt, "conntrack"))
+		r->conntrack = true;
+	else if (!strncmp(opt, "connmark-allowlist-enable", 25))
+		r->allowlist = true;
+	else if (!strncmp(opt, "conf-file=", 10) && depth < CONF_DEPTH)
+		scan_conf(opt + 10, r, depth + 1);
+	else if (!strncmp(opt, "conf-dir=", 9) && depth < CONF_DEPTH)
+		scan_dir(opt + 9, r, depth + 1);
+}
+
+static void scan_conf(const char *file, struct resolver *r, int depth)
+{
+	char line[1100];
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		scan_option(line + strspn(line, " \t"), r, depth);
+	}
+	fclose(f);
+}
+
+/* dnsmasq reads /etc/dnsmasq.conf unless -C/--conf-file names another file. */
+static void scan_cmdline(pid_t pid, struct resolver *r)
+{
+	char path[64], buf[8192], *a, *end;
+	bool conf_given = false;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	end = buf + n;
+	for (a = buf + strlen(buf) + 1; a < end; a += strlen(a) + 1) {
+		const char *next = a + strlen(a) + 1 < end ? a + strlen(a) + 1 : "";
+
+		bool is_file = !strcmp(a, "-C") || !strcmp(a, "--conf-file");
+
+		if (is_file || !strcmp(a, "-7") || !strcmp(a, "--conf-dir")) {
+			char opt[4200];
+
+			snprintf(opt, sizeof(opt), "%s=%s", is_file ? "conf-file" : "conf-dir", next);
+			conf_given |= is_file;
+			scan_option(opt, r, 0);
+			a += strlen(a) + 1;
+		} else if (!strncmp(a, "--", 2)) {
+			conf_given |= !strncmp(a, "--conf-file", 11);
+			scan_option(a + 2, r, 0);
+		}
+	}
+	if (!conf_given)
+		scan_conf("/etc/dnsmasq.conf", r, 0);
+}
+
+void resolver_probe(const struct policy *p, struct resolver *r)
+{
+	const struct config *c = &p->cfg;
+	char path[64], comm[32] = "";
+	unsigned long inode = 0;
+	size_t i;
+	FILE *f;
+
+	memset(r, 0, sizeof(*r));
+	r->state = NAMES_OFF;
+	if (!c->dns_names)
+		return;
+	r->state = NAMES_NO_RESOLVER;
+	for (i = 0; !r->pid && c->dns_listen_addr && i < c->dns_listen.n; i++)
+		if ((inode = socket_inode(&c->dns_listen_addr[i])) && (r->pid = socket_owner(inode)))
+			snprintf(r->listen, sizeof(r->listen), "%s", c->dns_listen.v[i]);
+	if (!r->pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)r->pid);
+	if ((f = fopen(path, "re"))) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	r->is_dnsmasq = !strcmp(comm, "dnsmasq");
+	r->cap_net_admin = has_net_admin(r->pid);
+	if (r->is_dnsmasq)
+		scan_cmdline(r->pid, r);
+	r->state = r->is_dnsmasq && r->conntrack && r->allowlist && r->cap_net_admin
+			   ? NAMES_ENFORCED
+			   : NAMES_FAIL_OPEN;
+}
+
+const char *names_state_name(enum names_state s)
+{
+	static const char *const names[] = { "off", "no-resolver", "fail-open", "enforced" };
+
+	return names[s];
+}
+
+void resolver_print(const struct resolver *r)
+{
+	switch (r->state) {
+	case NAMES_OFF: printf("dns names: off (config.dns.names is false)\n"); break;
+	case NAMES_NO_RESOLVER:
+		printf("dns names: no resolver listens on port 53 of config.dns.listen here\n");
+		break;
+	case NAMES_ENFORCED:
+		printf("dns names: enforced by dnsmasq (pid %d on %s)\n", (int)r->pid, r->listen);
+		break;
+	case NAMES_FAIL_OPEN: {
+		char why[160] = "";
+
+		if (!r->is_dnsmasq)
+			strcat(why, "; it is not dnsmasq");
+		if (r->is_dnsmasq && !r->conntrack)
+			strcat(why, "; started without --conntrack");
+		if (r->is_dnsmasq && !r->allowlist)
+			strcat(why, "; no connmark-allowlist-enable in its options");
+		if (!r->cap_net_admin)
+			strcat(why, "; it lacks CAP_NET_ADMIN, so it cannot read conntrack marks");
+		printf("dns names: FAIL-OPEN: %s (pid %d on %s) answers every name to every app%s\n",
+		       r->is_dnsmasq ? "dnsmasq" : "the resolver", (int)r->pid, r->listen, why);
+		break;
+	}
+	}
+}
