@@ -54,7 +54,7 @@ static int nftw_line(struct nftw *w)
 	return w->line + 1;
 }
 
-static const char *fam_ip(int f)
+const char *fam_ip(int f)
 {
 	return f == 4 ? "ip" : "ip6";
 }
@@ -75,7 +75,7 @@ uint32_t entry_mark(const struct policy *p, const struct entry *e)
 	return m & p->cfg.mark_mask;
 }
 
-static const char *chain_prefix(const struct entry *e)
+const char *chain_prefix(const struct entry *e)
 {
 	return e->kind == ENTRY_GROUP ? "g_" : "u_";
 }
@@ -94,8 +94,6 @@ static bool any_audit(const struct policy *p)
 			return true;
 	return p->cfg.mode == MODE_AUDIT;
 }
-
-static void emit_cgroup_sets(struct nftw *w);
 
 static void emit_learned_sets(struct nftw *w)
 {
@@ -121,7 +119,7 @@ static void emit_learned_sets(struct nftw *w)
 			sb_add(sb, "\t}\n");
 		}
 	}
-	emit_cgroup_sets(w);
+	render_cgroup_sets(w->sb, w->p);
 	static const char *const stats[] = { "stats_out_pre", "stats_out", "stats_in" };
 	for (i = 0; i < 3; i++)
 		sb_printf(sb,
@@ -189,7 +187,7 @@ const struct entry **entries_by_id(const struct policy *p, enum entry_kind k)
  * Static allow-lists are matched once for every app in the output chain;
  * only domains and raw fragments need a chain of the entry's own.
  */
-static bool entry_needs_chain(const struct entry *e)
+bool entry_needs_chain(const struct entry *e)
 {
 	size_t i;
 
@@ -243,7 +241,7 @@ static void emit_proto(struct strbuf *sb, int p)
 		sb_printf(sb, "%d", p);
 }
 
-static void emit_box(struct strbuf *sb, const struct box *b)
+void emit_box(struct strbuf *sb, const struct box *b)
 {
 	char a[96];
 
@@ -377,152 +375,6 @@ static void emit_tried_updates(struct strbuf *sb, const struct policy *p, const 
 	}
 }
 
-/* cgroup entries ------------------------------------------------------ */
-
-/*
- * A group entry with "cgroups" also matches sockets by the cgroup they were
- * created in: "socket cgroupv2 level L" is the id of the socket's ancestor
- * at depth L, looked up in the entry's set cgroup_NAME, which galaf-config
- * (or systemd's NFTSet=) fills. Deeper cgroups are tried first, so the most
- * specific entry wins, and all of them before the gid and uid lookups: what
- * runs inside a listed cgroup cannot leave its allow-list by changing gid.
- */
-struct cgmatch {
-	const struct entry *e;
-	unsigned level;
-};
-
-static bool entry_has_cgroups(const struct entry *e)
-{
-	return e->cg_levels && e->sys_id >= 0 && !e->null_entry;
-}
-
-static int cmp_cgmatch(const void *a, const void *b)
-{
-	const struct cgmatch *x = a, *y = b;
-
-	if (x->level != y->level)
-		return x->level > y->level ? -1 : 1;
-	return strcmp(x->e->name, y->e->name);
-}
-
-/* Every (entry, depth) pair to test, deepest first; NULL with *RET_N 0 is fine. */
-static struct cgmatch *cgroup_matches(const struct policy *p, size_t *ret_n, int *ret_err)
-{
-	struct cgmatch *v = NULL;
-	size_t i, n = 0;
-	unsigned l;
-
-	*ret_err = 0;
-	for (i = 0; i < p->n_entries; i++) {
-		const struct entry *e = &p->entries[i];
-
-		for (l = 1; entry_has_cgroups(e) && l <= CGROUP_MAX_LEVEL; l++) {
-			struct cgmatch *nv;
-
-			if (!(e->cg_levels & (1u << l)))
-				continue;
-			nv = realloc(v, (n + 1) * sizeof(*v));
-			if (!nv) {
-				free(v);
-				*ret_err = -ENOMEM;
-				return NULL;
-			}
-			v = nv;
-			v[n].e = e;
-			v[n++].level = l;
-		}
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_cgmatch);
-	*ret_n = n;
-	return v;
-}
-
-static void emit_cgroup_sets(struct nftw *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->p->n_entries; i++)
-		if (entry_has_cgroups(&w->p->entries[i]))
-			sb_printf(w->sb, "\tset cgroup_%s {\n\t\ttype cgroupsv2\n\t}\n",
-				  w->p->entries[i].name);
-}
-
-/* The entry's own mark for a socket in its cgroup, before the marker's. */
-static int emit_cgroup_marks(struct nftw *w)
-{
-	struct cgmatch *v;
-	size_t i, n = 0;
-	int ret;
-
-	v = cgroup_matches(w->p, &n, &ret);
-	for (i = 0; i < n; i++)
-		sb_printf(w->sb,
-			  "\t\tct mark 0 socket cgroupv2 level %u @cgroup_%s ct mark set 0x%08x\n",
-			  v[i].level, v[i].e->name, entry_mark(w->p, v[i].e));
-	free(v);
-	return ret;
-}
-
-static int emit_cgroup_jumps(struct nftw *w)
-{
-	struct cgmatch *v;
-	size_t i, n = 0;
-	int ret;
-
-	v = cgroup_matches(w->p, &n, &ret);
-	for (i = 0; i < n; i++)
-		sb_printf(w->sb, "\t\tsocket cgroupv2 level %u @cgroup_%s goto c_%s\n", v[i].level,
-			  v[i].e->name, v[i].e->name);
-	free(v);
-	return ret;
-}
-
-/*
- * The entry's static allow-list, matched here because the shared gallow
- * sets are keyed by the socket's gid, which a cgroup member need not have.
- */
-static void emit_cgroup_chain(struct nftw *w, const struct entry *e)
-{
-	size_t j, n;
-	int f;
-
-	if (!entry_has_cgroups(e))
-		return;
-	sb_printf(w->sb, "\tchain c_%s {\n", e->name);
-	for (f = 4; f <= 6; f += 2) {
-		for (j = 0, n = 0; j < e->boxes.n; j++) {
-			if (e->boxes.v[j].a.family != f)
-				continue;
-			sb_printf(w->sb, n++ ? ", " : "\t\t%s daddr . meta l4proto . th dport { ",
-				  fam_ip(f));
-			emit_box(w->sb, &e->boxes.v[j]);
-		}
-		if (n)
-			sb_add(w->sb, " } goto ok_out\n");
-	}
-	if (entry_needs_chain(e))
-		sb_printf(w->sb, "\t\tgoto %s%s\n\t}\n", chain_prefix(e), e->name);
-	else
-		sb_printf(w->sb, "\t\tgoto %s\n\t}\n", refuse_chain(w->p, e));
-}
-
-static int cgroup_learned_sets(const struct policy *p, struct strv *out)
-{
-	char name[NAME_MAX_LEN + 16];
-	size_t i;
-
-	for (i = 0; i < p->n_entries; i++) {
-		if (!entry_has_cgroups(&p->entries[i]))
-			continue;
-		snprintf(name, sizeof(name), "cgroup_%s", p->entries[i].name);
-		if (strv_push(out, name))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 static int emit_mark_chain(struct nftw *w)
 {
 	struct strbuf *sb = w->sb;
@@ -533,7 +385,7 @@ static int emit_mark_chain(struct nftw *w)
 		   "\tchain mark_out {\n"
 		   "\t\ttype filter hook output priority mangle; policy accept;\n");
 	/* A cgroup's entry first: its processes carry its mark, DNS included. */
-	ret = emit_cgroup_marks(w);
+	ret = render_cgroup_marks(sb, w->p);
 	render_dns_mark_jump(sb, w->p);
 	if (w->p->cfg.mark_mask == 0xffffffffu)
 		sb_add(sb, "\t\tct mark 0 meta mark != 0 ct mark set meta mark\n");
@@ -563,7 +415,7 @@ static int emit_output_chains(struct nftw *w)
 	sb_add(sb, "\t\tct state established,related goto ok_out\n"
 		   "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld-listener-done, mld2-listener-report } accept\n"
 		   "\t\tip protocol igmp accept\n");
-	ret = emit_cgroup_jumps(w);
+	ret = render_cgroup_jumps(sb, p);
 	if (w->shards > 1) {
 		sb_printf(sb, "\t\tmeta skgid & 0x%x vmap {", w->shards - 1);
 		for (unsigned s = 0; s < w->shards; s++)
@@ -781,7 +633,7 @@ int render_nft(struct policy *p, struct strbuf *out)
 		if (p->entries[i].sys_id >= 0)
 			emit_entry_chain(&w, &p->entries[i]);
 	for (i = 0; i < p->n_entries; i++)
-		emit_cgroup_chain(&w, &p->entries[i]);
+		render_cgroup_chain(out, p, &p->entries[i]);
 	sb_add(out, "}\n");
 	return out->oom ? -ENOMEM : 0;
 }
@@ -1049,7 +901,7 @@ int render_learned_sets(const struct policy *p, struct strv *out)
 				return -ENOMEM;
 		}
 	}
-	if (cgroup_learned_sets(p, out))
+	if (render_cgroup_learned_sets(p, out))
 		return -ENOMEM;
 	strv_sort_unique(out);
 	return 0;
