@@ -30,10 +30,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$tiny" = 0 ] || tiny=1
-parts=(datapath apply dns gate marker stats render)
+parts=(datapath apply dns gate marker stats render cgroup)
 [ -n "$only" ] && IFS=, read -r -a parts <<<"$only"
 for p in "${parts[@]}"; do
-	case $p in datapath | apply | dns | gate | marker | stats | render) ;; *) bl_die "unknown part $p" ;; esac
+	case $p in datapath | apply | dns | gate | marker | stats | render | cgroup) ;; *) bl_die "unknown part $p" ;; esac
 done
 
 bl_init
@@ -59,6 +59,7 @@ if [ "$tiny" = 1 ]; then
 	mk=(1 0.2)
 	st=(100 1)
 	rd=(100 1)
+	cg=(RUNS=1 SECS=0.2)
 else
 	dp=(SIZES="1 100 1000 10000" RUNS=5 SECS=1)
 	ap=(SIZES="10 100 1000 10000" RE_SIZES=1000 RUNS=5 LEARNED=100000 DIAG_SIZE=1000 CAP=20)
@@ -67,6 +68,7 @@ else
 	mk=(5 1)
 	st=(10000 5)
 	rd=(10000 5)
+	cg=(RUNS=7 SECS=1)
 fi
 
 export BENCH_HEADLINES=$BL_DIR/headlines
@@ -154,6 +156,7 @@ run_part() {
 	apply) env "${ap[@]}" "$bench/apply.sh" "$f"; sections+=("$f") ;;
 	dns) env "${dn[@]}" "$bench/dns.sh" "$f"; sections+=("$f") ;;
 	gate) env "${gt[@]}" "$bench/gate.sh" "$f"; sections+=("$f") ;;
+	cgroup) env "${cg[@]}" "$bench/cgroup.sh" "$f"; sections+=("$f") ;;
 	marker) part_marker ;;
 	stats) part_stats ;;
 	render) part_render ;;
