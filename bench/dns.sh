@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # DNS: what domain rules cost. Query latency and rate (dnsperf) through a
-# dnsmasq forwarder that reads galaf's nftset lines, against one that reads
-# the same file without them, for cache hits and cache misses, with N app
-# groups of 5 domains each (bench/genpolicy.py N 0 5) loaded in galaf's table.
+# dnsmasq forwarder that reads galaf's file (nftset lines, and the per-app
+# name lists, which make dnsmasq look up each query's conntrack mark),
+# against one that reads the same file without them, for cache hits and
+# cache misses, with N app groups of 5 domains each (bench/genpolicy.py
+# N 0 5) loaded in galaf's table.
 #
 #   bench/dns.sh [OUT.md]   (env: SIZES="100 10000" RUNS=5 SECS=1)
 #
@@ -38,7 +40,8 @@ setup() { # N
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" "$n" 0 5 --dir "$d" >"$d/policy.json"
 	"$GALAF_CONFIG" render --nft "$d/policy.json" >"$d/ruleset.nft"
 	"$GALAF_CONFIG" render --dnsmasq "$d/policy.json" >"$d/with.conf"
-	grep -v '^nftset=' "$d/with.conf" >"$d/without.conf"
+	# Without galaf: no nftset lines and no per-app name lists (conntrack).
+	grep -Ev '^(nftset=|conntrack$|connmark-allowlist)' "$d/with.conf" >"$d/without.conf"
 	bl_netns ns
 	ip netns exec "$ns" nft -f "$d/ruleset.nft"
 	ip netns exec "$ns" taskset -c 0 "$T/dnsresp" 127.0.0.2 >/dev/null 2>&1 &
@@ -143,7 +146,8 @@ med() { field "$1" "$2" | cut -d' ' -f1; }
 {
 	echo "## 3. DNS"
 	echo
-	echo "dnsmasq $(dnsmasq --version | awk 'NR == 1 { print $3 }') as the forwarder, with galaf's dnsmasq file (\`nftset=\` lines) and"
+	echo "dnsmasq $(dnsmasq --version | awk 'NR == 1 { print $3 }') as the forwarder, with galaf's dnsmasq file (\`nftset=\` lines, and the"
+	echo "per-app name lists: \`conntrack\` and \`connmark-allowlist\`, so a conntrack lookup per query) and"
 	echo "with the same file without them. Median of $RUNS interleaved runs of up to ${SECS} s (min–max)."
 	echo "Latency: mean of one query at a time, in milliseconds. Rate: queries per second with 32 in flight."
 	echo "A miss goes to the upstream and, with galaf's lines, adds the answer to the app's set through"
