@@ -105,6 +105,8 @@ static void entry_free(struct entry *e)
 		allow_free(&e->inbound[i]);
 	free(e->inbound);
 	strv_free(&e->launchers);
+	strv_free(&e->desktop);
+	strv_free(&e->dbus);
 	boxes_free(&e->boxes);
 	boxes_free(&e->in_boxes);
 }
@@ -125,6 +127,8 @@ void policy_free(struct policy *p)
 	free(p->dsets);
 	free(p->cfg.table);
 	free(p->cfg.dns_conf);
+	free(p->cfg.dns_preset);
+	free(p->cfg.ping_sysctl);
 	strv_free(&p->cfg.dns_reload);
 	free(p->cfg.gate_index);
 	free(p->cfg.state_dir);
@@ -168,4 +172,16 @@ struct entry *policy_find(const struct policy *p, const char *name)
 const char *entry_kind_name(const struct entry *e)
 {
 	return e->kind == ENTRY_USER ? "users" : "groups";
+}
+
+bool policy_uses_ping(const struct policy *p)
+{
+	size_t i;
+
+	if (p->cfg.has_ping_gids)
+		return true;
+	for (i = 0; i < p->n_entries; i++)
+		if (p->entries[i].ping && !p->entries[i].null_entry)
+			return true;
+	return false;
 }
