@@ -25,7 +25,7 @@ SAN ?=
 CFLAGS ?=
 CFLAGS += -std=gnu17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -MMD -MP \
 	-DGALAF_VERSION='"$(VERSION)"' -DGATE_INDEX='"$(GATE_INDEX)"' \
-	-DBPF_OBJECT='"$(BPF_OBJECT)"'
+	-DBPF_OBJECT='"$(BPF_OBJECT)"' -DGALAF_PATH='"$(BINDIR)/galaf"'
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN)
 
 PKGS_CONFIG := libnftables jansson
@@ -40,7 +40,7 @@ LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
 CORE := strbuf diag netaddr policy load check render
 CORE_OBJ := $(CORE:%=$(B)/%.o)
 CONFIG_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o \
-	$(B)/status.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o \
+	$(B)/status.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o $(B)/desktop.o \
 	$(B)/galaf-config.o
 STATS_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
 TCPDUMP_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o
