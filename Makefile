@@ -40,7 +40,7 @@ LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
 CORE := strbuf diag netaddr policy load check render
 CORE_OBJ := $(CORE:%=$(B)/%.o)
 CONFIG_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o \
-	$(B)/status.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o $(B)/desktop.o \
+	$(B)/status.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o $(B)/desktop.o $(B)/resolver.o \
 	$(B)/galaf-config.o
 STATS_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
 TCPDUMP_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o

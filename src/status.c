@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "fileio.h"
 #include "nft.h"
+#include "resolver.h"
 
 struct status {
 	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
@@ -19,6 +20,7 @@ struct status {
 	size_t users, groups;
 	json_t *sets; /* name -> element count, of the learned address sets */
 	int marker_pins;
+	struct resolver res;
 };
 
 /* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
@@ -68,7 +70,8 @@ static int count_marker_pins(void)
 	return n;
 }
 
-static void status_collect(struct policy *p, const char *file, struct status *st)
+static void status_collect(struct policy *p, const char *file, const char *resolv_conf,
+			   struct status *st)
 {
 	struct compiled c = { 0 };
 	size_t i;
@@ -88,7 +91,22 @@ static void status_collect(struct policy *p, const char *file, struct status *st
 		      st->dns_in_sync && st->gate_in_sync;
 	st->sets = st->loaded ? learned_set_sizes(p->cfg.table) : json_object();
 	st->marker_pins = count_marker_pins();
+	resolver_inspect(&p->cfg, resolv_conf, &st->res);
 	compiled_free(&c);
+}
+
+static json_t *resolver_json(const struct resolver *r)
+{
+	json_t *ns = json_array();
+
+	for (size_t i = 0; i < r->nameservers.n; i++)
+		json_array_append_new(ns, json_string(r->nameservers.v[i]));
+	return json_pack("{s:s, s:b, s:o, s:s, s:s, s:I, s:s?, s:s?, s:o, s:b, s:b}", "resolv_conf",
+			 r->resolv_conf, "resolv_conf_readable", r->readable, "nameservers", ns,
+			 "kind", resolver_kind_id(r->kind), "expected", resolver_kind_id(r->want), "pid", (json_int_t)r->pid, "comm",
+			 r->pid ? r->comm : NULL, "exe", r->pid && r->exe[0] ? r->exe : NULL,
+			 "nftset", r->nftset < 0 ? json_null() : json_boolean(r->nftset),
+			 "points_at_it", r->points_at_it, "other_nameservers", r->others_listed);
 }
 
 static void status_print_json(const struct policy *p, const char *file, const struct status *st)
@@ -103,12 +121,46 @@ static void status_print_json(const struct policy *p, const char *file, const st
 			  "dnsmasq_in_sync", st->dns_in_sync, "gate_in_sync", st->gate_in_sync,
 			  "users", (json_int_t)st->users, "groups", (json_int_t)st->groups,
 			  "learned_sets", st->sets, "marker_loaded", st->marker_pins > 0);
+
+	if (o)
+		json_object_set_new(o, "resolver", resolver_json(&st->res));
 	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
 	if (s)
 		printf("%s\n", s);
 	free(s);
 	json_decref(o);
+}
+
+static void print_resolver(const struct resolver *r)
+{
+	if (!r->readable) {
+		printf("resolver: cannot read %s\n", r->resolv_conf);
+		return;
+	}
+	if (!r->nameservers.n) {
+		printf("resolver: %s lists no nameserver (glibc then asks 127.0.0.1)\n",
+		       r->resolv_conf);
+		return;
+	}
+	printf("resolver: %s at %s", resolver_kind_name(r->kind), r->nameservers.v[0]);
+	if (r->pid)
+		printf(" (pid %d, %s)", (int)r->pid, r->exe[0] ? r->exe : r->comm);
+	printf("\n");
+	printf("resolv.conf %s: %s\n", r->resolv_conf,
+	       r->points_at_it ? "points at it, as config.dns expects"
+			       : "does NOT point at the dnsmasq config.dns is written for");
+	if (!r->points_at_it)
+		printf("  config.dns is written for %s: apps that ask another resolver are not learned, and their domains stay blocked\n",
+		       resolver_kind_name(r->want));
+	if (r->others_listed)
+		printf("  it lists %zu nameservers: when the first fails, lookups go around dnsmasq\n",
+		       r->nameservers.n);
+	if (r->kind == RES_DNSMASQ || r->kind == RES_NM_DNSMASQ)
+		printf("dnsmasq nftset support: %s\n",
+		       r->nftset > 0	? "yes"
+		       : r->nftset == 0 ? "NO: this dnsmasq was built without nftset and ignores galaf's file"
+					: "unknown (dnsmasq --version did not run)");
 }
 
 static void status_print_text(const struct policy *p, const char *file, const struct status *st)
@@ -133,6 +185,7 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
 	printf("socket marker: %s\n",
 	       st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
+	print_resolver(&st->res);
 	printf("status: %s\n", st->in_sync ? "in sync" : "NOT in sync");
 }
 
@@ -142,26 +195,42 @@ static const char status_help[] =
 	"Say whether galaf's table is loaded, whether it, the dnsmasq file and the\n"
 	"gate index match POLICY (by a hash stored in the table), how many addresses\n"
 	"dnsmasq has added to each domain set, and whether the socket marker is loaded.\n"
-	"  --json   the same as one JSON object\n"
+	"Then say which resolver answers: the first nameserver of resolv.conf, the\n"
+	"program listening there on port 53 (dnsmasq, NetworkManager's dnsmasq,\n"
+	"systemd-resolved or another), whether it is the one config.dns is written\n"
+	"for, and whether that dnsmasq was built with nftset support.\n"
+	"  --json               the same as one JSON object\n"
+	"  --resolv-conf FILE   read FILE instead of /etc/resolv.conf\n"
 	"\n"
 	"Exit status: 0 in sync, 1 not in sync, 2 usage.\n";
 
+struct status_args {
+	bool json;
+	const char *resolv_conf;
+};
+
 static int status_opt(int c, void *ctx)
 {
-	*(bool *)ctx = c == 'j';
-	return c != 'j';
+	struct status_args *a = ctx;
+
+	if (c == 'j')
+		a->json = true;
+	else if (c == 'r')
+		a->resolv_conf = optarg;
+	return c != 'j' && c != 'r';
 }
 
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { "json", no_argument, NULL, 'j' },
+					      { "resolv-conf", required_argument, NULL, 'r' },
 					      { 0 } };
+	struct status_args a = { false, "/etc/resolv.conf" };
 	struct status st = { 0 };
 	struct policy p;
-	bool json = false;
 	const char *file;
-	int i = sub_getopt(argc, argv, status_help, opts, status_opt, &json);
+	int i = sub_getopt(argc, argv, status_help, opts, status_opt, &a);
 
 	if (i < 0)
 		return i == -1 ? 0 : 2;
@@ -174,12 +243,13 @@ int cmd_status(int argc, char **argv)
 		policy_free(&p);
 		return 1;
 	}
-	status_collect(&p, file, &st);
-	if (json)
+	status_collect(&p, file, a.resolv_conf, &st);
+	if (a.json)
 		status_print_json(&p, file, &st);
 	else
 		status_print_text(&p, file, &st);
 	json_decref(st.sets);
+	resolver_free(&st.res);
 	policy_free(&p);
 	return st.in_sync ? 0 : 1;
 }
