@@ -123,3 +123,16 @@ status_with() {
 	run -1 ip netns exec "$NS" "$GALAF_CONFIG" status --resolv-conf "$BATS_TEST_TMPDIR/none" "$P"
 	[[ $output == *"resolver: cannot read $BATS_TEST_TMPDIR/none"* ]]
 }
+
+@test "the README's walk-through policies pass check, and status expects the resolver they name" {
+	local p snippet
+	for p in networkmanager dnsmasq; do
+		snippet=$(grep -o "\"config\": { \"dns\": { \"preset\": \"$p\" } }" "$GALAF_TOP/README.md")
+		[ -n "$snippet" ] || { echo "README lost the $p walk-through"; return 1; }
+		printf '{ %s }\n' "$snippet" >"$BATS_TEST_TMPDIR/$p.json"
+		run -0 "${WRAP[@]}" "$GALAF_CONFIG" check "$BATS_TEST_TMPDIR/$p.json"
+		JSON=1 P=$BATS_TEST_TMPDIR/$p.json run -1 --separate-stderr status_with 127.0.0.1
+		run -0 jq -r ".resolver.expected" <<<"$output"
+		[ "$output" = "$([ $p = dnsmasq ] && echo dnsmasq || echo networkmanager-dnsmasq)" ]
+	done
+}
