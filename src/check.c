@@ -298,7 +298,8 @@ static bool bus_name_valid(const char *s)
 	if (n == 0 || n > 255)
 		return false;
 	for (;;) {
-		size_t len = strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+		size_t len =
+			strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
 
 		if (len == 0 || isdigit((unsigned char)q[0]))
 			return false;

@@ -66,12 +66,13 @@ static struct output *plan_add(struct plan *pl, char *path, unsigned mode)
 {
 	struct output *nv = realloc(pl->v, (pl->n + 1) * sizeof(*nv));
 
+	if (nv)
+		pl->v = nv;
 	if (!nv || !path) {
 		free(path);
 		pl->errors++;
 		return NULL;
 	}
-	pl->v = nv;
 	memset(&nv[pl->n], 0, sizeof(*nv));
 	nv[pl->n].path = path;
 	nv[pl->n].mode = mode;
@@ -127,7 +128,11 @@ static char *unescape_value(const char *v)
 			continue;
 		}
 		v++;
-		*o++ = *v == 's' ? ' ' : *v == 'n' ? '\n' : *v == 't' ? '\t' : *v == 'r' ? '\r' : *v;
+		*o++ = *v == 's'   ? ' '
+		       : *v == 'n' ? '\n'
+		       : *v == 't' ? '\t'
+		       : *v == 'r' ? '\r'
+				   : *v;
 	}
 	if (out)
 		*o = '\0';
@@ -183,7 +188,8 @@ static void exec_add_arg(struct strbuf *sb, const char *a)
 	sb_addc(sb, '"');
 	for (; *a; a++) {
 		if (strchr("\"`$\\", *a))
-			sb_add(sb, *a == '\\' ? "\\\\\\\\" : "\\\\"); /* quote escape, then string escape */
+			sb_add(sb, *a == '\\' ? "\\\\\\\\"
+					      : "\\\\"); /* quote escape, then string escape */
 		if (*a == '\\')
 			continue;
 		if (*a == '\n')
@@ -266,8 +272,7 @@ static void rw_warn(const struct rw *rw, const char *group, const char *what)
 	fprintf(stderr, "galaf-config: %s: warning: [%s] %s\n", rw->file, group, what);
 }
 
-static int rewrite_exec_line(const struct rw *rw, const char *l, const char *group,
-			     struct strbuf *out)
+static int rewrite_exec_line(const struct rw *rw, const char *l, const char *group, struct strbuf *out)
 {
 	struct strbuf ex = STRBUF_INIT;
 	size_t dropped = 0;
@@ -321,7 +326,8 @@ static void rewrite_desktop(const struct rw *rw, const char *text, struct strbuf
 		else if (main_group && line_key_is(line, "TryExec"))
 			sb_printf(out, "TryExec=%s\n", rw->e->execv.v[0]);
 		else if (main_group && line_key_is(line, "DBusActivatable"))
-			sb_add(out, "# DBusActivatable= left out: menus must run Exec=, through galaf.\n");
+			sb_add(out,
+			       "# DBusActivatable= left out: menus must run Exec=, through galaf.\n");
 		else
 			sb_printf(out, "%s\n", line);
 		if (main_group && line[0] == '[')
@@ -349,7 +355,8 @@ static void rewrite_service(const struct rw *rw, const char *text, struct strbuf
 		if (line_key_is(line, "Exec"))
 			rewrite_exec_line(rw, line, "D-BUS Service", out);
 		else if (line_key_is(line, "SystemdService"))
-			sb_add(out, "# SystemdService= left out: the bus must run Exec=, through galaf.\n");
+			sb_add(out,
+			       "# SystemdService= left out: the bus must run Exec=, through galaf.\n");
 		else
 			sb_printf(out, "%s\n", line);
 		free(line);
@@ -375,7 +382,8 @@ static void plan_override(struct plan *pl, const struct dopts *o, const struct e
 	if (!orig) {
 		fprintf(stderr,
 			"galaf-config: groups.%s.%s: error: no %s in %s (searched DIR/%s/%s for each DIR of --search %s)\n",
-			e->name, service ? "dbus" : "desktop", leaf, service ? "D-Bus services" : "menus",
+			e->name, service ? "dbus" : "desktop", leaf,
+			service ? "D-Bus services" : "menus",
 			service ? "dbus-1/services" : "applications", leaf, o->search);
 		free(fname);
 		pl->errors++;
@@ -399,15 +407,26 @@ static void plan_override(struct plan *pl, const struct dopts *o, const struct e
 	free(orig);
 }
 
+/* Whether BIN/NAME is CMD itself: a wrapper there would exec itself forever. */
+static bool wrapper_is_command(const char *bin, const char *name, const char *cmd)
+{
+	char real_cmd[PATH_MAX], real_bin[PATH_MAX], *wrap;
+	bool same;
+
+	if (!realpath(cmd, real_cmd) || !realpath(bin, real_bin) ||
+	    asprintf(&wrap, "%s/%s", real_bin, name) < 0)
+		return false;
+	same = !strcmp(wrap, real_cmd);
+	free(wrap);
+	return same;
+}
+
 static void plan_wrapper(struct plan *pl, const struct dopts *o, const struct entry *e)
 {
-	char *path = join(o->bin, e->name, NULL), real_cmd[PATH_MAX], real_wrap[PATH_MAX];
+	char *path = join(o->bin, e->name, NULL);
 	struct output *out;
 
-	/* A wrapper in place of the command itself would exec itself forever. */
-	if (path && realpath(e->execv.v[0], real_cmd) && realpath(o->bin, real_wrap) &&
-	    strlen(real_wrap) + strlen(e->name) + 2 < sizeof(real_wrap) &&
-	    (strcat(strcat(real_wrap, "/"), e->name), !strcmp(real_cmd, real_wrap))) {
+	if (path && wrapper_is_command(o->bin, e->name, e->execv.v[0])) {
 		fprintf(stderr,
 			"galaf-config: groups.%s.wrapper: error: %s is the app's own command; give --bin another directory\n",
 			e->name, path);
@@ -605,7 +624,8 @@ static int install_write(const struct output *o, struct manifest *m)
 	int ret = mkdirs_recorded(o->path, m);
 
 	if (!ret)
-		ret = staged_write(&st, o->path, o->data.buf ? o->data.buf : "", o->data.len, o->mode);
+		ret = staged_write(&st, o->path, o->data.buf ? o->data.buf : "", o->data.len,
+				   o->mode);
 	if (!ret)
 		ret = staged_commit(&st);
 	staged_drop(&st);
@@ -679,15 +699,15 @@ static int do_remove(struct manifest *old, const char *mfile)
 		    !manifest_add(&keep, 'f', old->v[i].hash, old->v[i].path))
 			ret = -EBUSY;
 	/* Directories install made, deepest first, when nothing else lives in them. */
-	qsort(old->v, old->n, sizeof(*old->v), cmp_mentry);
+	if (old->n)
+		qsort(old->v, old->n, sizeof(*old->v), cmp_mentry);
 	for (i = old->n; i-- > 0;) {
 		if (old->v[i].kind != 'd')
 			continue;
 		if (rmdir(old->v[i].path) == 0) {
 			printf("removed %s/\n", old->v[i].path);
 		} else if (errno == ENOTEMPTY || errno == EEXIST) {
-			fprintf(stderr, "galaf-config: left %s/: it is not empty\n",
-				old->v[i].path);
+			fprintf(stderr, "galaf-config: left %s/: it is not empty\n", old->v[i].path);
 			if (manifest_add(&keep, 'd', "-", old->v[i].path))
 				ret = -ENOMEM;
 		}
@@ -759,15 +779,21 @@ static bool dopts_valid(const struct dopts *o)
 
 int cmd_desktop(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },	    { "install", no_argument, NULL, 'i' },
-		{ "remove", no_argument, NULL, 'r' },	    { "applications", required_argument, NULL, 'a' },
-		{ "services", required_argument, NULL, 's' }, { "bin", required_argument, NULL, 'b' },
-		{ "search", required_argument, NULL, 'S' }, { "galaf", required_argument, NULL, 'g' },
-		{ 0 }
-	};
-	struct dopts o = { "/usr/local/share/applications", "/usr/local/share/dbus-1/services",
-			   "/usr/local/bin", "/usr/local/share:/usr/share", GALAF_PATH, 0 };
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "install", no_argument, NULL, 'i' },
+					      { "remove", no_argument, NULL, 'r' },
+					      { "applications", required_argument, NULL, 'a' },
+					      { "services", required_argument, NULL, 's' },
+					      { "bin", required_argument, NULL, 'b' },
+					      { "search", required_argument, NULL, 'S' },
+					      { "galaf", required_argument, NULL, 'g' },
+					      { 0 } };
+	struct dopts o = { "/usr/local/share/applications",
+			   "/usr/local/share/dbus-1/services",
+			   "/usr/local/bin",
+			   "/usr/local/share:/usr/share",
+			   GALAF_PATH,
+			   0 };
 	struct manifest old = { 0 };
 	struct plan pl = { 0 };
 	struct policy p;
@@ -792,8 +818,8 @@ int cmd_desktop(int argc, char **argv)
 	if (!ret)
 		ret = manifest_read(mfile, &old);
 	if (ret) {
-		fprintf(stderr, "galaf-config: cannot use %s: %s\n", mfile ? mfile : p.cfg.state_dir,
-			strerror(-ret));
+		fprintf(stderr, "galaf-config: cannot use %s: %s\n",
+			mfile ? mfile : p.cfg.state_dir, strerror(-ret));
 	} else if (o.action == 'r') {
 		ret = do_remove(&old, mfile);
 	} else {

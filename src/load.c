@@ -425,8 +425,8 @@ static void get_mask(struct ld *ld, json_t *v, const char *path, unsigned *out)
 
 static void load_config(struct ld *ld, json_t *v, struct config *c)
 {
-	static const char *const keys[] = { "gid_range", "table",      "families",  "mode",
-					    "dns",	 "gate_index", "state_dir", "loopback",
+	static const char *const keys[] = { "gid_range", "table",      "families",    "mode",
+					    "dns",	 "gate_index", "state_dir",   "loopback",
 					    "mark_mask", "ping_gids",  "ping_sysctl", NULL };
 	json_t *x;
 
@@ -533,9 +533,10 @@ static void load_allow(struct ld *ld, json_t *v, const char *path, bool inbound,
 
 static const char *user_key_hint(const char *key)
 {
-	static const char *const group_only[] = { "execv",	  "launchers", "gid",
-						  "supplementary_groups", "no_new_privs",
-						  "desktop",	  "dbus",      "wrapper",
+	static const char *const group_only[] = { "execv",	  "launchers",
+						  "gid",	  "supplementary_groups",
+						  "no_new_privs", "desktop",
+						  "dbus",	  "wrapper",
 						  "ping",	  NULL };
 	const char *const *k;
 

@@ -40,8 +40,9 @@ const char *resolver_kind_name(enum resolver_kind k)
 /* The same, as one word for JSON and scripts. */
 const char *resolver_kind_id(enum resolver_kind k)
 {
-	static const char *const ids[] = { "none",   "dnsmasq", "networkmanager-dnsmasq",
-					   "systemd-resolved", "other",   "remote" };
+	static const char *const ids[] = {
+		"none", "dnsmasq", "networkmanager-dnsmasq", "systemd-resolved", "other", "remote"
+	};
 
 	return k <= RES_NOT_LOCAL ? ids[k] : "unknown";
 }
@@ -53,7 +54,7 @@ static void read_nameservers(struct resolver *r)
 
 	r->readable = text != NULL;
 	for (l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-		char addr[INET6_ADDRSTRLEN + 16];
+		char addr[64];
 
 		if (sscanf(l, " nameserver %63s", addr) != 1)
 			continue;
@@ -77,18 +78,24 @@ static unsigned long find_socket(const char *addr)
 		return 0;
 	f = fopen(v6 ? "/proc/net/udp6" : "/proc/net/udp", "re");
 	while (f && fgets(line, sizeof(line), f)) {
-		char hex[33];
-		unsigned port;
+		char local[48], inode_s[24];
 		unsigned long inode;
 		uint32_t w[4] = { 0 };
+		size_t i, nhex = v6 ? 32 : 8;
 
-		if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %*s %*x %*s %*s %*s %*u %*u %lu", hex,
-			   &port, &inode) != 3 ||
-		    port != 53)
+		/* "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ..." */
+		if (sscanf(line, " %*s %47s %*s %*s %*s %*s %*s %*s %*s %23s", local, inode_s) != 2 ||
+		    strlen(local) != nhex + 5 || strcmp(local + nhex, ":0035"))
 			continue;
+		inode = strtoul(inode_s, NULL, 10);
 		/* The kernel prints each 32-bit word of the address in host order. */
-		for (int i = 0; i < (v6 ? 4 : 1); i++)
-			sscanf(hex + 8 * i, "%8x", &w[i]);
+		for (i = 0; i < nhex / 8; i++) {
+			char word[9];
+
+			memcpy(word, local + 8 * i, 8);
+			word[8] = '\0';
+			w[i] = (uint32_t)strtoul(word, NULL, 16);
+		}
 		if (v6 ? !memcmp(w, &a6, 16) : w[0] == a4.s_addr) {
 			fclose(f);
 			return inode;
@@ -124,7 +131,7 @@ static pid_t socket_owner(unsigned long inode)
 			snprintf(path, sizeof(path), "/proc/%.16s/fd/%.16s", de->d_name, fe->d_name);
 			n = readlink(path, link, sizeof(link) - 1);
 			if (n > 0 && (link[n] = '\0', !strcmp(link, want)))
-				found = (pid_t)atol(de->d_name);
+				found = (pid_t)strtol(de->d_name, NULL, 10);
 		}
 		if (fds)
 			closedir(fds);
@@ -260,8 +267,8 @@ void resolver_inspect(const struct config *c, const char *resolv_conf, struct re
 	r->nftset = -1;
 	snprintf(r->resolv_conf, sizeof(r->resolv_conf), "%s", resolv_conf);
 	r->want = c->dns_preset && !strcmp(c->dns_preset, "networkmanager") ? RES_NM_DNSMASQ
-		  : !strncmp(c->dns_conf, "/etc/NetworkManager/", 20) ? RES_NM_DNSMASQ
-								      : RES_DNSMASQ;
+		  : !strncmp(c->dns_conf, "/etc/NetworkManager/", 20)	    ? RES_NM_DNSMASQ
+									    : RES_DNSMASQ;
 	read_nameservers(r);
 	r->others_listed = r->nameservers.n > 1;
 	if (r->nameservers.n == 0)

@@ -10,12 +10,12 @@
 #include "policy.h"
 
 enum resolver_kind {
-	RES_NONE,	    /* nothing listens on the address */
-	RES_DNSMASQ,	    /* a dnsmasq of its own */
-	RES_NM_DNSMASQ,	    /* the dnsmasq NetworkManager runs */
-	RES_RESOLVED,	    /* systemd-resolved */
-	RES_OTHER,	    /* another program */
-	RES_NOT_LOCAL,	    /* resolv.conf names a resolver on another machine */
+	RES_NONE,	/* nothing listens on the address */
+	RES_DNSMASQ,	/* a dnsmasq of its own */
+	RES_NM_DNSMASQ, /* the dnsmasq NetworkManager runs */
+	RES_RESOLVED,	/* systemd-resolved */
+	RES_OTHER,	/* another program */
+	RES_NOT_LOCAL,	/* resolv.conf names a resolver on another machine */
 };
 
 struct resolver {
@@ -26,10 +26,10 @@ struct resolver {
 	pid_t pid;
 	char comm[32];
 	char exe[PATH_MAX];
-	int nftset;		  /* dnsmasq built with nftset: 1 yes, 0 no, -1 unknown */
-	enum resolver_kind want;  /* what config.dns is written for */
-	bool points_at_it;	  /* the first nameserver is the resolver galaf configures */
-	bool others_listed;	  /* more nameservers: glibc asks them when the first fails */
+	int nftset;		 /* dnsmasq built with nftset: 1 yes, 0 no, -1 unknown */
+	enum resolver_kind want; /* what config.dns is written for */
+	bool points_at_it;	 /* the first nameserver is the resolver galaf configures */
+	bool others_listed;	 /* more nameservers: glibc asks them when the first fails */
 };
 
 /* Inspects RESOLV_CONF and the listener on its first nameserver's port 53. */

@@ -103,10 +103,11 @@ static json_t *resolver_json(const struct resolver *r)
 		json_array_append_new(ns, json_string(r->nameservers.v[i]));
 	return json_pack("{s:s, s:b, s:o, s:s, s:s, s:I, s:s?, s:s?, s:o, s:b, s:b}", "resolv_conf",
 			 r->resolv_conf, "resolv_conf_readable", r->readable, "nameservers", ns,
-			 "kind", resolver_kind_id(r->kind), "expected", resolver_kind_id(r->want), "pid", (json_int_t)r->pid, "comm",
-			 r->pid ? r->comm : NULL, "exe", r->pid && r->exe[0] ? r->exe : NULL,
-			 "nftset", r->nftset < 0 ? json_null() : json_boolean(r->nftset),
-			 "points_at_it", r->points_at_it, "other_nameservers", r->others_listed);
+			 "kind", resolver_kind_id(r->kind), "expected", resolver_kind_id(r->want),
+			 "pid", (json_int_t)r->pid, "comm", r->pid ? r->comm : NULL, "exe",
+			 r->pid && r->exe[0] ? r->exe : NULL, "nftset",
+			 r->nftset < 0 ? json_null() : json_boolean(r->nftset), "points_at_it",
+			 r->points_at_it, "other_nameservers", r->others_listed);
 }
 
 static void status_print_json(const struct policy *p, const char *file, const struct status *st)
@@ -158,9 +159,10 @@ static void print_resolver(const struct resolver *r)
 		       r->nameservers.n);
 	if (r->kind == RES_DNSMASQ || r->kind == RES_NM_DNSMASQ)
 		printf("dnsmasq nftset support: %s\n",
-		       r->nftset > 0	? "yes"
-		       : r->nftset == 0 ? "NO: this dnsmasq was built without nftset and ignores galaf's file"
-					: "unknown (dnsmasq --version did not run)");
+		       r->nftset > 0 ? "yes"
+		       : r->nftset == 0
+			       ? "NO: this dnsmasq was built without nftset and ignores galaf's file"
+			       : "unknown (dnsmasq --version did not run)");
 }
 
 static void status_print_text(const struct policy *p, const char *file, const struct status *st)

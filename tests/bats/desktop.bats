@@ -174,7 +174,9 @@ snapshot() {
 @test "the wrapper runs galaf APP with the caller's arguments" {
 	run -0 desk --install "${DIRS[@]}" "$P"
 	[ "$(stat -c %a "$OUT/bin/firefox")" = 755 ]
+	# shellcheck disable=SC2016 # a literal $HOME must arrive unexpanded
 	run -0 "$OUT/bin/firefox" "a b" --x '$HOME'
+	# shellcheck disable=SC2016
 	[ "$(cat "$T/runs")" = 'firefox|a b|--x|$HOME' ]
 	[ ! -e "$OUT/bin/weather" ]
 }

@@ -112,6 +112,7 @@ status_with() {
 @test "--json has the resolver object" {
 	policy networkmanager
 	JSON=1 run -1 status_with 127.0.0.2 192.0.2.53
+	# shellcheck disable=SC2016 # $pid is jq's
 	run -0 jq -e --arg pid "$(cat "$T/NetworkManager/dnsmasq.pid")" '.resolver |
 		.kind == "networkmanager-dnsmasq" and .expected == "networkmanager-dnsmasq" and
 		.points_at_it == true and .other_nameservers == true and (.pid | tostring) == $pid and
