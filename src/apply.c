@@ -21,7 +21,6 @@
 
 #define STATE_GOOD	"good"
 #define STATE_PREVIOUS	"previous"
-#define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
 
 int compile_policy(struct policy *p, const char *file, struct compiled *c)
 {

@@ -921,6 +921,57 @@ static void check_ping_range(struct ck *ck)
 	}
 }
 
+struct owned_name {
+	const char *name;
+	const struct entry *e;
+	bool dbus;
+};
+
+static int cmp_owned_name(const void *a, const void *b)
+{
+	const struct owned_name *x = a, *y = b;
+
+	return x->dbus != y->dbus ? x->dbus - y->dbus : strcmp(x->name, y->name);
+}
+
+/* One menu entry or D-Bus service has one override, so it belongs to one group. */
+static void check_desktop_unique(struct ck *ck)
+{
+	const struct policy *p = ck->p;
+	struct owned_name *v;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < p->n_entries; i++)
+		n += p->entries[i].desktop.n + p->entries[i].dbus.n;
+	if (n < 2)
+		return;
+	v = calloc(n, sizeof(*v));
+	if (!v) {
+		ck->oom = 1;
+		return;
+	}
+	for (i = 0, n = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		for (j = 0; j < e->desktop.n; j++)
+			v[n++] = (struct owned_name){ e->desktop.v[j], e, false };
+		for (j = 0; j < e->dbus.n; j++)
+			v[n++] = (struct owned_name){ e->dbus.v[j], e, true };
+	}
+	qsort(v, n, sizeof(*v), cmp_owned_name);
+	for (i = 1; i < n; i++) {
+		if (cmp_owned_name(&v[i - 1], &v[i]))
+			continue;
+		char *path = entry_path(v[i].e);
+		ck_at(ck, DIAG_ERROR, path ? path : "",
+		      ".%s|\"%s\" is also listed by %s.%s: it can start one app only",
+		      v[i].dbus ? "dbus" : "desktop", v[i].name, entry_kind_name(v[i - 1].e),
+		      v[i - 1].e->name);
+		free(path);
+	}
+	free(v);
+}
+
 int policy_check(struct policy *p, struct diags *d, unsigned flags)
 {
 	struct ck ck = { .p = p, .d = d, .flags = flags };
@@ -943,6 +994,7 @@ int policy_check(struct policy *p, struct diags *d, unsigned flags)
 	check_mark_collisions(&ck);
 	check_inbound_overlap(&ck);
 	check_ping_range(&ck);
+	check_desktop_unique(&ck);
 	idmaps_free(&ck);
 	if (ck.oom)
 		return -ENOMEM;

@@ -16,6 +16,8 @@
 
 struct status {
 	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
+	bool ping_used, ping_in_sync;
+	unsigned ping_lo, ping_hi; /* the kernel's range now */
 	char loaded_hash[17], policy_hash[17];
 	size_t users, groups;
 	json_t *sets; /* name -> element count, of the learned address sets */
@@ -70,6 +72,17 @@ static int count_marker_pins(void)
 	return n;
 }
 
+/* net.ipv4.ping_group_range of this network namespace, against config.ping_gids. */
+static void read_ping_range(const struct policy *p, struct status *st)
+{
+	FILE *f = fopen(PING_RANGE_FILE, "re");
+
+	if (f && fscanf(f, "%u %u", &st->ping_lo, &st->ping_hi) == 2)
+		st->ping_in_sync = st->ping_lo == p->cfg.ping_min && st->ping_hi == p->cfg.ping_max;
+	if (f)
+		fclose(f);
+}
+
 static void status_collect(struct policy *p, const char *file, const char *resolv_conf,
 			   struct status *st)
 {
@@ -87,8 +100,11 @@ static void status_collect(struct policy *p, const char *file, const char *resol
 		st->dns_in_sync = file_equals(p->cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
 		st->gate_in_sync = file_equals(p->cfg.gate_index, c.gate.buf, c.gate.len);
 	}
+	st->ping_used = policy_uses_ping(p);
+	if (st->ping_used)
+		read_ping_range(p, st);
 	st->in_sync = st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) &&
-		      st->dns_in_sync && st->gate_in_sync;
+		      st->dns_in_sync && st->gate_in_sync && (!st->ping_used || st->ping_in_sync);
 	st->sets = st->loaded ? learned_set_sizes(p->cfg.table) : json_object();
 	st->marker_pins = count_marker_pins();
 	resolver_inspect(&p->cfg, resolv_conf, &st->res);
@@ -125,6 +141,13 @@ static void status_print_json(const struct policy *p, const char *file, const st
 
 	if (o)
 		json_object_set_new(o, "resolver", resolver_json(&st->res));
+	if (o && st->ping_used)
+		json_object_set_new(o, "ping_group_range",
+				    json_pack("{s:[I,I], s:[I,I], s:b}", "kernel",
+					      (json_int_t)st->ping_lo, (json_int_t)st->ping_hi,
+					      "policy", (json_int_t)p->cfg.ping_min,
+					      (json_int_t)p->cfg.ping_max, "in_sync",
+					      st->ping_in_sync));
 	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
 	if (s)
@@ -187,6 +210,10 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
 	printf("socket marker: %s\n",
 	       st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
+	if (st->ping_used)
+		printf("ping_group_range: %u %u, %s\n", st->ping_lo, st->ping_hi,
+		       st->ping_in_sync ? "as config.ping_gids says"
+					: "differs from config.ping_gids (run galaf-config apply)");
 	print_resolver(&st->res);
 	printf("status: %s\n", st->in_sync ? "in sync" : "NOT in sync");
 }
@@ -196,7 +223,8 @@ static const char status_help[] =
 	"\n"
 	"Say whether galaf's table is loaded, whether it, the dnsmasq file and the\n"
 	"gate index match POLICY (by a hash stored in the table), how many addresses\n"
-	"dnsmasq has added to each domain set, and whether the socket marker is loaded.\n"
+	"dnsmasq has added to each domain set, and whether the socket marker is loaded;\n"
+	"when POLICY uses ping, whether net.ipv4.ping_group_range is config.ping_gids.\n"
 	"Then say which resolver answers: the first nameserver of resolv.conf, the\n"
 	"program listening there on port 53 (dnsmasq, NetworkManager's dnsmasq,\n"
 	"systemd-resolved or another), whether it is the one config.dns is written\n"

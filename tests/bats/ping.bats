@@ -107,3 +107,14 @@ teardown_file() {
 	run -1 --separate-stderr "$GALAF_CONFIG" check "$E2E_DIR/bad.json"
 	[[ $stderr == *"groups.$E2E_APP_A: error: gid $E2E_GID_A is inside config.ping_gids"* ]]
 }
+
+@test "status compares the namespace's ping_group_range with config.ping_gids" {
+	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p.json"
+	[[ $output == *"ping_group_range: $E2E_GID_A $E2E_GID_A, as config.ping_gids says"* ]]
+	ip netns exec "$CLI" sysctl -q -w net.ipv4.ping_group_range="1 0"
+	run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status --json "$E2E_DIR/p.json"
+	run -0 jq -e '.ping_group_range.in_sync == false and .ping_group_range.kernel == [1, 0]' <<<"$output"
+	run -0 e2e_apply "$E2E_DIR/p.json"
+	run -0 ip netns exec "$CLI" cat /proc/sys/net/ipv4/ping_group_range
+	[ "$output" = "$E2E_GID_A	$E2E_GID_A" ]
+}
