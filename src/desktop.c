@@ -296,7 +296,8 @@ static int rewrite_exec_line(const struct rw *rw, const char *l, const char *gro
 /*
  * Copies the original desktop entry line by line and changes only what
  * must change: Exec= in the main and action groups goes through galaf,
- * TryExec= names the policy's command (the entry hides when it is gone), and
+ * TryExec= names the policy's command (the entry hides when it is gone,
+ * whether or not the original had one), and
  * DBusActivatable= is dropped so that launchers use Exec= at all.
  */
 static void rewrite_desktop(const struct rw *rw, const char *text, struct strbuf *out)
@@ -324,14 +325,15 @@ static void rewrite_desktop(const struct rw *rw, const char *text, struct strbuf
 		if ((main_group || act_group) && line_key_is(line, "Exec"))
 			rewrite_exec_line(rw, line, group, out);
 		else if (main_group && line_key_is(line, "TryExec"))
-			sb_printf(out, "TryExec=%s\n", rw->e->execv.v[0]);
+			; /* replaced by the policy's command, below the group header */
 		else if (main_group && line_key_is(line, "DBusActivatable"))
 			sb_add(out,
 			       "# DBusActivatable= left out: menus must run Exec=, through galaf.\n");
 		else
 			sb_printf(out, "%s\n", line);
 		if (main_group && line[0] == '[')
-			sb_printf(out, "X-Galaf-App=%s\n", rw->e->name);
+			sb_printf(out, "X-Galaf-App=%s\nTryExec=%s\n", rw->e->name,
+				  rw->e->execv.v[0]);
 		free(line);
 	}
 }

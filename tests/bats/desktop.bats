@@ -132,6 +132,9 @@ snapshot() {
 		<(grep -v -e '^Exec=' -e '^TryExec=' -e '^#' -e '^X-Galaf-App=' "$OUT/share/applications/firefox-esr.desktop")
 	grep -qx 'TryExec=/usr/bin/firefox-esr' "$OUT/share/applications/firefox-esr.desktop"
 	grep -qx 'X-Galaf-App=firefox' "$OUT/share/applications/firefox-esr.desktop"
+	# An original without TryExec= gets one too: the entry hides when the command is gone.
+	run -0 grep -c '^TryExec=/usr/bin/gnome-weather$' "$OUT/share/applications/org.gnome.Weather.desktop"
+	[ "$output" = 1 ]
 }
 
 @test "DBusActivatable and SystemdService are left out, so Exec= is what runs" {
