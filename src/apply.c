@@ -19,8 +19,8 @@
 #include "nft.h"
 #include "render.h"
 
-#define STATE_GOOD	"good"
-#define STATE_PREVIOUS	"previous"
+#define STATE_GOOD     "good"
+#define STATE_PREVIOUS "previous"
 
 int compile_policy(struct policy *p, const char *file, struct compiled *c)
 {

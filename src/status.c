@@ -75,12 +75,15 @@ static int count_marker_pins(void)
 /* net.ipv4.ping_group_range of this network namespace, against config.ping_gids. */
 static void read_ping_range(const struct policy *p, struct status *st)
 {
-	FILE *f = fopen(PING_RANGE_FILE, "re");
+	size_t len;
+	char *text = file_read(PING_RANGE_FILE, 64, &len), *end;
 
-	if (f && fscanf(f, "%u %u", &st->ping_lo, &st->ping_hi) == 2)
-		st->ping_in_sync = st->ping_lo == p->cfg.ping_min && st->ping_hi == p->cfg.ping_max;
-	if (f)
-		fclose(f);
+	if (!text)
+		return;
+	st->ping_lo = (unsigned)strtoul(text, &end, 10);
+	st->ping_hi = (unsigned)strtoul(end, NULL, 10);
+	st->ping_in_sync = st->ping_lo == p->cfg.ping_min && st->ping_hi == p->cfg.ping_max;
+	free(text);
 }
 
 static void status_collect(struct policy *p, const char *file, const char *resolv_conf,
