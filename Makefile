@@ -25,7 +25,7 @@ SAN ?=
 CFLAGS ?=
 CFLAGS += -std=gnu17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -MMD -MP \
 	-DGALAF_VERSION='"$(VERSION)"' -DGATE_INDEX='"$(GATE_INDEX)"' \
-	-DBPF_OBJECT='"$(BPF_OBJECT)"'
+	-DBPF_OBJECT='"$(BPF_OBJECT)"' -DGALAF_PATH='"$(BINDIR)/galaf"'
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN)
 
 PKGS_CONFIG := libnftables jansson
@@ -41,7 +41,7 @@ CORE := strbuf diag netaddr policy load check render render_dns render_cgroup
 CORE_OBJ := $(CORE:%=$(B)/%.o)
 CONFIG_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o $(B)/delta.o \
 	$(B)/status.o $(B)/status_dns.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o \
-	$(B)/cgroups.o $(B)/galaf-config.o
+	$(B)/cgroups.o $(B)/desktop.o $(B)/resolver.o $(B)/galaf-config.o
 STATS_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
 TCPDUMP_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o
 

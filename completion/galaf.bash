@@ -54,7 +54,7 @@ _galaf_config() {
 	COMPREPLY=()
 	if ((COMP_CWORD == 1)); then
 		_galaf_reply check render apply rollback status groups suggest marker \
-			--help --version
+			desktop --help --version
 		return 0
 	fi
 	case $cmd in
@@ -62,7 +62,18 @@ _galaf_config() {
 	render) opts=(--nft --dnsmasq --gate --help) ;;
 	apply) opts=(--dry-run --help) ;;
 	rollback) opts=(--last-good --help) ;;
-	status) opts=(--json --help) ;;
+	status)
+		[[ $prev == --resolv-conf ]] && _galaf_files && return 0
+		opts=(--json --resolv-conf --help)
+		;;
+	desktop)
+		case $prev in
+		--applications | --services | --bin) _galaf_dirs && return 0 ;;
+		--search) return 0 ;;
+		--galaf) _galaf_files && return 0 ;;
+		esac
+		opts=(--install --remove --applications --services --bin --search --galaf --help)
+		;;
 	groups) opts=(--create --help) ;;
 	suggest) opts=(--log --table --help) ;;
 	marker)

@@ -519,6 +519,47 @@ static int commit_files(const struct policy *p, struct staged *sd, struct staged
 	return ret;
 }
 
+/*
+ * net.ipv4.ping_group_range belongs to the network namespace apply runs in;
+ * config.ping_sysctl keeps it across reboots and "sysctl --system" runs
+ * (its 60- name sorts after systemd's 50-default.conf, which opens ping to all).
+ */
+static int apply_ping_range(const struct policy *p, const char *file)
+{
+	const struct config *c = &p->cfg;
+	char range[32], *conf = NULL;
+	struct staged st = { 0 };
+	int ret, n;
+
+	if (!policy_uses_ping(p))
+		return 0;
+	n = snprintf(range, sizeof(range), "%u %u\n", c->ping_min, c->ping_max);
+	ret = file_write_existing(PING_RANGE_FILE, range, (size_t)n);
+	if (ret) {
+		fprintf(stderr, "%s: error: cannot set net.ipv4.ping_group_range (%s): %s\n", file,
+			PING_RANGE_FILE, strerror(-ret));
+		return ret;
+	}
+	if (!c->ping_sysctl)
+		return 0;
+	if (asprintf(&conf,
+		     "# Written by galaf-config apply from config.ping_gids: only these groups may\n"
+		     "# open ICMP echo sockets.\nnet.ipv4.ping_group_range = %u %u\n",
+		     c->ping_min, c->ping_max) < 0)
+		return -ENOMEM;
+	if (!file_equals(c->ping_sysctl, conf, strlen(conf))) {
+		ret = staged_write(&st, c->ping_sysctl, conf, strlen(conf), 0644);
+		if (!ret)
+			ret = staged_commit(&st);
+		staged_drop(&st);
+	}
+	if (ret)
+		fprintf(stderr, "%s: error: cannot write %s: %s\n", file, c->ping_sysctl,
+			strerror(-ret));
+	free(conf);
+	return ret;
+}
+
 /* After the commit: reload dnsmasq if its file changed, then save the state. */
 static int after_commit(const struct policy *p, const char *file, const struct compiled *c,
 			bool dns_changed, bool rotate)
@@ -532,6 +573,8 @@ static int after_commit(const struct policy *p, const char *file, const struct c
 			code = EXIT_REFUSED;
 		}
 	}
+	if (apply_ping_range(p, file))
+		code = EXIT_SYSTEM;
 	ret = save_state(p, file, c, rotate);
 	if (ret) {
 		fprintf(stderr,

@@ -3,6 +3,9 @@
 #ifndef GALAF_APPLY_H
 #define GALAF_APPLY_H
 
+/* The ping range of the network namespace galaf-config runs in. */
+#define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
+
 #include <stdbool.h>
 
 #include "policy.h"

@@ -168,6 +168,25 @@ static bool nft_ident_valid(const char *s)
 	return true;
 }
 
+/* The ping sub-range: given, or the top 1000 gids of gid_range (all of it when smaller). */
+static void check_ping_gids(struct ck *ck)
+{
+	struct config *c = &ck->p->cfg;
+
+	if (c->ping_sysctl && c->ping_sysctl[0] != '/')
+		diag_add(ck->d, DIAG_ERROR, "config.ping_sysctl",
+			 "must be an absolute path, or null to write no sysctl.d file");
+	if (!c->has_ping_gids) {
+		c->ping_max = c->gid_max;
+		c->ping_min = c->gid_max - c->gid_min >= 999 ? c->gid_max - 999 : c->gid_min;
+		return;
+	}
+	if (c->ping_min < c->gid_min || c->ping_max > c->gid_max)
+		diag_add(ck->d, DIAG_ERROR, "config.ping_gids",
+			 "%u-%u is not inside config.gid_range %u-%u: ping-capable groups are app groups",
+			 c->ping_min, c->ping_max, c->gid_min, c->gid_max);
+}
+
 static void check_config(struct ck *ck)
 {
 	struct config *c = &ck->p->cfg;
@@ -194,6 +213,7 @@ static void check_config(struct ck *ck)
 	if (c->mark_mask == 0)
 		diag_add(ck->d, DIAG_ERROR, "config.mark_mask",
 			 "is 0, which leaves galaf no mark bits to tell users and apps apart");
+	check_ping_gids(ck);
 	if (c->dns_timeout && c->dns_cache_ttl == 0)
 		diag_add(ck->d, DIAG_WARNING, "config.dns.cache_ttl",
 			 "is 0 (dnsmasq's own cache limits apply): learned addresses expire after dns.timeout while dnsmasq may still answer from its cache");
@@ -305,6 +325,65 @@ static void check_execv(struct ck *ck, struct entry *e, const char *path)
 		if (strpbrk(a, "\t\n\r"))
 			ck_at(ck, DIAG_ERROR, path, ".execv[%zu]|contains a tab or newline", i);
 	}
+}
+
+/* A desktop file id: NAME.desktop, no directories (they are looked up, not given). */
+static bool desktop_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n <= 8 || n > 255 || strcmp(s + n - 8, ".desktop") || s[0] == '.' || s[0] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* A D-Bus well-known name: two or more dot-separated elements of [A-Za-z0-9_-], none starting with a digit. */
+static bool bus_name_valid(const char *s)
+{
+	size_t n = strlen(s), elems = 0;
+	const char *q = s;
+
+	if (n == 0 || n > 255)
+		return false;
+	for (;;) {
+		size_t len =
+			strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+		if (len == 0 || isdigit((unsigned char)q[0]))
+			return false;
+		elems++;
+		q += len;
+		if (!*q)
+			return elems >= 2;
+		if (*q++ != '.')
+			return false;
+	}
+}
+
+/* "desktop", "dbus" and "wrapper" start the app through galaf: they need its command. */
+static void check_desktop(struct ck *ck, struct entry *e, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < e->desktop.n; i++)
+		if (!desktop_id_valid(e->desktop.v[i]))
+			ck_at(ck, DIAG_ERROR, path,
+			      ".desktop[%zu]|\"%s\" is not a desktop file name such as \"firefox-esr.desktop\" (no directory)",
+			      i, e->desktop.v[i]);
+	for (i = 0; i < e->dbus.n; i++)
+		if (!bus_name_valid(e->dbus.v[i]))
+			ck_at(ck, DIAG_ERROR, path,
+			      ".dbus[%zu]|\"%s\" is not a D-Bus service name such as \"org.gnome.Weather\"",
+			      i, e->dbus.v[i]);
+	if (!(e->desktop.n || e->dbus.n || e->wrapper))
+		return;
+	if (!e->has_execv)
+		ck_at(ck, DIAG_ERROR, path,
+		      "|\"desktop\", \"dbus\" and \"wrapper\" start the app through galaf, which needs \"execv\"");
+	else if ((e->desktop.n || e->dbus.n) && !strv_contains(&e->execv, ELLIPSIS))
+		ck_at(ck, DIAG_WARNING, path,
+		      ".execv|has no \"" ELLIPSIS
+		      "\": menus and D-Bus start the app without the files, URLs and options they pass");
 }
 
 static void check_launchers(struct ck *ck, struct entry *e, const char *path)
@@ -579,6 +658,23 @@ static void add_boxes(struct ck *ck, struct boxes *out, const struct allow *a, u
 	}
 }
 
+/*
+ * "ping": true allows ICMP echo to every address, unless "allow" already
+ * says where ICMP may go (a ping socket sends echo requests only).
+ */
+static void add_ping_boxes(struct ck *ck, struct entry *e)
+{
+	struct allow a = { .proto_num = 1 };
+	size_t i;
+
+	for (i = 0; i < e->n_allow; i++)
+		if (e->allow[i].proto_num == 1 || e->allow[i].proto_num == 58)
+			return;
+	add_boxes(ck, &e->boxes, &a, e->fams);
+	a.proto_num = 58;
+	add_boxes(ck, &e->boxes, &a, e->fams);
+}
+
 static void check_allow(struct ck *ck, struct entry *e, const char *path, bool inbound)
 {
 	struct allow *v = inbound ? e->inbound : e->allow;
@@ -604,6 +700,8 @@ static void check_allow(struct ck *ck, struct entry *e, const char *path, bool i
 		add_boxes(ck, inbound ? &e->in_boxes : &e->boxes, a, e->fams);
 		free(ap);
 	}
+	if (!inbound && e->ping)
+		add_ping_boxes(ck, e);
 }
 
 /*
@@ -700,6 +798,7 @@ static void check_entry(struct ck *ck, struct entry *e, const char *path)
 		check_launchers(ck, e, path);
 	if (e->has_cgroups)
 		check_cgroups(ck, e, path);
+	check_desktop(ck, e, path);
 	if (e->rule)
 		check_fragment(ck, e->rule, path, "rule");
 	if (e->rule6) {
@@ -887,6 +986,87 @@ static void check_inbound_overlap(struct ck *ck)
 	}
 }
 
+/*
+ * net.ipv4.ping_group_range is one range per network namespace: every group
+ * in it may ping, so ping groups and only they must be inside it.
+ */
+static void check_ping_range(struct ck *ck)
+{
+	const struct config *c = &ck->p->cfg;
+	size_t i;
+
+	if (!policy_uses_ping(ck->p))
+		return;
+	for (i = 0; i < ck->p->n_entries; i++) {
+		struct entry *e = &ck->p->entries[i];
+		bool inside = e->sys_id >= (long)c->ping_min && e->sys_id <= (long)c->ping_max;
+
+		if (e->kind != ENTRY_GROUP || e->sys_id < 0 || inside == e->ping)
+			continue;
+		char *path = entry_path(e);
+		if (e->ping)
+			ck_at(ck, DIAG_ERROR, path ? path : "",
+			      ".ping|gid %ld is outside config.ping_gids %u-%u, the one range the kernel lets ping (net.ipv4.ping_group_range); give the group a gid inside it",
+			      e->sys_id, c->ping_min, c->ping_max);
+		else
+			ck_at(ck, DIAG_ERROR, path ? path : "",
+			      "|gid %ld is inside config.ping_gids %u-%u, so it could ping although it has no \"ping\": true; move it out or set \"ping\": true",
+			      e->sys_id, c->ping_min, c->ping_max);
+		free(path);
+	}
+}
+
+struct owned_name {
+	const char *name;
+	const struct entry *e;
+	bool dbus;
+};
+
+static int cmp_owned_name(const void *a, const void *b)
+{
+	const struct owned_name *x = a, *y = b;
+
+	return x->dbus != y->dbus ? x->dbus - y->dbus : strcmp(x->name, y->name);
+}
+
+/* One menu entry or D-Bus service has one override, so it belongs to one group. */
+static void check_desktop_unique(struct ck *ck)
+{
+	const struct policy *p = ck->p;
+	struct owned_name *v;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < p->n_entries; i++)
+		n += p->entries[i].desktop.n + p->entries[i].dbus.n;
+	if (n < 2)
+		return;
+	v = calloc(n, sizeof(*v));
+	if (!v) {
+		ck->oom = 1;
+		return;
+	}
+	for (i = 0, n = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		for (j = 0; j < e->desktop.n; j++)
+			v[n++] = (struct owned_name){ e->desktop.v[j], e, false };
+		for (j = 0; j < e->dbus.n; j++)
+			v[n++] = (struct owned_name){ e->dbus.v[j], e, true };
+	}
+	qsort(v, n, sizeof(*v), cmp_owned_name);
+	for (i = 1; i < n; i++) {
+		if (cmp_owned_name(&v[i - 1], &v[i]))
+			continue;
+		char *path = entry_path(v[i].e);
+		ck_at(ck, DIAG_ERROR, path ? path : "",
+		      ".%s|\"%s\" is also listed by %s.%s: it can start one app only",
+		      v[i].dbus ? "dbus" : "desktop", v[i].name, entry_kind_name(v[i - 1].e),
+		      v[i - 1].e->name);
+		free(path);
+	}
+	free(v);
+}
+
 int policy_check(struct policy *p, struct diags *d, unsigned flags)
 {
 	struct ck ck = { .p = p, .d = d, .flags = flags };
@@ -911,6 +1091,8 @@ int policy_check(struct policy *p, struct diags *d, unsigned flags)
 	check_unique_ids(&ck);
 	check_mark_collisions(&ck);
 	check_inbound_overlap(&ck);
+	check_ping_range(&ck);
+	check_desktop_unique(&ck);
 	idmaps_free(&ck);
 	if (ck.oom)
 		return -ENOMEM;

@@ -24,6 +24,7 @@ int cmd_cgroups(int argc, char **argv); /* cgroups.c */
  * cgroup2 hierarchy nft can use is mounted, other -errno when nft refused.
  */
 int cgroups_sync(const struct policy *p, bool quiet);
+int cmd_desktop(int argc, char **argv); /* desktop.c */
 
 __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 /* Loads and checks FILE, printing diagnostics; 0 when it has no errors. */

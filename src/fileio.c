@@ -198,3 +198,15 @@ bool file_equals(const char *path, const char *data, size_t len)
 	free(old);
 	return same;
 }
+
+int file_write_existing(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	return ret;
+}

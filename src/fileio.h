@@ -18,6 +18,8 @@ int staged_write(struct staged *s, const char *path, const char *data, size_t le
 int staged_commit(struct staged *s);
 /* Removes the temporary file if it is still there; frees S. */
 void staged_drop(struct staged *s);
+/* Writes DATA into an existing file such as one under /proc/sys (no temporary file). */
+int file_write_existing(const char *path, const char *data, size_t len);
 /* Reads a whole file (at most MAX bytes); NULL with errno set on failure. */
 char *file_read(const char *path, size_t max, size_t *ret_len);
 /* Removes a directory of plain files (as galaf's state directories are); ENOENT is fine. */

@@ -36,6 +36,9 @@ static const char usage_text[] =
 	"  suggest [POLICY] APP           allow entries for what APP tried and was refused\n"
 	"  marker load|unload|status [--cgroup DIR]\n"
 	"                                 the eBPF socket marker\n"
+	"  desktop --install|--remove [POLICY]\n"
+	"                                 menu entries, D-Bus services and commands\n"
+	"                                 that start apps through the gatekeeper\n"
 	"\n"
 	"POLICY defaults to " DEFAULT_POLICY " where it is optional.\n"
 	"Exit status: 0 success, 1 invalid or refused, 2 usage, 3 system error.\n"
@@ -350,6 +353,7 @@ static const struct {
 	{ "check", cmd_check },	      { "render", cmd_render },	  { "apply", cmd_apply },
 	{ "rollback", cmd_rollback }, { "status", cmd_status },	  { "groups", cmd_groups },
 	{ "marker", cmd_marker },     { "suggest", cmd_suggest }, { "cgroups", cmd_cgroups },
+	{ "desktop", cmd_desktop },
 };
 
 int main(int argc, char **argv)

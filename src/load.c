@@ -319,10 +319,57 @@ static void get_foreign(struct ld *ld, json_t *v, const char *path, int *out)
 		       type_name(v));
 }
 
+/* The dnsmasq file and reload command of each "preset"; conf and reload override them. */
+static const struct dns_preset {
+	const char *name, *conf;
+	const char *reload[6];
+} dns_presets[] = {
+	/* NetworkManager's ExecReload is its D-Bus Reload(0), which restarts the dnsmasq plugin. */
+	{ "networkmanager",
+	  "/etc/NetworkManager/dnsmasq.d/galaf.conf",
+	  { "/usr/bin/systemctl", "--no-block", "try-reload-or-restart", "NetworkManager.service",
+	    NULL } },
+	{ "dnsmasq",
+	  "/etc/dnsmasq.d/galaf.conf",
+	  { "/usr/bin/systemctl", "--no-block", "try-restart", "dnsmasq.service", NULL } },
+};
+
+static void load_dns_preset(struct ld *ld, json_t *v, struct config *c)
+{
+	const struct dns_preset *pr = NULL;
+	size_t i;
+
+	if (!json_is_string(v)) {
+		ld_err(ld, "config.dns.preset", "must be \"networkmanager\" or \"dnsmasq\", not %s",
+		       type_name(v));
+		return;
+	}
+	for (i = 0; i < sizeof(dns_presets) / sizeof(dns_presets[0]); i++)
+		if (!strcmp(json_string_value(v), dns_presets[i].name))
+			pr = &dns_presets[i];
+	if (!pr) {
+		ld_err(ld, "config.dns.preset",
+		       "unknown preset \"%s\"; use \"networkmanager\" (NetworkManager's dnsmasq plugin) or \"dnsmasq\" (the dnsmasq service)",
+		       json_string_value(v));
+		return;
+	}
+	free(c->dns_preset);
+	free(c->dns_conf);
+	c->dns_preset = strdup(pr->name);
+	c->dns_conf = strdup(pr->conf);
+	if (!c->dns_preset || !c->dns_conf)
+		ld->oom = 1;
+	strv_free(&c->dns_reload);
+	c->has_reload = true;
+	for (i = 0; pr->reload[i]; i++)
+		if (strv_push(&c->dns_reload, pr->reload[i]))
+			ld->oom = 1;
+}
+
 static void load_dns(struct ld *ld, json_t *v, struct config *c)
 {
-	static const char *const keys[] = { "conf",   "reload",	 "timeout", "cache_ttl",
-					    "listen", "foreign", "names",   NULL };
+	static const char *const keys[] = { "preset", "conf",	 "reload", "timeout", "cache_ttl",
+					    "listen", "foreign", "names",  NULL };
 	json_t *x;
 
 	if (!json_is_object(v)) {
@@ -330,10 +377,16 @@ static void load_dns(struct ld *ld, json_t *v, struct config *c)
 		return;
 	}
 	check_keys(ld, v, "config.dns", keys, NULL);
+	if ((x = json_object_get(v, "preset")))
+		load_dns_preset(ld, x, c);
 	if ((x = json_object_get(v, "conf")))
 		replace_string(ld, x, "config.dns.conf", &c->dns_conf);
-	if ((x = json_object_get(v, "reload")) && !json_is_null(x))
-		c->has_reload = get_strv(ld, x, "config.dns.reload", false, &c->dns_reload);
+	if ((x = json_object_get(v, "reload"))) {
+		strv_free(&c->dns_reload);
+		c->has_reload = false;
+		if (!json_is_null(x))
+			c->has_reload = get_strv(ld, x, "config.dns.reload", false, &c->dns_reload);
+	}
 	if ((x = json_object_get(v, "timeout")))
 		get_long(ld, x, "config.dns.timeout", 0, 365L * 86400, &c->dns_timeout);
 	if ((x = json_object_get(v, "cache_ttl")))
@@ -348,22 +401,35 @@ static void load_dns(struct ld *ld, json_t *v, struct config *c)
 		get_bool(ld, x, "config.dns.names", &c->dns_names);
 }
 
-static void load_range(struct ld *ld, json_t *v, struct config *c)
+/* [min, max] of gids, within 1-65535, into *LO and *HI. */
+static bool load_gid_pair(struct ld *ld, json_t *v, const char *path, unsigned *lo, unsigned *hi)
 {
-	long lo, hi;
+	char p0[48], p1[48];
+	long a, b;
 
 	if (!json_is_array(v) || json_array_size(v) != 2) {
-		ld_err(ld, "config.gid_range", "must be an array of two numbers [min, max], not %s",
+		ld_err(ld, path, "must be an array of two numbers [min, max], not %s",
 		       json_is_array(v) ? "an array of another length" : type_name(v));
-		return;
+		return false;
 	}
-	if (get_long(ld, json_array_get(v, 0), "config.gid_range[0]", 1, 65535, &lo) &&
-	    get_long(ld, json_array_get(v, 1), "config.gid_range[1]", 1, 65535, &hi)) {
-		if (lo > hi)
-			ld_err(ld, "config.gid_range", "min %ld is above max %ld", lo, hi);
-		c->gid_min = (unsigned)lo;
-		c->gid_max = (unsigned)hi;
-	}
+	snprintf(p0, sizeof(p0), "%s[0]", path);
+	snprintf(p1, sizeof(p1), "%s[1]", path);
+	if (!get_long(ld, json_array_get(v, 0), p0, 1, 65535, &a) ||
+	    !get_long(ld, json_array_get(v, 1), p1, 1, 65535, &b))
+		return false;
+	if (a > b)
+		ld_err(ld, path, "min %ld is above max %ld", a, b);
+	*lo = (unsigned)a;
+	*hi = (unsigned)b;
+	return a <= b;
+}
+
+static void load_ping_sysctl(struct ld *ld, json_t *v, struct config *c)
+{
+	free(c->ping_sysctl);
+	c->ping_sysctl = NULL;
+	if (!json_is_null(v))
+		get_string(ld, v, "config.ping_sysctl", &c->ping_sysctl);
 }
 
 /* A 32-bit mask, as a number or as a "0x..." string (JSON has no hex). */
@@ -390,9 +456,9 @@ static void get_mask(struct ld *ld, json_t *v, const char *path, unsigned *out)
 
 static void load_config(struct ld *ld, json_t *v, struct config *c)
 {
-	static const char *const keys[] = { "gid_range", "table",      "families",  "mode",
-					    "dns",	 "gate_index", "state_dir", "loopback",
-					    "mark_mask", NULL };
+	static const char *const keys[] = { "gid_range", "table",      "families",    "mode",
+					    "dns",	 "gate_index", "state_dir",   "loopback",
+					    "mark_mask", "ping_gids",  "ping_sysctl", NULL };
 	json_t *x;
 
 	if (!json_is_object(v)) {
@@ -401,7 +467,12 @@ static void load_config(struct ld *ld, json_t *v, struct config *c)
 	}
 	check_keys(ld, v, "config", keys, NULL);
 	if ((x = json_object_get(v, "gid_range")))
-		load_range(ld, x, c);
+		load_gid_pair(ld, x, "config.gid_range", &c->gid_min, &c->gid_max);
+	if ((x = json_object_get(v, "ping_gids")))
+		c->has_ping_gids =
+			load_gid_pair(ld, x, "config.ping_gids", &c->ping_min, &c->ping_max);
+	if ((x = json_object_get(v, "ping_sysctl")))
+		load_ping_sysctl(ld, x, c);
 	if ((x = json_object_get(v, "table")))
 		replace_string(ld, x, "config.table", &c->table);
 	if ((x = json_object_get(v, "families")))
@@ -493,10 +564,18 @@ static void load_allow(struct ld *ld, json_t *v, const char *path, bool inbound,
 
 static const char *user_key_hint(const char *key)
 {
+	static const char *const group_only[] = { "execv",	  "launchers",
+						  "gid",	  "supplementary_groups",
+						  "no_new_privs", "desktop",
+						  "dbus",	  "wrapper",
+						  "ping",	  NULL };
+	const char *const *k;
+
 	if (!strcmp(key, "cgroups"))
 		return "applies to groups only: give the service or container a group entry of its own, whose gid makes its mark";
-	if (!strcmp(key, "execv") || !strcmp(key, "launchers") || !strcmp(key, "gid") ||
-	    !strcmp(key, "supplementary_groups") || !strcmp(key, "no_new_privs"))
+	for (k = group_only; *k && strcmp(*k, key); k++)
+		;
+	if (*k)
 		return "applies to groups only: users are matched by uid and are not launched through galaf";
 	return NULL;
 }
@@ -584,6 +663,22 @@ static void load_group_only(struct ld *ld, json_t *v, const char *path, struct e
 		get_bool(ld, x, p, &e->no_new_privs);
 		free(p);
 	}
+	if ((x = member(ld, v, path, "desktop", &p))) {
+		get_strv(ld, x, p, false, &e->desktop);
+		free(p);
+	}
+	if ((x = member(ld, v, path, "dbus", &p))) {
+		get_strv(ld, x, p, false, &e->dbus);
+		free(p);
+	}
+	if ((x = member(ld, v, path, "wrapper", &p))) {
+		get_bool(ld, x, p, &e->wrapper);
+		free(p);
+	}
+	if ((x = member(ld, v, path, "ping", &p))) {
+		get_bool(ld, x, p, &e->ping);
+		free(p);
+	}
 }
 
 static void load_entry(struct ld *ld, json_t *v, const char *path, struct entry *e)
@@ -593,7 +688,8 @@ static void load_entry(struct ld *ld, json_t *v, const char *path, struct entry 
 	static const char *const gkeys[] = {
 		"gid",		"families", "execv",   "domains",   "rule",
 		"rule6",	"allow",    "inbound", "launchers", "supplementary_groups",
-		"no_new_privs", "mode",	    "cgroups", NULL
+		"no_new_privs", "mode",	    "cgroups", "desktop",   "dbus",
+		"wrapper",	"ping",	    NULL
 	};
 	bool group = e->kind == ENTRY_GROUP;
 	json_t *x;
@@ -690,6 +786,7 @@ static void config_defaults(struct config *c)
 	c->state_dir = strdup("/var/lib/galaf");
 	c->loopback = true;
 	c->mark_mask = 0xffffffffu;
+	c->ping_sysctl = strdup("/etc/sysctl.d/60-galaf-ping.conf");
 }
 
 static void load_root(struct ld *ld, json_t *root, struct policy *p)

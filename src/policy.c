@@ -106,6 +106,8 @@ static void entry_free(struct entry *e)
 	free(e->inbound);
 	strv_free(&e->launchers);
 	strv_free(&e->cgroups);
+	strv_free(&e->desktop);
+	strv_free(&e->dbus);
 	boxes_free(&e->boxes);
 	boxes_free(&e->in_boxes);
 }
@@ -126,6 +128,8 @@ void policy_free(struct policy *p)
 	free(p->dsets);
 	free(p->cfg.table);
 	free(p->cfg.dns_conf);
+	free(p->cfg.dns_preset);
+	free(p->cfg.ping_sysctl);
 	strv_free(&p->cfg.dns_reload);
 	strv_free(&p->cfg.dns_listen);
 	free(p->cfg.dns_listen_addr);
@@ -213,4 +217,16 @@ const char *cgroup_path_problem(const char *path, unsigned *ret_level)
 	}
 	*ret_level = level;
 	return NULL;
+}
+
+bool policy_uses_ping(const struct policy *p)
+{
+	size_t i;
+
+	if (p->cfg.has_ping_gids)
+		return true;
+	for (i = 0; i < p->n_entries; i++)
+		if (p->entries[i].ping && !p->entries[i].null_entry)
+			return true;
+	return false;
 }

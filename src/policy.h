@@ -79,6 +79,10 @@ struct entry {
 	bool supplementary_groups;
 	bool no_new_privs;
 	int mode;
+	struct strv desktop; /* desktop entry ids (NAME.desktop) started through galaf */
+	struct strv dbus;    /* D-Bus session service names started through galaf */
+	bool wrapper;	     /* a command of the entry's name in the wrapper directory */
+	bool ping;	     /* may open ICMP echo sockets (net.ipv4.ping_group_range) */
 	/* derived */
 	unsigned fams;	    /* families in force */
 	int dset;	    /* set for "domains", or -1 */
@@ -94,6 +98,7 @@ struct config {
 	char *table;
 	unsigned families;
 	int mode;
+	char *dns_preset; /* "networkmanager", "dnsmasq" or NULL */
 	char *dns_conf;
 	bool has_reload;
 	struct strv dns_reload;
@@ -107,6 +112,9 @@ struct config {
 	char *state_dir;
 	bool loopback;	    /* accept all loopback traffic */
 	unsigned mark_mask; /* the bits of marks galaf uses; others stay 0 */
+	bool has_ping_gids; /* config.ping_gids given */
+	unsigned ping_min, ping_max;
+	char *ping_sysctl; /* sysctl.d file apply writes; NULL: none */
 };
 
 struct policy {
@@ -122,6 +130,8 @@ struct policy {
 void policy_free(struct policy *p);
 struct entry *policy_find(const struct policy *p, const char *name);
 const char *entry_kind_name(const struct entry *e); /* "users" or "groups" */
+/* Whether an entry pings or config.ping_gids is given: then galaf owns ping_group_range. */
+bool policy_uses_ping(const struct policy *p);
 void strv_free(struct strv *v);
 int strv_push(struct strv *v, const char *s);
 bool strv_contains(const struct strv *v, const char *s);

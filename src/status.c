@@ -13,14 +13,18 @@
 #include "fileio.h"
 #include "nft.h"
 #include "status_dns.h"
+#include "resolver.h"
 
 struct status {
 	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
+	bool ping_used, ping_in_sync;
+	unsigned ping_lo, ping_hi; /* the kernel's range now */
 	char loaded_hash[17], policy_hash[17];
 	size_t users, groups;
 	json_t *sets; /* name -> element count, of the learned address sets */
 	int marker_pins;
-	struct resolver dns;
+	struct dns_names dns;
+	struct resolver res;
 };
 
 /* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
@@ -70,7 +74,22 @@ static int count_marker_pins(void)
 	return n;
 }
 
-static void status_collect(struct policy *p, const char *file, struct status *st)
+/* net.ipv4.ping_group_range of this network namespace, against config.ping_gids. */
+static void read_ping_range(const struct policy *p, struct status *st)
+{
+	size_t len;
+	char *text = file_read(PING_RANGE_FILE, 64, &len), *end;
+
+	if (!text)
+		return;
+	st->ping_lo = (unsigned)strtoul(text, &end, 10);
+	st->ping_hi = (unsigned)strtoul(end, NULL, 10);
+	st->ping_in_sync = st->ping_lo == p->cfg.ping_min && st->ping_hi == p->cfg.ping_max;
+	free(text);
+}
+
+static void status_collect(struct policy *p, const char *file, const char *resolv_conf,
+			   struct status *st)
 {
 	struct compiled c = { 0 };
 	size_t i;
@@ -86,12 +105,31 @@ static void status_collect(struct policy *p, const char *file, struct status *st
 		st->dns_in_sync = file_equals(p->cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
 		st->gate_in_sync = file_equals(p->cfg.gate_index, c.gate.buf, c.gate.len);
 	}
+	st->ping_used = policy_uses_ping(p);
+	if (st->ping_used)
+		read_ping_range(p, st);
 	st->in_sync = st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) &&
-		      st->dns_in_sync && st->gate_in_sync;
+		      st->dns_in_sync && st->gate_in_sync && (!st->ping_used || st->ping_in_sync);
 	st->sets = st->loaded ? learned_set_sizes(p->cfg.table) : json_object();
 	st->marker_pins = count_marker_pins();
-	resolver_probe(p, &st->dns);
+	dns_names_probe(p, &st->dns);
+	resolver_inspect(&p->cfg, resolv_conf, &st->res);
 	compiled_free(&c);
+}
+
+static json_t *resolver_json(const struct resolver *r)
+{
+	json_t *ns = json_array();
+
+	for (size_t i = 0; i < r->nameservers.n; i++)
+		json_array_append_new(ns, json_string(r->nameservers.v[i]));
+	return json_pack("{s:s, s:b, s:o, s:s, s:s, s:I, s:s?, s:s?, s:o, s:b, s:b}", "resolv_conf",
+			 r->resolv_conf, "resolv_conf_readable", r->readable, "nameservers", ns,
+			 "kind", resolver_kind_id(r->kind), "expected", resolver_kind_id(r->want),
+			 "pid", (json_int_t)r->pid, "comm", r->pid ? r->comm : NULL, "exe",
+			 r->pid && r->exe[0] ? r->exe : NULL, "nftset",
+			 r->nftset < 0 ? json_null() : json_boolean(r->nftset), "points_at_it",
+			 r->points_at_it, "other_nameservers", r->others_listed);
 }
 
 static void status_print_json(const struct policy *p, const char *file, const struct status *st)
@@ -113,12 +151,54 @@ static void status_print_json(const struct policy *p, const char *file, const st
 					      (int)st->dns.pid, "conntrack", st->dns.conntrack,
 					      "connmark_allowlist", st->dns.allowlist,
 					      "cap_net_admin", st->dns.cap_net_admin));
+
+	if (o)
+		json_object_set_new(o, "resolver", resolver_json(&st->res));
+	if (o && st->ping_used)
+		json_object_set_new(o, "ping_group_range",
+				    json_pack("{s:[I,I], s:[I,I], s:b}", "kernel",
+					      (json_int_t)st->ping_lo, (json_int_t)st->ping_hi,
+					      "policy", (json_int_t)p->cfg.ping_min,
+					      (json_int_t)p->cfg.ping_max, "in_sync",
+					      st->ping_in_sync));
 	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
 	if (s)
 		printf("%s\n", s);
 	free(s);
 	json_decref(o);
+}
+
+static void print_resolver(const struct resolver *r)
+{
+	if (!r->readable) {
+		printf("resolver: cannot read %s\n", r->resolv_conf);
+		return;
+	}
+	if (!r->nameservers.n) {
+		printf("resolver: %s lists no nameserver (glibc then asks 127.0.0.1)\n",
+		       r->resolv_conf);
+		return;
+	}
+	printf("resolver: %s at %s", resolver_kind_name(r->kind), r->nameservers.v[0]);
+	if (r->pid)
+		printf(" (pid %d, %s)", (int)r->pid, r->exe[0] ? r->exe : r->comm);
+	printf("\n");
+	printf("resolv.conf %s: %s\n", r->resolv_conf,
+	       r->points_at_it ? "points at it, as config.dns expects"
+			       : "does NOT point at the dnsmasq config.dns is written for");
+	if (!r->points_at_it)
+		printf("  config.dns is written for %s: apps that ask another resolver are not learned, and their domains stay blocked\n",
+		       resolver_kind_name(r->want));
+	if (r->others_listed)
+		printf("  it lists %zu nameservers: when the first fails, lookups go around dnsmasq\n",
+		       r->nameservers.n);
+	if (r->kind == RES_DNSMASQ || r->kind == RES_NM_DNSMASQ)
+		printf("dnsmasq nftset support: %s\n",
+		       r->nftset > 0 ? "yes"
+		       : r->nftset == 0
+			       ? "NO: this dnsmasq was built without nftset and ignores galaf's file"
+			       : "unknown (dnsmasq --version did not run)");
 }
 
 static void status_print_text(const struct policy *p, const char *file, const struct status *st)
@@ -143,7 +223,12 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
 	printf("socket marker: %s\n",
 	       st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
-	resolver_print(&st->dns);
+	dns_names_print(&st->dns);
+	if (st->ping_used)
+		printf("ping_group_range: %u %u, %s\n", st->ping_lo, st->ping_hi,
+		       st->ping_in_sync ? "as config.ping_gids says"
+					: "differs from config.ping_gids (run galaf-config apply)");
+	print_resolver(&st->res);
 	printf("status: %s\n", st->in_sync ? "in sync" : "NOT in sync");
 }
 
@@ -154,27 +239,44 @@ static const char status_help[] =
 	"gate index match POLICY (by a hash stored in the table), how many addresses\n"
 	"dnsmasq has added to each domain set, whether the socket marker is loaded,\n"
 	"and whether the dnsmasq on config.dns.listen enforces the per-app name lists\n"
-	"(dns names: enforced, FAIL-OPEN with the reason, no resolver, or off).\n"
-	"  --json   the same as one JSON object\n"
+	"(dns names: enforced, FAIL-OPEN with the reason, no resolver, or off);\n"
+	"when POLICY uses ping, whether net.ipv4.ping_group_range is config.ping_gids.\n"
+	"Then say which resolver answers: the first nameserver of resolv.conf, the\n"
+	"program listening there on port 53 (dnsmasq, NetworkManager's dnsmasq,\n"
+	"systemd-resolved or another), whether it is the one config.dns is written\n"
+	"for, and whether that dnsmasq was built with nftset support.\n"
+	"  --json               the same as one JSON object\n"
+	"  --resolv-conf FILE   read FILE instead of /etc/resolv.conf\n"
 	"\n"
 	"Exit status: 0 in sync, 1 not in sync, 2 usage.\n";
 
+struct status_args {
+	bool json;
+	const char *resolv_conf;
+};
+
 static int status_opt(int c, void *ctx)
 {
-	*(bool *)ctx = c == 'j';
-	return c != 'j';
+	struct status_args *a = ctx;
+
+	if (c == 'j')
+		a->json = true;
+	else if (c == 'r')
+		a->resolv_conf = optarg;
+	return c != 'j' && c != 'r';
 }
 
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { "json", no_argument, NULL, 'j' },
+					      { "resolv-conf", required_argument, NULL, 'r' },
 					      { 0 } };
+	struct status_args a = { false, "/etc/resolv.conf" };
 	struct status st = { 0 };
 	struct policy p;
-	bool json = false;
 	const char *file;
-	int i = sub_getopt(argc, argv, status_help, opts, status_opt, &json);
+	int i = sub_getopt(argc, argv, status_help, opts, status_opt, &a);
 
 	if (i < 0)
 		return i == -1 ? 0 : 2;
@@ -187,12 +289,13 @@ int cmd_status(int argc, char **argv)
 		policy_free(&p);
 		return 1;
 	}
-	status_collect(&p, file, &st);
-	if (json)
+	status_collect(&p, file, a.resolv_conf, &st);
+	if (a.json)
 		status_print_json(&p, file, &st);
 	else
 		status_print_text(&p, file, &st);
 	json_decref(st.sets);
+	resolver_free(&st.res);
 	policy_free(&p);
 	return st.in_sync ? 0 : 1;
 }

@@ -94,10 +94,10 @@ static bool has_net_admin(pid_t pid)
 	return caps & (1ULL << CAP_NET_ADMIN_BIT);
 }
 
-static void scan_conf(const char *file, struct resolver *r, int depth);
+static void scan_conf(const char *file, struct dns_names *r, int depth);
 
 /* "conf-dir=DIR[,...]": every file in DIR (dnsmasq's suffix filters are not applied). */
-static void scan_dir(const char *spec, struct resolver *r, int depth)
+static void scan_dir(const char *spec, struct dns_names *r, int depth)
 {
 	char dir[4096], path[8192];
 	struct dirent *de;
@@ -116,7 +116,7 @@ static void scan_dir(const char *spec, struct resolver *r, int depth)
 }
 
 /* One option, as on the command line without "--" or as a line of a file. */
-static void scan_option(const char *opt, struct resolver *r, int depth)
+static void scan_option(const char *opt, struct dns_names *r, int depth)
 {
 	if (!strcmp(opt, "conntrack"))
 		r->conntrack = true;
@@ -128,7 +128,7 @@ static void scan_option(const char *opt, struct resolver *r, int depth)
 		scan_dir(opt + 9, r, depth + 1);
 }
 
-static void scan_conf(const char *file, struct resolver *r, int depth)
+static void scan_conf(const char *file, struct dns_names *r, int depth)
 {
 	char line[1100];
 	FILE *f = fopen(file, "re");
@@ -143,7 +143,7 @@ static void scan_conf(const char *file, struct resolver *r, int depth)
 }
 
 /* dnsmasq reads /etc/dnsmasq.conf unless -C/--conf-file names another file. */
-static void scan_cmdline(pid_t pid, struct resolver *r)
+static void scan_cmdline(pid_t pid, struct dns_names *r)
 {
 	char path[64], buf[8192], *a, *end;
 	bool conf_given = false;
@@ -178,7 +178,7 @@ static void scan_cmdline(pid_t pid, struct resolver *r)
 		scan_conf("/etc/dnsmasq.conf", r, 0);
 }
 
-void resolver_probe(const struct policy *p, struct resolver *r)
+void dns_names_probe(const struct policy *p, struct dns_names *r)
 {
 	const struct config *c = &p->cfg;
 	char path[64], comm[32] = "";
@@ -218,7 +218,7 @@ const char *names_state_name(enum names_state s)
 	return names[s];
 }
 
-void resolver_print(const struct resolver *r)
+void dns_names_print(const struct dns_names *r)
 {
 	switch (r->state) {
 	case NAMES_OFF: printf("dns names: off (config.dns.names is false)\n"); break;

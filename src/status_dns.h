@@ -10,7 +10,7 @@
 
 enum names_state { NAMES_OFF, NAMES_NO_RESOLVER, NAMES_FAIL_OPEN, NAMES_ENFORCED };
 
-struct resolver {
+struct dns_names {
 	enum names_state state;
 	pid_t pid;	    /* the dnsmasq serving config.dns.listen; 0 when none */
 	char listen[64];    /* the address it was found on */
@@ -21,9 +21,9 @@ struct resolver {
 };
 
 /* Finds the process listening on port 53 of config.dns.listen, in this network namespace. */
-void resolver_probe(const struct policy *p, struct resolver *r);
+void dns_names_probe(const struct policy *p, struct dns_names *r);
 const char *names_state_name(enum names_state s);
 /* One line for galaf-config status. */
-void resolver_print(const struct resolver *r);
+void dns_names_print(const struct dns_names *r);
 
 #endif

@@ -40,9 +40,9 @@ gate "valgrind: check and render of every golden and bad-input case" tests/valgr
 # cppcheck does not read system headers: tests/cppcheck.h spells out jansson's macros.
 gate "cppcheck src/" cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	--inline-suppr --std=c11 -D_GNU_SOURCE -DGALAF_VERSION='"x"' -DGATE_INDEX='"x"' \
-	-DBPF_OBJECT='"x"' --suppress=missingIncludeSystem --include=tests/cppcheck.h src/
+	-DBPF_OBJECT='"x"' -DGALAF_PATH='"x"' --suppress=missingIncludeSystem --include=tests/cppcheck.h src/
 gate "clang-tidy src/" sh -c "clang-tidy --quiet $(c_files | tr '\n' ' ') -- -std=gnu17 -D_GNU_SOURCE \
-	-DGALAF_VERSION='\"x\"' -DGATE_INDEX='\"x\"' -DBPF_OBJECT='\"x\"' 2>&1 | tee /dev/stderr | \
+	-DGALAF_VERSION='\"x\"' -DGATE_INDEX='\"x\"' -DBPF_OBJECT='\"x\"' -DGALAF_PATH='\"x\"' 2>&1 | tee /dev/stderr | \
 	{ ! grep -E 'warning:|error:'; }"
 # shellcheck disable=SC2046 # file lists, one word per file
 gate "shellcheck" shellcheck -x $(shell_files)

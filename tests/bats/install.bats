@@ -306,7 +306,7 @@ complete_as() {
 
 @test "completion: galaf-config TAB offers the subcommands" {
 	run -0 --separate-stderr complete_as - galaf-config ''
-	[ "$output" = $'check\nrender\napply\nrollback\nstatus\ngroups\nsuggest\nmarker\n--help\n--version' ]
+	[ "$output" = $'check\nrender\napply\nrollback\nstatus\ngroups\nsuggest\nmarker\ndesktop\n--help\n--version' ]
 }
 
 @test "completion: galaf-config options follow the subcommand" {
@@ -320,6 +320,10 @@ complete_as() {
 	[ "$output" = --create ]
 	run -0 complete_as - galaf-config rollback --l
 	[ "$output" = --last-good ]
+	run -0 complete_as - galaf-config status --r
+	[ "$output" = --resolv-conf ]
+	run -0 complete_as - galaf-config desktop --
+	[ "$output" = $'--install\n--remove\n--applications\n--services\n--bin\n--search\n--galaf\n--help' ]
 }
 
 @test "completion: galaf-config marker offers load, unload, status, then --cgroup" {
@@ -338,7 +342,7 @@ complete_as() {
 
 @test "completion: galaf-config options exist in the command's --help" {
 	local sub opt
-	for sub in render apply rollback status groups; do
+	for sub in render apply rollback status groups desktop; do
 		run -0 complete_as - galaf-config "$sub" --
 		for opt in $output; do
 			[ "$opt" = --help ] && continue
