@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,28 +163,56 @@ static bool run_by_networkmanager(pid_t pid)
 	return nm;
 }
 
-/* "Compile time options: ... nftset ..." from `EXE --version`: 1, 0, or -1 when it cannot run. */
+/* In the child: never run what a listener on port 53 brought as root. */
+static void drop_to_nobody(void)
+{
+	if (geteuid() != 0)
+		return;
+	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(127);
+}
+
+/*
+ * "Compile time options: ... nftset ..." from `EXE --version`: 1, 0, or -1
+ * when it cannot run. EXE is /proc/PID/exe of whatever listens on port 53,
+ * so it runs only when root owns it and nobody else may write it, and then
+ * as nobody, from a descriptor opened beforehand.
+ */
 static int dnsmasq_has_nftset(const char *exe)
 {
+	static char arg0[] = "dnsmasq", arg1[] = "--version";
+	static char env0[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	char *const argv[] = { arg0, arg1, NULL }, *const envp[] = { env0, NULL };
 	char buf[4096], *opts;
 	size_t got = 0;
 	ssize_t n;
-	int fds[2], st;
+	int fds[2], st, fd;
+	struct stat sb;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_uid != 0 ||
+	    (sb.st_mode & (S_IWGRP | S_IWOTH)) || pipe2(fds, O_CLOEXEC) < 0) {
+		close(fd);
+		return -1;
+	}
 	pid = fork();
 	if (pid < 0) {
+		close(fd);
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
 	}
 	if (pid == 0) {
 		dup2(fds[1], 1);
-		execl(exe, "dnsmasq", "--version", (char *)NULL);
+		drop_to_nobody();
+		fexecve(fd, argv, envp);
 		_exit(127);
 	}
+	close(fd);
 	close(fds[1]);
 	while (got < sizeof(buf) - 1 && (n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
 		got += (size_t)n;

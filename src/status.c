@@ -198,7 +198,8 @@ static void print_resolver(const struct resolver *r)
 		       r->nftset > 0 ? "yes"
 		       : r->nftset == 0
 			       ? "NO: this dnsmasq was built without nftset and ignores galaf's file"
-			       : "unknown (dnsmasq --version did not run)");
+			       : "unknown (dnsmasq --version did not run: galaf runs it only as nobody,\n"
+				 "  and only when root owns the binary and nobody else may write it)");
 }
 
 static void status_print_text(const struct policy *p, const char *file, const struct status *st)

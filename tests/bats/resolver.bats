@@ -29,8 +29,13 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.3", 53))
 time.sleep(3600)' 3>&- &
 	galaf_on_cleanup "kill $!"
+	# A dnsmasq whose binary anyone may rewrite, on 127.0.0.4.
+	install -m 0777 "$(command -v dnsmasq)" "$T/dnsmasq"
+	ip netns exec "$NS" "$T/dnsmasq" -k --no-resolv --no-hosts --bind-interfaces -u root \
+		--listen-address=127.0.0.4 --pid-file="$T/writable.pid" --conf-file=/dev/null 3>&- &
+	galaf_on_cleanup "kill $!"
 	local a
-	for a in 127.0.0.1 127.0.0.2 127.0.0.3; do
+	for a in 127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4; do
 		wait_for sh -c "ip netns exec $NS ss -Hlun 'sport = :53' | grep -q '$a:53'" || return 1
 	done
 	export T NS
@@ -73,6 +78,13 @@ status_with() {
 	if dnsmasq --version | grep -q ' nftset'; then want=yes; else want=NO; fi
 	run -1 status_with 127.0.0.1
 	[[ $output == *"dnsmasq nftset support: $want"* ]]
+}
+
+@test "status never runs a listener's binary that others may write" {
+	policy dnsmasq
+	run -1 status_with 127.0.0.4
+	[[ $output == *"resolver: dnsmasq at 127.0.0.4"* ]]
+	[[ $output == *"dnsmasq nftset support: unknown"* ]]
 }
 
 @test "NetworkManager's dnsmasq is told from a dnsmasq of its own" {
