@@ -17,6 +17,7 @@ int cmd_rollback(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_groups(int argc, char **argv);
 int cmd_suggest(int argc, char **argv); /* suggest.c */
+int cmd_pin(int argc, char **argv);	/* pin.c */
 
 __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 /* Loads and checks FILE, printing diagnostics; 0 when it has no errors. */

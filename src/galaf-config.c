@@ -32,6 +32,7 @@ static const char usage_text[] =
 	"  status [--json] [POLICY]       what is loaded; whether it matches POLICY\n"
 	"  groups [--create] [POLICY]     app groups and their gids; create missing ones\n"
 	"  suggest [POLICY] APP           allow entries for what APP tried and was refused\n"
+	"  pin [--write] APP [POLICY]     the SHA-256 of APP's command; pin it in POLICY\n"
 	"  marker load|unload|status [--cgroup DIR]\n"
 	"                                 the eBPF socket marker\n"
 	"\n"
@@ -121,7 +122,7 @@ static int cmd_check(int argc, char **argv)
 		usage_error("check: expected one POLICY file");
 		return 2;
 	}
-	ret = load_and_check(argv[i], 0, &p, false);
+	ret = load_and_check(argv[i], CHECK_PINS, &p, false);
 	if (!ret)
 		ret = validate_in_private_netns(&p, argv[i]);
 	policy_free(&p);
@@ -323,7 +324,7 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check },	      { "render", cmd_render },	  { "apply", cmd_apply },
 	{ "rollback", cmd_rollback }, { "status", cmd_status },	  { "groups", cmd_groups },
-	{ "marker", cmd_marker },     { "suggest", cmd_suggest },
+	{ "marker", cmd_marker },     { "suggest", cmd_suggest }, { "pin", cmd_pin },
 };
 
 int main(int argc, char **argv)

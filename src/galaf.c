@@ -28,6 +28,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "sha256.h"
+
 #ifndef GATE_INDEX
 #define GATE_INDEX "/etc/galaf/gate.index"
 #endif
@@ -46,6 +48,7 @@ enum { F_DROPGROUPS = 1, F_NONNP = 2 };
 
 struct entry {
 	const char *name, *launchers;
+	const char *sha256;	/* the command's pinned digest, or NULL */
 	char *args;		/* ARGV0 NUL ARGV1 NUL ...: the TABs became NULs */
 	size_t nargs, ellipsis; /* ellipsis: position of "…", 0 if none */
 	unsigned long gid;
@@ -272,11 +275,11 @@ static void header_parse(struct gate *g)
 		bad_index("line 1", "the header is too long or has no newline");
 	line = line_dup(g->map, nl - g->map, "line 1");
 	/* As in parse_gid, only the canonical form survives a round trip. */
-	if (sscanf(line, "galaf-gate 1 %lu %lu", &g->min, &g->max) != 2 || /* NOLINT(cert-err34-c) */
-	    snprintf(canon, sizeof(canon), "galaf-gate 1 %lu %lu", g->min, g->max) < 0 ||
+	if (sscanf(line, "galaf-gate 2 %lu %lu", &g->min, &g->max) != 2 || /* NOLINT(cert-err34-c) */
+	    snprintf(canon, sizeof(canon), "galaf-gate 2 %lu %lu", g->min, g->max) < 0 ||
 	    strcmp(canon, line) != 0 || g->min < 1 || g->min > g->max || g->max > GID_LIMIT)
 		bad_index("line 1",
-			  "the header is not 'galaf-gate 1 MIN MAX' with "
+			  "the header is not 'galaf-gate 2 MIN MAX' with "
 			  "1 <= MIN <= MAX <= %lu",
 			  GID_LIMIT);
 	free(line);
@@ -331,6 +334,13 @@ static void launchers_check(const char *s, const char *where)
 	}
 }
 
+static bool sha256_hex_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == SHA256_HEX_LEN && !s[n];
+}
+
 /* Cut the next TAB-separated field off *p, in place; NULL when none. */
 static char *field_next(char **p)
 {
@@ -348,15 +358,16 @@ static char *field_next(char **p)
 /* Parse one entry line (a private copy, cut up in place) strictly. */
 static void entry_parse(const struct gate *g, char *p, const char *where, struct entry *e)
 {
-	char *gid, *flags, *arg;
+	char *gid, *flags, *pin, *arg;
 
 	memset(e, 0, sizeof(*e));
 	e->name = field_next(&p);
 	gid = field_next(&p);
 	flags = field_next(&p);
 	e->launchers = field_next(&p);
+	pin = field_next(&p);
 	if (!p)
-		bad_index(where, "fewer than 5 TAB-separated fields");
+		bad_index(where, "fewer than 6 TAB-separated fields");
 	if (!app_name_ok(e->name))
 		bad_index(where, "bad app name '%s'", e->name);
 	if (parse_gid(gid, &e->gid) || e->gid < g->min || e->gid > g->max)
@@ -364,6 +375,9 @@ static void entry_parse(const struct gate *g, char *p, const char *where, struct
 			  g->min, g->max);
 	e->flags = flags_parse(flags, where);
 	launchers_check(e->launchers, where);
+	if (strcmp(pin, "-") != 0 && !sha256_hex_ok(pin))
+		bad_index(where, "the SHA-256 of %s is not '-' or 64 lower-case hex digits", e->name);
+	e->sha256 = strcmp(pin, "-") ? pin : NULL;
 	e->args = p;
 	if (p[0] != '/')
 		bad_index(where, "the command of %s is not an absolute path", e->name);
@@ -579,6 +593,47 @@ static void become(const struct entry *e)
 		deny("cannot set no_new_privs: %s", strerror(errno));
 }
 
+static void __attribute__((noreturn)) exec_failed(const char *path, int err)
+{
+	die(err == ENOENT || err == ENOTDIR ? EXIT_NOTFOUND : EXIT_EXEC,
+	    "%s: cannot execute %s: %s", arg_app, path, strerror(err));
+}
+
+/*
+ * Hash the command, then execute the very file hashed, through its
+ * descriptor: swapping the path between check and exec changes nothing.
+ * The file must be root's and not writable by group or others, or its
+ * content could change under the same descriptor. Returns only on failure.
+ */
+static void exec_pinned(const struct entry *e, char **av, char **envp)
+{
+	char hex[SHA256_HEX_LEN + 1], magic[2];
+	struct stat st;
+	int fd, err;
+
+	/* O_NONBLOCK: a FIFO in its place must not hang us. */
+	fd = open(av[0], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		exec_failed(av[0], errno);
+	if (!S_ISREG(st.st_mode))
+		exec_failed(av[0], EACCES);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		deny("%s: %s is pinned, but not owned by root or writable by group or "
+		     "others: it could change between the check and the exec",
+		     e->name, av[0]);
+	if ((err = sha256_fd(fd, hex)) < 0)
+		die(EXIT_EXEC, "%s: cannot read %s: %s", e->name, av[0], strerror(-err));
+	if (strcmp(hex, e->sha256) != 0)
+		deny("%s: %s does not match its pinned SHA-256 (pinned %.12s…, the file has "
+		     "%.12s…); refusing to run it (if the change is expected: galaf-config pin "
+		     "--write %s)",
+		     e->name, av[0], e->sha256, hex, e->name);
+	/* A script's interpreter reads it through /dev/fd/N: keep N open for it. */
+	if (pread(fd, magic, 2, 0) == 2 && !memcmp(magic, "#!", 2) && fcntl(fd, F_SETFD, 0) < 0)
+		exec_failed(av[0], errno);
+	fexecve(fd, av, envp);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -628,7 +683,6 @@ int main(int argc, char **argv)
 	char **envp, **av, *line;
 	const char *found;
 	size_t len;
-	int err;
 
 	/* Before anything can fail: the default ident comes from argv[0]. */
 	openlog("galaf", LOG_PID, LOG_AUTHPRIV);
@@ -673,8 +727,9 @@ int main(int argc, char **argv)
 	       (unsigned)c.uid, arg_app, e->gid, av[0], argc - 2);
 	/* NSS modules may have opened descriptors since fds_sanitize. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execve(av[0], av, envp);
-	err = errno;
-	die(err == ENOENT || err == ENOTDIR ? EXIT_NOTFOUND : EXIT_EXEC,
-	    "%s: cannot execute %s: %s", arg_app, av[0], strerror(err));
+	if (e->sha256)
+		exec_pinned(e, av, envp);
+	else
+		execve(av[0], av, envp);
+	exec_failed(av[0], errno);
 }

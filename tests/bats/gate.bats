@@ -20,8 +20,14 @@ need() {
 	done
 }
 
-# row NAME GID FLAGS LAUNCHERS ARGV...: one index line, TAB-separated.
+# row NAME GID FLAGS LAUNCHERS ARGV...: one index line, TAB-separated, not pinned.
 row() {
+	local IFS=$'\t'
+	printf '%s\n' "${*:1:4}"$'\t-\t'"${*:5}"
+}
+
+# pinned_row NAME GID FLAGS LAUNCHERS SHA256 ARGV...: a line pinning ARGV0.
+pinned_row() {
 	local IFS=$'\t'
 	printf '%s\n' "$*"
 }
@@ -31,7 +37,7 @@ write_index() {
 	local min=$1 max=$2
 	shift 2
 	{
-		printf 'galaf-gate 1 %s %s\n' "$min" "$max"
+		printf 'galaf-gate 2 %s %s\n' "$min" "$max"
 		(($#)) && printf '%s\n' "$@" | LC_ALL=C sort
 		printf '.end\n'
 	} >"$IDX.tmp" && chmod 0644 "$IDX.tmp" && mv -f "$IDX.tmp" "$IDX"
@@ -463,7 +469,7 @@ teardown() {
 
 @test "an index without .end is refused as truncated" {
 	{
-		printf 'galaf-gate 1 30000 59999\n'
+		printf 'galaf-gate 2 30000 59999\n'
 		row mark "$AG" - '*' /usr/bin/touch "$OUT/marker"
 	} >"$IDX"
 	run -1 --separate-stderr as_user "$GATE" mark
@@ -483,42 +489,46 @@ bad_index() {
 }
 
 @test "malformed indexes of every kind are refused" {
-	local h='galaf-gate 1 30000 59999' m t=$'\t' n=$'\n'
+	local h='galaf-gate 2 30000 59999' m t=$'\t' n=$'\n'
 	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
 	bad_index "empty file" ''
-	bad_index "format 2" "galaf-gate 2 30000 59999$n$m$n.end$n"
-	bad_index "no range" "galaf-gate 1$n$m$n.end$n"
-	bad_index "leading zero" "galaf-gate 1 030000 59999$n$m$n.end$n"
-	bad_index "min > max" "galaf-gate 1 59999 30000$n$m$n.end$n"
-	bad_index "max > 65535" "galaf-gate 1 30000 65536$n$m$n.end$n"
-	bad_index "min 0" "galaf-gate 1 0 59999$n$m$n.end$n"
+	bad_index "format 1" "galaf-gate 1 30000 59999$n$m$n.end$n"
+	bad_index "no range" "galaf-gate 2$n$m$n.end$n"
+	bad_index "leading zero" "galaf-gate 2 030000 59999$n$m$n.end$n"
+	bad_index "min > max" "galaf-gate 2 59999 30000$n$m$n.end$n"
+	bad_index "max > 65535" "galaf-gate 2 30000 65536$n$m$n.end$n"
+	bad_index "min 0" "galaf-gate 2 0 59999$n$m$n.end$n"
 	bad_index "trailing space" "$h $n$m$n.end$n"
 	bad_index "CRLF" "$h"$'\r'"$n$m"$'\r'"$n.end"$'\r'"$n"
 	bad_index "text after .end" "$h$n$m$n.end${n}x$n"
 	bad_index "no newline after .end" "$h$n$m$n.end"
 	bad_index "empty line" "$h$n$n$m$n.end$n" --list
 	bad_index "4 fields" "${h}${n}mark$t$AG$t-$t*$n.end$n"
-	bad_index "empty command" "${h}${n}mark$t$AG$t-$t*$t$n.end$n"
-	bad_index "relative command" "${h}${n}mark$t$AG$t-$t*${t}touch$t$OUT/marker$n.end$n"
-	bad_index "two …" "${h}${n}mark$t$AG$t-$t*$t/usr/bin/touch$t$E$t$E$n.end$n"
-	bad_index "bad name" "${h}${n}ma.rk$t$AG$t-$t*$t/bin/true$n$m$n.end$n" --list
-	bad_index "out of order" "$h$n$m${n}a$t$AG$t-$t*$t/bin/true$n.end$n" --list
-	bad_index "out of order next to the app" "${h}${n}n$t$AG$t-$t*$t/bin/true$n$m$n.end$n"
+	bad_index "empty command" "${h}${n}mark$t$AG$t-$t*$t-$t$n.end$n"
+	bad_index "no pin field" "${h}${n}mark$t$AG$t-$t*$t/bin/true$n.end$n"
+	bad_index "pin too short" "${h}${n}mark$t$AG$t-$t*${t}abc$t/bin/true$n.end$n"
+	bad_index "pin upper case" "${h}${n}mark$t$AG$t-$t*$t$(printf 'A%.0s' {1..64})$t/bin/true$n.end$n"
+	bad_index "pin empty" "${h}${n}mark$t$AG$t-$t*$t$t/bin/true$n.end$n"
+	bad_index "relative command" "${h}${n}mark$t$AG$t-$t*$t-${t}touch$t$OUT/marker$n.end$n"
+	bad_index "two …" "${h}${n}mark$t$AG$t-$t*$t-$t/usr/bin/touch$t$E$t$E$n.end$n"
+	bad_index "bad name" "${h}${n}ma.rk$t$AG$t-$t*$t-$t/bin/true$n$m$n.end$n" --list
+	bad_index "out of order" "$h$n$m${n}a$t$AG$t-$t*$t-$t/bin/true$n.end$n" --list
+	bad_index "out of order next to the app" "${h}${n}n$t$AG$t-$t*$t-$t/bin/true$n$m$n.end$n"
 	bad_index "duplicate" "$h$n$m$n$m$n.end$n"
 	bad_index "duplicate, list" "$h$n$m$n$m$n.end$n" --list
 	bad_index "3 fields" "${h}${n}mark$t$AG$t-$n.end$n"
-	bad_index "gid +" "${h}${n}mark$t+$AG$t-$t*$t/bin/true$n.end$n"
-	bad_index "gid hex" "${h}${n}mark${t}0x7531$t-$t*$t/bin/true$n.end$n"
-	bad_index "gid -1" "${h}${n}mark$t-1$t-$t*$t/bin/true$n.end$n"
-	bad_index "gid 2^32" "${h}${n}mark${t}4294967296$t-$t*$t/bin/true$n.end$n"
-	bad_index "flag empty" "${h}${n}mark$t$AG$t$t*$t/bin/true$n.end$n"
-	bad_index "flag trailing comma" "${h}${n}mark$t$AG${t}dropgroups,$t*$t/bin/true$n.end$n"
-	bad_index "flag - in a list" "${h}${n}mark$t$AG${t}nonnp,-$t*$t/bin/true$n.end$n"
-	bad_index "launchers empty" "${h}${n}mark$t$AG$t-$t$t/bin/true$n.end$n"
-	bad_index "launchers * in a list" "${h}${n}mark$t$AG$t-$t*,root$t/bin/true$n.end$n"
-	bad_index "launchers ,," "${h}${n}mark$t$AG$t-${t}root,,x$t/bin/true$n.end$n"
-	bad_index "launchers @" "${h}${n}mark$t$AG$t-$t@$t/bin/true$n.end$n"
-	bad_index "launchers space" "${h}${n}mark$t$AG$t-${t}a b$t/bin/true$n.end$n"
+	bad_index "gid +" "${h}${n}mark$t+$AG$t-$t*$t-$t/bin/true$n.end$n"
+	bad_index "gid hex" "${h}${n}mark${t}0x7531$t-$t*$t-$t/bin/true$n.end$n"
+	bad_index "gid -1" "${h}${n}mark$t-1$t-$t*$t-$t/bin/true$n.end$n"
+	bad_index "gid 2^32" "${h}${n}mark${t}4294967296$t-$t*$t-$t/bin/true$n.end$n"
+	bad_index "flag empty" "${h}${n}mark$t$AG$t$t*$t-$t/bin/true$n.end$n"
+	bad_index "flag trailing comma" "${h}${n}mark$t$AG${t}dropgroups,$t*$t-$t/bin/true$n.end$n"
+	bad_index "flag - in a list" "${h}${n}mark$t$AG${t}nonnp,-$t*$t-$t/bin/true$n.end$n"
+	bad_index "launchers empty" "${h}${n}mark$t$AG$t-$t$t-$t/bin/true$n.end$n"
+	bad_index "launchers * in a list" "${h}${n}mark$t$AG$t-$t*,root$t-$t/bin/true$n.end$n"
+	bad_index "launchers ,," "${h}${n}mark$t$AG$t-${t}root,,x$t-$t/bin/true$n.end$n"
+	bad_index "launchers @" "${h}${n}mark$t$AG$t-$t@$t-$t/bin/true$n.end$n"
+	bad_index "launchers space" "${h}${n}mark$t$AG$t-${t}a b$t-$t/bin/true$n.end$n"
 	echo "case: NUL byte"
 	printf '%s\n%s\n\0\n.end\n' "$h" "$m" >"$IDX"
 	run -1 --separate-stderr as_user "$GATE" --list
