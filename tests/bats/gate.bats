@@ -6,6 +6,8 @@
 # shellcheck shell=bash
 # Single-quoted scripts are meant for the app's shell, not this one:
 # shellcheck disable=SC2016
+# bad_index reads the output that run, in the same test, set:
+# shellcheck disable=SC2030,SC2031
 
 bats_require_minimum_version 1.5.0
 load ../lib/common

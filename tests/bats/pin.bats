@@ -4,6 +4,7 @@
 # gatekeeper with cap_setgid+ep and its own index, an unprivileged test user,
 # commands copied into a root-owned test directory and modified there.
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # run sets output and stderr
 
 bats_require_minimum_version 1.5.0
 load ../lib/common
@@ -38,7 +39,7 @@ teardown_file() {
 setup() {
 	_galaf_cleanups=()
 	cd / || return 1
-	rm -rf "${OUT:?}"/* "$DIR/bin"
+	rm -rf "${OUT:?}"/* "${DIR:?}/bin"
 	install -d -m 0755 "$DIR/bin"
 	P=$DIR/policy.json
 }
@@ -213,6 +214,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 }
 
 @test "a pinned script runs through its descriptor; modified, it is refused" {
+	# shellcheck disable=SC2016 # for the script's shell
 	printf '#!/bin/sh\necho "script ran: $(id -g)"\n' >"$DIR/bin/s.sh"
 	chmod 0755 "$DIR/bin/s.sh"
 	policy app "[\"$DIR/bin/s.sh\"]" "$(sha "$DIR/bin/s.sh")"
