@@ -289,14 +289,12 @@ static void header_parse(struct gate *g)
 /* The last line must be ".end": a file cut short anywhere lacks it. */
 static void trailer_check(struct gate *g)
 {
-	const char *stop = g->map + g->len - 5;
-
 	/* The header's newline may end the line before ".end": no apps. */
-	if (g->len < (size_t)(g->body - g->map) + 5 || memcmp(stop, ".end\n", 5) != 0 ||
-	    stop[-1] != '\n')
+	if (g->len < (size_t)(g->body - g->map) + 5 ||
+	    memcmp(g->map + g->len - 5, ".end\n", 5) != 0 || g->map[g->len - 6] != '\n')
 		bad_index("the last line", "no '.end' line at the end: the index is truncated, or "
 					   "has text after its end");
-	g->stop = stop;
+	g->stop = g->map + g->len - 5;
 }
 
 static unsigned flags_parse(const char *s, const char *where)
@@ -411,7 +409,7 @@ static const char *line_start(const char *lo, const char *p)
 /*
  * Binary search of the entry lines, sorted by NAME, for APP's line; its
  * neighbours must sort strictly before and after it, so a duplicate of
- * APP cannot hide. Lines other than these three are not read.
+ * APP cannot hide. Of the other lines, only the NAMEs probed are read.
  */
 static const char *index_find(const struct gate *g, const char *app, size_t *ret_len)
 {

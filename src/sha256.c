@@ -28,7 +28,7 @@ static uint32_t ror(uint32_t x, unsigned n)
 static void compress(uint32_t h[8], const unsigned char *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
-	unsigned i;
+	size_t i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
@@ -81,8 +81,7 @@ void sha256_hex(struct sha256 *s, char hex[SHA256_HEX_LEN + 1])
 	static const char digits[] = "0123456789abcdef";
 	uint64_t bits = s->bytes * 8;
 	unsigned char pad[72] = { 0x80 };
-	size_t n = (s->fill < 56 ? 56 : 120) - s->fill;
-	unsigned i;
+	size_t n = (s->fill < 56 ? 56 : 120) - s->fill, i;
 
 	/* 0x80, zeros up to 56 mod 64, then the length in bits, big-endian. */
 	for (i = 0; i < 8; i++)
