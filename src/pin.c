@@ -244,6 +244,11 @@ int cmd_pin(int argc, char **argv)
 	printf("%s  %s\n", hex, e->execv.v[0]);
 	if (fflush(stdout) || ferror(stdout))
 		ret = 3;
+	else if (!write && e->sha256 && strcmp(e->sha256, hex) != 0)
+		fprintf(stderr,
+			"galaf-config: pin: %s pins another digest for %s (%s): galaf will refuse "
+			"to start it; --write updates the pin\n",
+			file, app, e->sha256);
 	else if (write && e->sha256 && !strcmp(e->sha256, hex))
 		fprintf(stderr, "galaf-config: %s: groups.%s.sha256 is already this\n", file, app);
 	else if (write)

@@ -132,6 +132,10 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 	policy app "[\"$DIR/bin/id\"]" "$(sha /usr/bin/true)"
 	old=$(cat "$P")
 	h=$(sha "$DIR/bin/id")
+	run -0 --separate-stderr "$GALAF_CONFIG" pin app "$P"
+	[ "$output" = "$h  $DIR/bin/id" ]
+	[[ "$stderr" == *"pins another digest for app ($(sha /usr/bin/true)): galaf will refuse"* ]]
+	[ "$(cat "$P")" = "$old" ]
 	run -0 "$GALAF_CONFIG" pin --write app "$P"
 	[ "$(cat "$P")" = "${old/$(sha /usr/bin/true)/$h}" ]
 	cp "$P" "$DIR/after.json"
