@@ -37,11 +37,11 @@ LIBS_GATE   := $(shell $(PKG_CONFIG) --libs libcap)
 LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
 
 # The compiler pipeline, shared by galaf-config, the stats tools and the fuzzer.
-CORE := strbuf diag netaddr policy load check render render_dns render_cgroup
+CORE := strbuf diag netaddr policy load check render render_dns render_cgroup sha256
 CORE_OBJ := $(CORE:%=$(B)/%.o)
 CONFIG_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o $(B)/delta.o \
 	$(B)/status.o $(B)/status_dns.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o \
-	$(B)/cgroups.o $(B)/desktop.o $(B)/resolver.o $(B)/galaf-config.o
+	$(B)/cgroups.o $(B)/desktop.o $(B)/resolver.o $(B)/pin.o $(B)/galaf-config.o
 STATS_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
 TCPDUMP_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o
 
@@ -69,8 +69,8 @@ $(B)/galaf-tcpdump: $(TCPDUMP_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATS)
 
-# The gatekeeper links libc and libcap only.
-$(B)/galaf: $(B)/galaf.o
+# The gatekeeper links libc and libcap only (sha256.c is plain C).
+$(B)/galaf: $(B)/galaf.o $(B)/sha256.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_GATE)
 

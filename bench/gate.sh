@@ -7,12 +7,16 @@
 # reading an index of APPS apps and one of a single app, both with the file
 # capability cap_setgid+ep. An unprivileged uid (no account is created: a
 # private mount namespace shows an /etc/passwd that names it) then times
-# COUNT launches of /usr/bin/true directly, through /usr/bin/env (the
-# floor for any launcher that execs: one more exec of a small dynamically
-# linked program), and through each gatekeeper of an app whose command is
-# /usr/bin/true: the last app of the index. Runs go round the four, RUNS
-# rounds, each starting one further on. A check app whose command is
-# `id -g` proves the gatekeeper really switched the gid.
+# COUNT launches of /usr/bin/true directly; through bench/execfloor, a
+# static program that only execs (the floor for any launcher: one more
+# exec); through /usr/bin/env (one more exec of a small dynamically linked
+# program); and through each gatekeeper of an app whose command is
+# /usr/bin/true: the last app of the index. Pinning ("sha256"): the same
+# gatekeeper starting /usr/bin/true pinned, and a root-owned copy of true
+# padded to PAD_MB MiB unpinned and pinned (hashing cost per MiB; COUNT/10
+# launches of the pinned copy). Runs go round the variants, RUNS rounds,
+# each starting one further on. A check app whose command is `id -g` proves
+# the gatekeeper really switched the gid.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -20,6 +24,7 @@ source "$(dirname "$0")/lib.sh"
 APPS=${APPS:-10000}
 RUNS=${RUNS:-5}
 COUNT=${COUNT:-500}
+PAD_MB=${PAD_MB:-4}
 OUT=${1:-/dev/stdout}
 
 bl_init
@@ -27,24 +32,39 @@ bl_tools_check setcap setpriv jq make
 [ -x "$GALAF_CONFIG" ] || bl_die "no $GALAF_CONFIG: run make"
 T=$BL_DIR/bin
 bl_build_tools "$T"
+cc -std=gnu17 -O2 -static -o "$T/execfloor" "$BENCH_TOP/bench/execfloor.c" ||
+	bl_die "cannot link bench/execfloor.c statically (libc6-dev has libc.a)"
+# true padded with zeros: the same program, PAD_MB MiB more to hash.
+{
+	cat /usr/bin/true
+	head -c $((PAD_MB << 20)) /dev/zero
+} >"$T/true-padded"
+chmod 755 "$T/execfloor" "$T/true-padded"
 ID=$(bl_free_id)
 install -d -o "$ID" "$BL_DIR/u" # where the unprivileged runs write
 
-# build NAME N: a gatekeeper whose index holds N apps, the last two being
-# zzcheck (id -g) and zzz (/usr/bin/true).
+# build NAME N: a gatekeeper whose index holds N apps, the last ones being
+# zzcheck (id -g), zzpin (/usr/bin/true pinned), zzpad and zzpadpin (the
+# padded true, unpinned and pinned) and zzz (/usr/bin/true).
 build() {
 	local d=$BL_DIR/$1 n=$2
 	mkdir -p "$d"
 	chmod 755 "$d"
 	make -s -C "$BENCH_TOP" B="$d" GATE_INDEX="$d/gate.index" "$d/galaf" >/dev/null
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" $((n > 2 ? n - 2 : 0)) 1 0 --dir "$d" |
-		jq --argjson g $((30000 + n)) '.groups.zzcheck = { gid: ($g - 2), execv: ["/usr/bin/id", "-g"] } |
+		jq --argjson g $((30000 + n)) --arg t "$T/true-padded" \
+			--arg ht "$(sha256sum /usr/bin/true | cut -d' ' -f1)" \
+			--arg hp "$(sha256sum "$T/true-padded" | cut -d' ' -f1)" \
+			'.groups.zzcheck = { gid: ($g - 2), execv: ["/usr/bin/id", "-g"] } |
 			.groups.zzz = { gid: ($g - 1), execv: ["/usr/bin/true"] } |
+			.groups.zzpin = { gid: ($g + 1), execv: ["/usr/bin/true"], sha256: $ht } |
+			.groups.zzpad = { gid: ($g + 2), execv: [$t] } |
+			.groups.zzpadpin = { gid: ($g + 3), execv: [$t], sha256: $hp } |
 			if $g - 30000 < 2 then del(.groups.zzcheck) else . end' >"$d/policy.json"
 	"$GALAF_CONFIG" render --gate "$d/policy.json" >"$d/gate.index"
 	chmod 644 "$d/gate.index"
 	setcap cap_setgid+ep "$d/galaf"
-	INDEX_LINES[$1]=$(($(wc -l <"$d/gate.index") - 2))
+	INDEX_LINES[$1]=$(($(wc -l <"$d/gate.index") - 5)) # without the pinning apps
 }
 declare -A INDEX_LINES
 build big "$APPS"
@@ -59,18 +79,23 @@ as_user() { bl_with_db - "$BL_DIR/passwd" setpriv --reuid="$ID" --regid="$ID" --
 got=$(as_user "$BL_DIR/big/galaf" zzcheck) || bl_die "the gatekeeper refused zzcheck"
 [ "$got" = $((30000 + APPS - 2)) ] || bl_die "zzcheck ran with gid $got, not $((30000 + APPS - 2))"
 
+order=(direct floor env big one pin pad padpin)
 for ((r = 0; r < RUNS; r++)); do
-	order=(direct env big one)
-	for ((k = 0; k < 4; k++)); do
-		v=${order[(k + r) % 4]}
+	for ((k = 0; k < ${#order[@]}; k++)); do
+		v=${order[(k + r) % ${#order[@]}]}
+		n=$COUNT
 		case $v in
 		direct) cmd=(/usr/bin/true) ;;
+		floor) cmd=("$T/execfloor" /usr/bin/true) ;;
 		env) cmd=(/usr/bin/env /usr/bin/true) ;;
+		pin) cmd=("$BL_DIR/big/galaf" zzpin) ;;
+		pad) cmd=("$BL_DIR/big/galaf" zzpad) ;;
+		padpin) cmd=("$BL_DIR/big/galaf" zzpadpin) n=$(((COUNT + 9) / 10)) ;;
 		*) cmd=("$BL_DIR/$v/galaf" zzz) ;;
 		esac
-		as_user "$T/timeit" -o "$BL_DIR/u/cpu" "$T/launch" "$COUNT" "${cmd[@]}" >>"$BL_DIR/t.$v"
+		as_user "$T/timeit" -o "$BL_DIR/u/cpu" "$T/launch" "$n" "${cmd[@]}" >>"$BL_DIR/t.$v"
 		# CPU time (user + kernel) per launch, in µs: steadier than wall time here.
-		awk -v n="$COUNT" '{ print ($3 + $4) * 1e6 / n }' "$BL_DIR/u/cpu" >>"$BL_DIR/c.$v"
+		awk -v n="$n" '{ print ($3 + $4) * 1e6 / n }' "$BL_DIR/u/cpu" >>"$BL_DIR/c.$v"
 	done
 done
 # The overhead of each run: its gatekeeper time minus the direct time of the same round.
@@ -78,6 +103,15 @@ paste "$BL_DIR/t.big" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.b
 paste "$BL_DIR/t.one" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.one"
 paste "$BL_DIR/t.env" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.env"
 paste "$BL_DIR/t.big" "$BL_DIR/t.env" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigenv"
+paste "$BL_DIR/t.floor" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.floor"
+paste "$BL_DIR/t.big" "$BL_DIR/t.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigfloor"
+paste "$BL_DIR/t.one" "$BL_DIR/t.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/o.onefloor"
+paste "$BL_DIR/t.pin" "$BL_DIR/t.big" | awk '{ print $1 - $2 }' >"$BL_DIR/o.pin"
+paste "$BL_DIR/t.padpin" "$BL_DIR/t.pad" | awk '{ print $1 - $2 }' >"$BL_DIR/o.padpin"
+# CPU-time views of the same differences (steadier on a loaded machine).
+paste "$BL_DIR/c.big" "$BL_DIR/c.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/co.bigfloor"
+paste "$BL_DIR/c.big" "$BL_DIR/c.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/co.big"
+paste "$BL_DIR/c.floor" "$BL_DIR/c.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/co.floor"
 
 cell() {
 	local m lo hi _
@@ -91,22 +125,40 @@ med() { bl_summary <"$1" | cut -d' ' -f1; }
 	echo "Mean time per launch over $COUNT launches (fork, exec, wait) by an unprivileged user; median of"
 	echo "$RUNS interleaved runs (min–max). Overhead: the gatekeeper's time minus the direct exec's in the"
 	echo "same round. CPU time: user and kernel time of the launches, from the kernel's accounting (steadier"
-	echo "than wall time on a shared machine). The gatekeeper reads and checks its whole index on every launch."
+	echo "than wall time on a shared machine). The gatekeeper maps its index and binary-searches the app's"
+	echo "line (docs/gate-index.md), so the index size should not show."
 	echo
 	echo "| how | time per launch | overhead | CPU time per launch |"
 	echo "| --- | --- | --- | --- |"
 	echo "| /usr/bin/true directly | $(cell "$BL_DIR/t.direct") | — | $(cell "$BL_DIR/c.direct") |"
-	echo "| /usr/bin/env /usr/bin/true (one more exec: the floor for any launcher) | $(cell "$BL_DIR/t.env") | $(cell "$BL_DIR/o.env") | $(cell "$BL_DIR/c.env") |"
+	echo "| execfloor /usr/bin/true (static, only execs: the floor for any launcher) | $(cell "$BL_DIR/t.floor") | $(cell "$BL_DIR/o.floor") | $(cell "$BL_DIR/c.floor") |"
+	echo "| /usr/bin/env /usr/bin/true (one more exec of a small dynamic program) | $(cell "$BL_DIR/t.env") | $(cell "$BL_DIR/o.env") | $(cell "$BL_DIR/c.env") |"
 	echo "| galaf zzz, index of $(bl_fmt "${INDEX_LINES[big]}") apps (zzz last) | $(cell "$BL_DIR/t.big") | $(cell "$BL_DIR/o.big") | $(cell "$BL_DIR/c.big") |"
 	echo "| galaf zzz, index of 1 app | $(cell "$BL_DIR/t.one") | $(cell "$BL_DIR/o.one") | $(cell "$BL_DIR/c.one") |"
 	echo
-	echo "Beyond the extra exec that any launcher costs (galaf, $(bl_fmt "${INDEX_LINES[big]}") apps, minus env): $(cell "$BL_DIR/o.bigenv")."
+	echo "galaf's own cost beyond the floor (galaf minus execfloor, same round): $(cell "$BL_DIR/o.bigfloor") with"
+	echo "$(bl_fmt "${INDEX_LINES[big]}") apps, $(cell "$BL_DIR/o.onefloor") with 1; in CPU time, $(cell "$BL_DIR/co.bigfloor") with $(bl_fmt "${INDEX_LINES[big]}")."
+	echo "Beyond env instead (galaf, $(bl_fmt "${INDEX_LINES[big]}") apps, minus env): $(cell "$BL_DIR/o.bigenv")."
+	echo
+	echo "Pinning (\"sha256\"), with the $(bl_fmt "${INDEX_LINES[big]}")-app gatekeeper:"
+	echo
+	echo "| how | time per launch | cost of the pin | CPU time per launch |"
+	echo "| --- | --- | --- | --- |"
+	echo "| galaf zzpin: /usr/bin/true ($(($(stat -c %s /usr/bin/true) / 1024)) KiB) pinned | $(cell "$BL_DIR/t.pin") | $(cell "$BL_DIR/o.pin") (minus zzz) | $(cell "$BL_DIR/c.pin") |"
+	echo "| galaf zzpad: true padded to $PAD_MB MiB, not pinned | $(cell "$BL_DIR/t.pad") | — | $(cell "$BL_DIR/c.pad") |"
+	echo "| galaf zzpadpin: the same, pinned | $(cell "$BL_DIR/t.padpin") | $(cell "$BL_DIR/o.padpin") (minus zzpad) | $(cell "$BL_DIR/c.padpin") |"
 	echo
 	echo "Check: \`galaf zzcheck\` (\`id -g\`) printed $got, the app's gid."
 } >"$OUT"
 o=$(med "$BL_DIR/o.big")
 ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
 bl_headline "Gatekeeper launch overhead, $(bl_fmt "${INDEX_LINES[big]}")-app index" "$ms ms" "< 1 ms" "$(bl_cmp "$ms" '<' 1)"
-o=$(med "$BL_DIR/o.bigenv")
+o=$(med "$BL_DIR/o.floor")
 ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
-bl_headline "(detail) of which beyond one extra exec (galaf − env)" "$ms ms" "—" "—"
+bl_headline "(detail) the floor: one extra exec of a static program (execfloor − direct)" "$ms ms" "—" "—"
+o=$(med "$BL_DIR/o.bigfloor")
+ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
+bl_headline "(detail) galaf's own cost beyond the floor (galaf − execfloor)" "$ms ms" "—" "—"
+o=$(med "$BL_DIR/o.padpin")
+ms=$(awk -v v="$o" -v m="$PAD_MB" 'BEGIN { printf "%.1f", v / 1000 / m }')
+bl_headline "Pinning: hashing cost per MiB of command (sha256)" "$ms ms" "reported" "—"

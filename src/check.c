@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "strbuf.h"
 
 /* name -> id, from one pass over the user or group database. */
@@ -384,6 +385,30 @@ static void check_desktop(struct ck *ck, struct entry *e, const char *path)
 		ck_at(ck, DIAG_WARNING, path,
 		      ".execv|has no \"" ELLIPSIS
 		      "\": menus and D-Bus start the app without the files, URLs and options they pass");
+}
+
+/* A pin that no longer matches is this machine's fact, not the policy's: a warning. */
+static void check_pin(struct ck *ck, struct entry *e, const char *path)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	int ret;
+
+	if (!e->has_execv || !e->execv.n) {
+		ck_at(ck, DIAG_ERROR, path, ".sha256|pins execv[0], but this entry has no \"execv\"");
+		return;
+	}
+	if (!(ck->flags & CHECK_PINS) || e->execv.v[0][0] != '/')
+		return;
+	ret = sha256_file(e->execv.v[0], hex);
+	if (ret < 0)
+		ck_at(ck, DIAG_WARNING, path, ".sha256|cannot hash %s on this machine: %s",
+		      e->execv.v[0], strerror(-ret));
+	else if (strcmp(hex, e->sha256) != 0)
+		ck_at(ck, DIAG_WARNING, path,
+		      ".sha256|does not match %s on this machine (it hashes to %s): galaf will "
+		      "refuse to start it; if the change is expected, run 'galaf-config pin "
+		      "--write %s'",
+		      e->execv.v[0], hex, e->name);
 }
 
 static void check_launchers(struct ck *ck, struct entry *e, const char *path)
@@ -794,6 +819,8 @@ static void check_entry(struct ck *ck, struct entry *e, const char *path)
 	e->fams &= c->families;
 	if (e->has_execv)
 		check_execv(ck, e, path);
+	if (e->sha256)
+		check_pin(ck, e, path);
 	if (e->has_launchers)
 		check_launchers(ck, e, path);
 	if (e->has_cgroups)

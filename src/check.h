@@ -14,6 +14,8 @@ enum check_flags {
 	CHECK_STRICT_SYSTEM = 1 << 0,
 	/* Do not consult this machine's user and group databases. */
 	CHECK_NO_SYSTEM = 1 << 1,
+	/* Hash pinned commands on this machine; a mismatch is a warning (check). */
+	CHECK_PINS = 1 << 2,
 };
 
 /* Returns 0 when P has no errors, -EINVAL when D holds errors, -ENOMEM. */

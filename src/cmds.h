@@ -25,6 +25,7 @@ int cmd_cgroups(int argc, char **argv); /* cgroups.c */
  */
 int cgroups_sync(const struct policy *p, bool quiet);
 int cmd_desktop(int argc, char **argv); /* desktop.c */
+int cmd_pin(int argc, char **argv);	/* pin.c */
 
 __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 /* Loads and checks FILE, printing diagnostics; 0 when it has no errors. */

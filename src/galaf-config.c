@@ -34,6 +34,7 @@ static const char usage_text[] =
 	"  groups [--create] [POLICY]     app groups and their gids; create missing ones\n"
 	"  cgroups [--sync] [POLICY]      cgroups that entries match; refresh their ids\n"
 	"  suggest [POLICY] APP           allow entries for what APP tried and was refused\n"
+	"  pin [--write] APP [POLICY]     the SHA-256 of APP's command; pin it in POLICY\n"
 	"  marker load|unload|status [--cgroup DIR]\n"
 	"                                 the eBPF socket marker\n"
 	"  desktop --install|--remove [POLICY]\n"
@@ -126,7 +127,7 @@ static int cmd_check(int argc, char **argv)
 		usage_error("check: expected one POLICY file");
 		return 2;
 	}
-	ret = load_and_check(argv[i], 0, &p, false);
+	ret = load_and_check(argv[i], CHECK_PINS, &p, false);
 	if (!ret)
 		ret = validate_in_private_netns(&p, argv[i]);
 	policy_free(&p);
@@ -353,7 +354,7 @@ static const struct {
 	{ "check", cmd_check },	      { "render", cmd_render },	  { "apply", cmd_apply },
 	{ "rollback", cmd_rollback }, { "status", cmd_status },	  { "groups", cmd_groups },
 	{ "marker", cmd_marker },     { "suggest", cmd_suggest }, { "cgroups", cmd_cgroups },
-	{ "desktop", cmd_desktop },
+	{ "desktop", cmd_desktop },   { "pin", cmd_pin },
 };
 
 int main(int argc, char **argv)

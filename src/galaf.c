@@ -22,10 +22,13 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include "sha256.h"
 
 #ifndef GATE_INDEX
 #define GATE_INDEX "/etc/galaf/gate.index"
@@ -45,6 +48,7 @@ enum { F_DROPGROUPS = 1, F_NONNP = 2 };
 
 struct entry {
 	const char *name, *launchers;
+	const char *sha256;	/* the command's pinned digest, or NULL */
 	char *args;		/* ARGV0 NUL ARGV1 NUL ...: the TABs became NULs */
 	size_t nargs, ellipsis; /* ellipsis: position of "…", 0 if none */
 	unsigned long gid;
@@ -52,10 +56,10 @@ struct entry {
 };
 
 struct gate {
-	char *buf;
+	const char *map; /* the whole index, read-only */
+	size_t len;
+	const char *body, *stop; /* the entry lines: after the header, up to ".end" */
 	unsigned long min, max;
-	struct entry *ent;
-	size_t n;
 };
 
 struct caller {
@@ -83,10 +87,9 @@ static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const 
 }
 
 #define deny(...) die(EXIT_DENIED, __VA_ARGS__)
-#define bad_index(line, fmt, ...)                                                                  \
-	deny(GATE_INDEX ":%u: " fmt "; nothing is launched from a malformed "                      \
-			"index (re-run galaf-config apply)",                                       \
-	     line, ##__VA_ARGS__)
+#define bad_index(where, fmt, ...)                                                                 \
+	deny(GATE_INDEX ": %s: " fmt "; refusing the index (re-run galaf-config apply)", where,    \
+	     ##__VA_ARGS__)
 
 /* Descriptors the caller left open must not reach the app. */
 static void fds_sanitize(void)
@@ -210,12 +213,16 @@ static int parse_gid(const char *s, unsigned long *ret)
 	return strcmp(canon, s) != 0 || *ret > GID_LIMIT ? -EINVAL : 0;
 }
 
-static char *index_read(size_t *ret_len)
+/*
+ * Map the index: only the pages a lookup touches are read, so a launch
+ * costs the same with 1 app or 10,000. Truncating the file under us would
+ * raise SIGBUS and kill galaf before it runs anything; apply never does
+ * that (it renames a new file into place).
+ */
+static void index_map(struct gate *g)
 {
 	struct stat st;
-	size_t len = 0;
-	ssize_t r;
-	char *buf;
+	void *map;
 	int fd;
 
 	/* O_NONBLOCK: a FIFO planted here must not hang us. */
@@ -233,42 +240,64 @@ static char *index_read(size_t *ret_len)
 		deny("%s is writable by group or others; refusing it "
 		     "(chmod go-w %s)",
 		     GATE_INDEX, GATE_INDEX);
-	if (st.st_size > INDEX_MAX || !(buf = malloc(st.st_size + 1)))
-		deny("%s is larger than %ld MiB or memory is short; refusing it", GATE_INDEX,
-		     INDEX_MAX >> 20);
-	/* Ask for one byte more than fstat promised, to notice a change. */
-	while (len <= (size_t)st.st_size) {
-		r = read(fd, buf + len, st.st_size + 1 - len);
-		if (r < 0 && errno != EINTR)
-			deny("cannot read %s: %s", GATE_INDEX, strerror(errno));
-		if (r == 0)
-			break;
-		if (r > 0)
-			len += r;
-	}
-	if (len != (size_t)st.st_size)
-		deny("%s changed while being read; try again", GATE_INDEX);
+	if (st.st_size > INDEX_MAX)
+		deny("%s is larger than %ld MiB; refusing it", GATE_INDEX, INDEX_MAX >> 20);
+	if (st.st_size == 0)
+		bad_index("line 1", "the file is empty");
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		deny("cannot map %s: %s", GATE_INDEX, strerror(errno));
 	close(fd);
-	buf[len] = '\0';
-	*ret_len = len;
-	return buf;
+	g->map = map;
+	g->len = st.st_size;
 }
 
-static void header_parse(struct gate *g, const char *line)
+/* A NUL-terminated copy of one line (without its newline), NUL-free. */
+static char *line_dup(const char *s, size_t n, const char *where)
 {
-	char canon[64];
+	char *c;
 
+	if (memchr(s, '\0', n))
+		bad_index(where, "contains a NUL byte");
+	if (!(c = malloc(n + 1)))
+		deny("out of memory");
+	memcpy(c, s, n);
+	c[n] = '\0';
+	return c;
+}
+
+static void header_parse(struct gate *g)
+{
+	const char *nl = memchr(g->map, '\n', g->len < 64 ? g->len : 64);
+	char canon[64], *line;
+
+	if (!nl)
+		bad_index("line 1", "the header is too long or has no newline");
+	line = line_dup(g->map, nl - g->map, "line 1");
 	/* As in parse_gid, only the canonical form survives a round trip. */
-	if (sscanf(line, "galaf-gate 1 %lu %lu", &g->min, &g->max) != 2 || /* NOLINT(cert-err34-c) */
-	    snprintf(canon, sizeof(canon), "galaf-gate 1 %lu %lu", g->min, g->max) < 0 ||
+	if (sscanf(line, "galaf-gate 2 %lu %lu", &g->min, &g->max) != 2 || /* NOLINT(cert-err34-c) */
+	    snprintf(canon, sizeof(canon), "galaf-gate 2 %lu %lu", g->min, g->max) < 0 ||
 	    strcmp(canon, line) != 0 || g->min < 1 || g->min > g->max || g->max > GID_LIMIT)
-		bad_index(1,
-			  "the header is not 'galaf-gate 1 MIN MAX' with "
+		bad_index("line 1",
+			  "the header is not 'galaf-gate 2 MIN MAX' with "
 			  "1 <= MIN <= MAX <= %lu",
 			  GID_LIMIT);
+	free(line);
+	g->body = nl + 1;
 }
 
-static unsigned flags_parse(const char *s, unsigned line)
+/* The last line must be ".end": a file cut short anywhere lacks it. */
+static void trailer_check(struct gate *g)
+{
+	/* The header's newline may end the line before ".end": no apps. */
+	if (g->len < (size_t)(g->body - g->map) + 5 ||
+	    memcmp(g->map + g->len - 5, ".end\n", 5) != 0 || g->map[g->len - 6] != '\n')
+		bad_index("the last line", "no '.end' line at the end: the index is truncated, or "
+					   "has text after its end");
+	g->stop = g->map + g->len - 5;
+}
+
+static unsigned flags_parse(const char *s, const char *where)
 {
 	unsigned flags = 0;
 	size_t n;
@@ -282,13 +311,13 @@ static unsigned flags_parse(const char *s, unsigned line)
 		else if (n == 5 && !memcmp(s, "nonnp", n))
 			flags |= F_NONNP;
 		else
-			bad_index(line, "unknown flag '%.*s'", (int)n, s);
+			bad_index(where, "unknown flag '%.*s'", (int)n, s);
 		if (!s[n])
 			return flags;
 	}
 }
 
-static void launchers_check(const char *s, unsigned line)
+static void launchers_check(const char *s, const char *where)
 {
 	size_t n;
 
@@ -297,10 +326,17 @@ static void launchers_check(const char *s, unsigned line)
 	for (;; s += n + 1) {
 		n = strcspn(s, ",");
 		if (!(s[0] == '@' ? account_name_ok(s + 1, n - 1) : account_name_ok(s, n)))
-			bad_index(line, "bad launcher '%.*s'", (int)n, s);
+			bad_index(where, "bad launcher '%.*s'", (int)n, s);
 		if (!s[n])
 			return;
 	}
+}
+
+static bool sha256_hex_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == SHA256_HEX_LEN && !s[n];
 }
 
 /* Cut the next TAB-separated field off *p, in place; NULL when none. */
@@ -317,68 +353,102 @@ static char *field_next(char **p)
 	return f;
 }
 
-static void entry_parse(struct gate *g, char *p, unsigned line)
+/* Parse one entry line (a private copy, cut up in place) strictly. */
+static void entry_parse(const struct gate *g, char *p, const char *where, struct entry *e)
 {
-	struct entry *e = &g->ent[g->n];
-	char *gid, *flags, *arg;
+	char *gid, *flags, *pin, *arg;
 
+	memset(e, 0, sizeof(*e));
 	e->name = field_next(&p);
 	gid = field_next(&p);
 	flags = field_next(&p);
 	e->launchers = field_next(&p);
+	pin = field_next(&p);
 	if (!p)
-		bad_index(line, "fewer than 5 TAB-separated fields");
+		bad_index(where, "fewer than 6 TAB-separated fields");
 	if (!app_name_ok(e->name))
-		bad_index(line, "bad app name '%s'", e->name);
-	if (g->n && strcmp(g->ent[g->n - 1].name, e->name) >= 0)
-		bad_index(line, "'%s' is out of order or a duplicate", e->name);
+		bad_index(where, "bad app name '%s'", e->name);
 	if (parse_gid(gid, &e->gid) || e->gid < g->min || e->gid > g->max)
-		bad_index(line, "gid '%s' of %s is outside the range %lu-%lu", gid, e->name, g->min,
-			  g->max);
-	e->flags = flags_parse(flags, line);
-	launchers_check(e->launchers, line);
+		bad_index(where, "gid '%s' of %s is outside the range %lu-%lu", gid, e->name,
+			  g->min, g->max);
+	e->flags = flags_parse(flags, where);
+	launchers_check(e->launchers, where);
+	if (strcmp(pin, "-") != 0 && !sha256_hex_ok(pin))
+		bad_index(where, "the SHA-256 of %s is not '-' or 64 lower-case hex digits", e->name);
+	e->sha256 = strcmp(pin, "-") ? pin : NULL;
 	e->args = p;
 	if (p[0] != '/')
-		bad_index(line, "the command of %s is not an absolute path", e->name);
+		bad_index(where, "the command of %s is not an absolute path", e->name);
 	while ((arg = field_next(&p))) {
 		if (!strcmp(arg, ELLIPSIS) && e->ellipsis)
-			bad_index(line, "more than one '…' for %s", e->name);
+			bad_index(where, "more than one '…' for %s", e->name);
 		if (!strcmp(arg, ELLIPSIS))
 			e->ellipsis = e->nargs;
 		e->nargs++;
 	}
-	g->n++;
 }
 
-/* Read and check the whole index: one bad line and nothing is launched. */
-static void index_load(struct gate *g)
+/* Bytewise order of the NAME field of the line at S against APP (as strcmp). */
+static int name_cmp(const char *s, const char *nl, const char *app)
 {
-	char *line, *nl, *end;
-	unsigned lineno;
-	size_t len, lines = 0;
+	const char *tab = memchr(s, '\t', nl - s);
+	size_t n = (tab ? tab : nl) - s, an = strlen(app);
+	int c = memcmp(s, app, n < an ? n : an);
 
-	g->buf = index_read(&len);
-	end = g->buf + len;
-	if (memchr(g->buf, '\0', len))
-		bad_index(0, "contains a NUL byte");
-	for (line = g->buf; (line = memchr(line, '\n', end - line)); line++)
-		lines++;
-	if (!(g->ent = calloc(lines + 1, sizeof(*g->ent))))
-		deny("out of memory");
-	for (line = g->buf, lineno = 1; line < end; line = nl + 1, lineno++) {
-		if (!(nl = memchr(line, '\n', end - line)))
-			bad_index(lineno, "the last line has no newline");
-		*nl = '\0';
-		if (lineno == 1)
-			header_parse(g, line);
-		else if (strcmp(line, ".end") != 0)
-			entry_parse(g, line, lineno);
-		else if (nl + 1 == end)
-			return;
-		else
-			bad_index(lineno, "text after '.end'");
+	return c ? c : (n > an) - (n < an);
+}
+
+/* The start of the line holding byte P, not before LO. */
+static const char *line_start(const char *lo, const char *p)
+{
+	const char *nl = p > lo ? memrchr(lo, '\n', p - lo) : NULL;
+
+	return nl ? nl + 1 : lo;
+}
+
+/*
+ * Binary search of the entry lines, sorted by NAME, for APP's line; its
+ * neighbours must sort strictly before and after it, so a duplicate of
+ * APP cannot hide. Of the other lines, only the NAMEs probed are read.
+ */
+static const char *index_find(const struct gate *g, const char *app, size_t *ret_len)
+{
+	const char *lo = g->body, *hi = g->stop, *s, *nl, *prev;
+	int c;
+
+	while (lo < hi) {
+		s = line_start(lo, lo + (hi - lo) / 2);
+		nl = memchr(s, '\n', hi - s); /* hi starts a line: found */
+		c = name_cmp(s, nl, app);
+		if (c < 0) {
+			lo = nl + 1;
+		} else if (c > 0) {
+			hi = s;
+		} else {
+			prev = s > g->body ? line_start(g->body, s - 1) : NULL;
+			if ((prev && name_cmp(prev, s - 1, app) >= 0) ||
+			    (nl + 1 < g->stop &&
+			     name_cmp(nl + 1, memchr(nl + 1, '\n', g->stop - nl - 1), app) <= 0))
+				bad_index("the line of the app",
+					  "'%s' is out of order or a duplicate", app);
+			*ret_len = nl - s;
+			return s;
+		}
 	}
-	bad_index(lineno, "no '.end' line: the index is truncated");
+	return NULL;
+}
+
+/* Map the index and check its header and its '.end' line. */
+static void index_open(struct gate *g)
+{
+	index_map(g);
+	header_parse(g);
+	trailer_check(g);
+}
+
+static void index_close(struct gate *g)
+{
+	munmap((void *)g->map, g->len);
 }
 
 static void caller_load(struct caller *c)
@@ -429,20 +499,37 @@ static bool launcher_ok(const struct caller *c, const char *s)
 	}
 }
 
-static void list_apps(const struct gate *g, const struct caller *c)
+/* Check every line strictly, and print the caller's apps if C is given. */
+static void index_walk(const struct gate *g, const struct caller *c)
 {
-	const struct entry *e;
-	const char *a;
+	const char *s, *nl, *a;
+	char where[32], *line, *prev = NULL;
+	struct entry e;
+	unsigned lineno = 2;
 	size_t i;
 
-	for (e = g->ent; e < g->ent + g->n; e++) {
-		if (!launcher_ok(c, e->launchers))
+	for (s = g->body; s < g->stop; s = nl + 1, lineno++, free(prev), prev = line) {
+		nl = memchr(s, '\n', g->stop - s);
+		snprintf(where, sizeof(where), "line %u", lineno);
+		line = line_dup(s, nl - s, where);
+		entry_parse(g, line, where, &e);
+		if (prev && strcmp(prev, e.name) >= 0)
+			bad_index(where, "'%s' is out of order or a duplicate", e.name);
+		if (!c || !launcher_ok(c, e.launchers))
 			continue;
-		printf("%s\t", e->name);
-		for (i = 0, a = e->args; i < e->nargs; i++, a += strlen(a) + 1)
+		printf("%s\t", e.name);
+		for (i = 0, a = e.args; i < e.nargs; i++, a += strlen(a) + 1)
 			printf("%s%s", i ? " " : "", a);
 		putchar('\n');
 	}
+	free(prev);
+}
+
+/* --list: a malformed line anywhere, and nothing is listed. */
+static void list_apps(const struct gate *g, const struct caller *c)
+{
+	index_walk(g, NULL);
+	index_walk(g, c);
 }
 
 /* The caller's arguments replace "…"; without one, none are accepted. */
@@ -504,6 +591,47 @@ static void become(const struct entry *e)
 		deny("cannot set no_new_privs: %s", strerror(errno));
 }
 
+static void __attribute__((noreturn)) exec_failed(const char *path, int err)
+{
+	die(err == ENOENT || err == ENOTDIR ? EXIT_NOTFOUND : EXIT_EXEC,
+	    "%s: cannot execute %s: %s", arg_app, path, strerror(err));
+}
+
+/*
+ * Hash the command, then execute the very file hashed, through its
+ * descriptor: swapping the path between check and exec changes nothing.
+ * The file must be root's and not writable by group or others, or its
+ * content could change under the same descriptor. Returns only on failure.
+ */
+static void exec_pinned(const struct entry *e, char **av, char **envp)
+{
+	char hex[SHA256_HEX_LEN + 1], magic[2];
+	struct stat st;
+	int fd, err;
+
+	/* O_NONBLOCK: a FIFO in its place must not hang us. */
+	fd = open(av[0], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		exec_failed(av[0], errno);
+	if (!S_ISREG(st.st_mode))
+		exec_failed(av[0], EACCES);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		deny("%s: %s is pinned, but not owned by root or writable by group or "
+		     "others: it could change between the check and the exec",
+		     e->name, av[0]);
+	if ((err = sha256_fd(fd, hex)) < 0)
+		die(EXIT_EXEC, "%s: cannot read %s: %s", e->name, av[0], strerror(-err));
+	if (strcmp(hex, e->sha256) != 0)
+		deny("%s: %s does not match its pinned SHA-256 (pinned %.12s…, the file has "
+		     "%.12s…); refusing to run it (if the change is expected: galaf-config pin "
+		     "--write %s)",
+		     e->name, av[0], e->sha256, hex, e->name);
+	/* A script's interpreter reads it through /dev/fd/N: keep N open for it. */
+	if (pread(fd, magic, 2, 0) == 2 && !memcmp(magic, "#!", 2) && fcntl(fd, F_SETFD, 0) < 0)
+		exec_failed(av[0], errno);
+	fexecve(fd, av, envp);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -547,11 +675,12 @@ static void option(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static char *no_env[] = { NULL };
-	const struct entry *e;
+	struct entry ent, *e = &ent;
 	struct caller c;
 	struct gate g = { 0 };
-	char **envp, **av;
-	int err;
+	char **envp, **av, *line;
+	const char *found;
+	size_t len;
 
 	/* Before anything can fail: the default ident comes from argv[0]. */
 	openlog("galaf", LOG_PID, LOG_AUTHPRIV);
@@ -570,21 +699,21 @@ int main(int argc, char **argv)
 	else
 		arg_app = argv[1];
 	caller_load(&c);
-	index_load(&g);
+	index_open(&g);
 	if (!arg_app) {
 		list_apps(&g, &c);
-		free(g.ent);
-		free(g.buf);
+		index_close(&g);
 		free(c.groups);
 		free(c.name);
 		return out_done();
 	}
-	for (e = g.ent; e < g.ent + g.n && strcmp(e->name, arg_app); e++)
-		;
-	if (e == g.ent + g.n)
+	if (!(found = index_find(&g, arg_app, &len)))
 		deny("no app '%s' in %s; 'galaf --list' shows the apps you may "
 		     "start",
 		     arg_app, GATE_INDEX);
+	line = line_dup(found, len, "the line of the app");
+	entry_parse(&g, line, "the line of the app", e);
+	index_close(&g);
 	if (!launcher_ok(&c, e->launchers))
 		deny("user %s may not start %s; ask the administrator to add you "
 		     "to its launchers",
@@ -596,8 +725,9 @@ int main(int argc, char **argv)
 	       (unsigned)c.uid, arg_app, e->gid, av[0], argc - 2);
 	/* NSS modules may have opened descriptors since fds_sanitize. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execve(av[0], av, envp);
-	err = errno;
-	die(err == ENOENT || err == ENOTDIR ? EXIT_NOTFOUND : EXIT_EXEC,
-	    "%s: cannot execute %s: %s", arg_app, av[0], strerror(err));
+	if (e->sha256)
+		exec_pinned(e, av, envp);
+	else
+		execve(av[0], av, envp);
+	exec_failed(av[0], errno);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "load.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -99,6 +100,31 @@ static bool get_string(struct ld *ld, json_t *v, const char *path, char **out)
 	if (!*out)
 		ld->oom = 1;
 	return *out != NULL;
+}
+
+/* A SHA-256 as sha256sum prints it: 64 hex digits, kept in lower case. */
+static void get_sha256(struct ld *ld, json_t *v, const char *path, char **out)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	size_t i;
+
+	if (!s || strlen(s) != 64 || strspn(s, "0123456789abcdefABCDEF") != 64) {
+		if (s)
+			ld_err(ld, path,
+			       "\"%.70s\" is not a SHA-256: give 64 hexadecimal digits, as "
+			       "sha256sum or 'galaf-config pin' prints them",
+			       s);
+		else
+			ld_err(ld, path, "must be a string of 64 hexadecimal digits, not %s",
+			       type_name(v));
+		return;
+	}
+	if (!(*out = strdup(s))) {
+		ld->oom = 1;
+		return;
+	}
+	for (i = 0; i < 64; i++)
+		(*out)[i] = (char)tolower((unsigned char)s[i]);
 }
 
 static bool get_long(struct ld *ld, json_t *v, const char *path, long min, long max, long *out)
@@ -564,11 +590,11 @@ static void load_allow(struct ld *ld, json_t *v, const char *path, bool inbound,
 
 static const char *user_key_hint(const char *key)
 {
-	static const char *const group_only[] = { "execv",	  "launchers",
-						  "gid",	  "supplementary_groups",
-						  "no_new_privs", "desktop",
-						  "dbus",	  "wrapper",
-						  "ping",	  NULL };
+	static const char *const group_only[] = {
+		"execv",	"launchers", "gid",  "supplementary_groups",
+		"no_new_privs", "desktop",   "dbus", "wrapper",
+		"ping",		"sha256",    NULL
+	};
 	const char *const *k;
 
 	if (!strcmp(key, "cgroups"))
@@ -647,6 +673,10 @@ static void load_group_only(struct ld *ld, json_t *v, const char *path, struct e
 		e->has_execv = get_strv(ld, x, p, false, &e->execv);
 		free(p);
 	}
+	if ((x = member(ld, v, path, "sha256", &p))) {
+		get_sha256(ld, x, p, &e->sha256);
+		free(p);
+	}
 	if ((x = member(ld, v, path, "launchers", &p))) {
 		e->has_launchers = get_strv(ld, x, p, false, &e->launchers);
 		free(p);
@@ -689,7 +719,7 @@ static void load_entry(struct ld *ld, json_t *v, const char *path, struct entry 
 		"gid",		"families", "execv",   "domains",   "rule",
 		"rule6",	"allow",    "inbound", "launchers", "supplementary_groups",
 		"no_new_privs", "mode",	    "cgroups", "desktop",   "dbus",
-		"wrapper",	"ping",	    NULL
+		"wrapper",	"ping",	    "sha256",  NULL
 	};
 	bool group = e->kind == ENTRY_GROUP;
 	json_t *x;

@@ -94,6 +94,7 @@ static void entry_free(struct entry *e)
 
 	free(e->name);
 	strv_free(&e->execv);
+	free(e->sha256);
 	strv_free(&e->domains);
 	free(e->domains_ref);
 	free(e->rule);

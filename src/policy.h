@@ -64,6 +64,7 @@ struct entry {
 	unsigned families;
 	bool has_execv;
 	struct strv execv;
+	char *sha256; /* execv[0]'s pinned digest, lower-case hex; NULL when not pinned */
 	bool has_domains;
 	struct strv domains;
 	char *domains_ref;  /* "domains": "other-entry" */

@@ -855,7 +855,7 @@ int render_gate(const struct policy *p, struct strbuf *out)
 {
 	size_t i, j;
 
-	sb_printf(out, "galaf-gate 1 %u %u\n", p->cfg.gid_min, p->cfg.gid_max);
+	sb_printf(out, "galaf-gate 2 %u %u\n", p->cfg.gid_min, p->cfg.gid_max);
 	for (i = 0; i < p->n_entries; i++) {
 		const struct entry *e = &p->entries[i];
 
@@ -873,6 +873,7 @@ int render_gate(const struct policy *p, struct strbuf *out)
 			sb_add(out, "*");
 		for (j = 0; e->has_launchers && j < e->launchers.n; j++)
 			sb_printf(out, "%s%s", j ? "," : "", e->launchers.v[j]);
+		sb_printf(out, "\t%s", e->sha256 ? e->sha256 : "-");
 		for (j = 0; j < e->execv.n; j++)
 			sb_printf(out, "\t%s", e->execv.v[j]);
 		sb_add(out, "\n");

@@ -6,6 +6,8 @@
 # shellcheck shell=bash
 # Single-quoted scripts are meant for the app's shell, not this one:
 # shellcheck disable=SC2016
+# bad_index reads the output that run, in the same test, set:
+# shellcheck disable=SC2030,SC2031
 
 bats_require_minimum_version 1.5.0
 load ../lib/common
@@ -20,8 +22,14 @@ need() {
 	done
 }
 
-# row NAME GID FLAGS LAUNCHERS ARGV...: one index line, TAB-separated.
+# row NAME GID FLAGS LAUNCHERS ARGV...: one index line, TAB-separated, not pinned.
 row() {
+	local IFS=$'\t'
+	printf '%s\n' "${*:1:4}"$'\t-\t'"${*:5}"
+}
+
+# pinned_row NAME GID FLAGS LAUNCHERS SHA256 ARGV...: a line pinning ARGV0.
+pinned_row() {
 	local IFS=$'\t'
 	printf '%s\n' "$*"
 }
@@ -31,7 +39,7 @@ write_index() {
 	local min=$1 max=$2
 	shift 2
 	{
-		printf 'galaf-gate 1 %s %s\n' "$min" "$max"
+		printf 'galaf-gate 2 %s %s\n' "$min" "$max"
 		(($#)) && printf '%s\n' "$@" | LC_ALL=C sort
 		printf '.end\n'
 	} >"$IDX.tmp" && chmod 0644 "$IDX.tmp" && mv -f "$IDX.tmp" "$IDX"
@@ -439,21 +447,31 @@ teardown() {
 	no_marker
 }
 
-@test "a malformed line anywhere in the index refuses every app" {
-	{
-		printf 'galaf-gate 1 30000 59999\n'
-		row mark "$AG" - '*' /usr/bin/touch "$OUT/marker"
-		row zzz "$AG" bogusflag '*' /usr/bin/touch "$OUT/marker"
-		printf '.end\n'
-	} >"$IDX"
+@test "a malformed line of the app itself refuses it" {
+	write_index 30000 59999 "$(row mark "$AG" bogusflag '*' /usr/bin/touch "$OUT/marker")" \
+		"$(row zzz "$AG" - '*' /usr/bin/true)"
 	run -1 --separate-stderr as_user "$GATE" mark
-	[[ "$stderr" == "galaf: $IDX:3: unknown flag 'bogusflag'"* ]]
+	[[ "$stderr" == "galaf: $IDX: the line of the app: unknown flag 'bogusflag'"* ]]
 	no_marker
+}
+
+@test "a malformed line of another app: this app starts, --list refuses the index" {
+	write_index 30000 59999 "$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")" \
+		"$(row zzz "$AG" bogusflag '*' /usr/bin/true)"
+	run -1 --separate-stderr as_user "$GATE" zzz
+	[[ "$stderr" == "galaf: $IDX: the line of the app: unknown flag 'bogusflag'"* ]]
+	run -1 --separate-stderr as_user "$GATE" --list
+	[[ "$stderr" == "galaf: $IDX: line 3: unknown flag 'bogusflag'"* ]]
+	[ -z "$output" ]
+	no_marker
+	# Only the app's own line decides its launch (docs/gate-index.md).
+	run -0 --separate-stderr as_user "$GATE" mark
+	[ -e "$OUT/marker" ]
 }
 
 @test "an index without .end is refused as truncated" {
 	{
-		printf 'galaf-gate 1 30000 59999\n'
+		printf 'galaf-gate 2 30000 59999\n'
 		row mark "$AG" - '*' /usr/bin/touch "$OUT/marker"
 	} >"$IDX"
 	run -1 --separate-stderr as_user "$GATE" mark
@@ -461,53 +479,84 @@ teardown() {
 	no_marker
 }
 
-# bad_index DESC CONTENT: an index holding CONTENT refuses `mark`.
+# bad_index DESC CONTENT [ARG]: an index holding CONTENT refuses `galaf ARG`
+# (default mark: the header, the .end line or mark's own line is bad).
 bad_index() {
 	echo "case: $1"
 	printf '%s' "$2" >"$IDX"
-	run -1 --separate-stderr as_user "$GATE" mark
-	[[ "$stderr" == "galaf: $IDX:"* ]] || { echo "stderr: $stderr"; return 1; }
+	run -1 --separate-stderr as_user "$GATE" "${3:-mark}"
+	[[ "$stderr" == "galaf: $IDX: "* ]] || { echo "stderr: $stderr"; return 1; }
+	[ -z "$output" ]
 	no_marker
 }
 
 @test "malformed indexes of every kind are refused" {
-	local h='galaf-gate 1 30000 59999' m t=$'\t' n=$'\n'
+	local h='galaf-gate 2 30000 59999' m t=$'\t' n=$'\n'
 	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
 	bad_index "empty file" ''
-	bad_index "format 2" "galaf-gate 2 30000 59999$n$m$n.end$n"
-	bad_index "no range" "galaf-gate 1$n$m$n.end$n"
-	bad_index "leading zero" "galaf-gate 1 030000 59999$n$m$n.end$n"
-	bad_index "min > max" "galaf-gate 1 59999 30000$n$m$n.end$n"
-	bad_index "max > 65535" "galaf-gate 1 30000 65536$n$m$n.end$n"
-	bad_index "min 0" "galaf-gate 1 0 59999$n$m$n.end$n"
+	bad_index "format 1" "galaf-gate 1 30000 59999$n$m$n.end$n"
+	bad_index "no range" "galaf-gate 2$n$m$n.end$n"
+	bad_index "leading zero" "galaf-gate 2 030000 59999$n$m$n.end$n"
+	bad_index "min > max" "galaf-gate 2 59999 30000$n$m$n.end$n"
+	bad_index "max > 65535" "galaf-gate 2 30000 65536$n$m$n.end$n"
+	bad_index "min 0" "galaf-gate 2 0 59999$n$m$n.end$n"
 	bad_index "trailing space" "$h $n$m$n.end$n"
 	bad_index "CRLF" "$h"$'\r'"$n$m"$'\r'"$n.end"$'\r'"$n"
 	bad_index "text after .end" "$h$n$m$n.end${n}x$n"
 	bad_index "no newline after .end" "$h$n$m$n.end"
-	bad_index "empty line" "$h$n$n$m$n.end$n"
+	bad_index "empty line" "$h$n$n$m$n.end$n" --list
 	bad_index "4 fields" "${h}${n}mark$t$AG$t-$t*$n.end$n"
-	bad_index "empty command" "${h}${n}mark$t$AG$t-$t*$t$n.end$n"
-	bad_index "relative command" "${h}${n}mark$t$AG$t-$t*${t}touch$t$OUT/marker$n.end$n"
-	bad_index "two …" "${h}${n}mark$t$AG$t-$t*$t/usr/bin/touch$t$E$t$E$n.end$n"
-	bad_index "bad name" "${h}${n}ma.rk$t$AG$t-$t*$t/bin/true$n$m$n.end$n"
-	bad_index "out of order" "$h$n$m${n}a$t$AG$t-$t*$t/bin/true$n.end$n"
+	bad_index "empty command" "${h}${n}mark$t$AG$t-$t*$t-$t$n.end$n"
+	bad_index "no pin field" "${h}${n}mark$t$AG$t-$t*$t/bin/true$n.end$n"
+	bad_index "pin too short" "${h}${n}mark$t$AG$t-$t*${t}abc$t/bin/true$n.end$n"
+	bad_index "pin upper case" "${h}${n}mark$t$AG$t-$t*$t$(printf 'A%.0s' {1..64})$t/bin/true$n.end$n"
+	bad_index "pin empty" "${h}${n}mark$t$AG$t-$t*$t$t/bin/true$n.end$n"
+	bad_index "relative command" "${h}${n}mark$t$AG$t-$t*$t-${t}touch$t$OUT/marker$n.end$n"
+	bad_index "two …" "${h}${n}mark$t$AG$t-$t*$t-$t/usr/bin/touch$t$E$t$E$n.end$n"
+	bad_index "bad name" "${h}${n}ma.rk$t$AG$t-$t*$t-$t/bin/true$n$m$n.end$n" --list
+	bad_index "out of order" "$h$n$m${n}a$t$AG$t-$t*$t-$t/bin/true$n.end$n" --list
+	bad_index "out of order next to the app" "${h}${n}n$t$AG$t-$t*$t-$t/bin/true$n$m$n.end$n"
 	bad_index "duplicate" "$h$n$m$n$m$n.end$n"
-	bad_index "gid +" "${h}${n}mark$t+$AG$t-$t*$t/bin/true$n.end$n"
-	bad_index "gid hex" "${h}${n}mark${t}0x7531$t-$t*$t/bin/true$n.end$n"
-	bad_index "gid -1" "${h}${n}mark$t-1$t-$t*$t/bin/true$n.end$n"
-	bad_index "gid 2^32" "${h}${n}mark${t}4294967296$t-$t*$t/bin/true$n.end$n"
-	bad_index "flag empty" "${h}${n}mark$t$AG$t$t*$t/bin/true$n.end$n"
-	bad_index "flag trailing comma" "${h}${n}mark$t$AG${t}dropgroups,$t*$t/bin/true$n.end$n"
-	bad_index "flag - in a list" "${h}${n}mark$t$AG${t}nonnp,-$t*$t/bin/true$n.end$n"
-	bad_index "launchers empty" "${h}${n}mark$t$AG$t-$t$t/bin/true$n.end$n"
-	bad_index "launchers * in a list" "${h}${n}mark$t$AG$t-$t*,root$t/bin/true$n.end$n"
-	bad_index "launchers ,," "${h}${n}mark$t$AG$t-${t}root,,x$t/bin/true$n.end$n"
-	bad_index "launchers @" "${h}${n}mark$t$AG$t-$t@$t/bin/true$n.end$n"
-	bad_index "launchers space" "${h}${n}mark$t$AG$t-${t}a b$t/bin/true$n.end$n"
+	bad_index "duplicate, list" "$h$n$m$n$m$n.end$n" --list
+	bad_index "3 fields" "${h}${n}mark$t$AG$t-$n.end$n"
+	bad_index "gid +" "${h}${n}mark$t+$AG$t-$t*$t-$t/bin/true$n.end$n"
+	bad_index "gid hex" "${h}${n}mark${t}0x7531$t-$t*$t-$t/bin/true$n.end$n"
+	bad_index "gid -1" "${h}${n}mark$t-1$t-$t*$t-$t/bin/true$n.end$n"
+	bad_index "gid 2^32" "${h}${n}mark${t}4294967296$t-$t*$t-$t/bin/true$n.end$n"
+	bad_index "flag empty" "${h}${n}mark$t$AG$t$t*$t-$t/bin/true$n.end$n"
+	bad_index "flag trailing comma" "${h}${n}mark$t$AG${t}dropgroups,$t*$t-$t/bin/true$n.end$n"
+	bad_index "flag - in a list" "${h}${n}mark$t$AG${t}nonnp,-$t*$t-$t/bin/true$n.end$n"
+	bad_index "launchers empty" "${h}${n}mark$t$AG$t-$t$t-$t/bin/true$n.end$n"
+	bad_index "launchers * in a list" "${h}${n}mark$t$AG$t-$t*,root$t-$t/bin/true$n.end$n"
+	bad_index "launchers ,," "${h}${n}mark$t$AG$t-${t}root,,x$t-$t/bin/true$n.end$n"
+	bad_index "launchers @" "${h}${n}mark$t$AG$t-$t@$t-$t/bin/true$n.end$n"
+	bad_index "launchers space" "${h}${n}mark$t$AG$t-${t}a b$t-$t/bin/true$n.end$n"
 	echo "case: NUL byte"
 	printf '%s\n%s\n\0\n.end\n' "$h" "$m" >"$IDX"
+	run -1 --separate-stderr as_user "$GATE" --list
+	[[ "$stderr" == *"NUL byte"* ]]
+	printf '%s\n%s\0\n.end\n' "$h" "$m" >"$IDX"
 	run -1 --separate-stderr as_user "$GATE" mark
 	[[ "$stderr" == *"NUL byte"* ]]
+	no_marker
+}
+
+@test "the lookup finds every app of a large index, and no missing one" {
+	local i app rows=() names=()
+	for ((i = 0; i < 2000; i += 7)); do
+		rows+=("$(row "a$i" "$AG" - '*' /bin/sh -c "echo a$i")")
+		names+=("a$i")
+	done
+	write_index 30000 59999 "${rows[@]}"
+	# (bats' run uses a variable i of its own: loop over app.)
+	for app in a0 a7 a693 a1001 a1995 "${names[@]:100:5}"; do
+		run -0 --separate-stderr as_user "$GATE" "$app"
+		[ "$output" = "$app" ] || { echo "$app: $output $stderr"; return 1; }
+	done
+	for app in a a1 a2000 a6999 b A0 _; do
+		run -1 --separate-stderr as_user "$GATE" "$app"
+		[[ "$stderr" == "galaf: no app '$app'"* ]] || { echo "$app: $stderr"; return 1; }
+	done
 }
 
 @test "a 1 MB argument fails with a clear error and runs nothing" {

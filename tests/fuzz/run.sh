@@ -10,7 +10,7 @@ out=build-fuzz
 seconds=${FUZZ_SECONDS:-60}
 mkdir -p "$out" tests/fuzz/crashes "$out/corpus"
 
-srcs="src/strbuf.c src/diag.c src/netaddr.c src/policy.c src/load.c src/check.c src/render.c src/render_dns.c src/render_cgroup.c"
+srcs="src/strbuf.c src/diag.c src/netaddr.c src/policy.c src/load.c src/check.c src/render.c src/render_dns.c src/render_cgroup.c src/sha256.c"
 # shellcheck disable=SC2086,SC2046 # word lists on purpose
 clang -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all $(pkg-config --cflags jansson) \

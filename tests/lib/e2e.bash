@@ -101,12 +101,13 @@ e2e_probe() {
 
 # e2e_policy FILE BODY: write a policy whose config points into E2E_DIR.
 # BODY is the JSON after "config": users and groups, e.g. '"groups": {...}'.
+# E2E_DNS_EXTRA, when set, adds keys to config.dns (e.g. '"names": false').
 e2e_policy() {
 	local file=$1 body=$2 extra=${3:-}
 	cat >"$file" <<-EOF
 	{
 	  "config": {
-	    "dns": { "conf": "$E2E_DIR/dnsmasq.conf", "reload": null },
+	    "dns": { "conf": "$E2E_DIR/dnsmasq.conf", "reload": null${E2E_DNS_EXTRA:+, $E2E_DNS_EXTRA} },
 	    "gate_index": "$E2E_DIR/gate.index",
 	    "state_dir": "$E2E_DIR/state"${extra:+,
 	    $extra}
