@@ -35,13 +35,14 @@ struct objs {
 
 static bool span_eq(struct span a, struct span b)
 {
-	return a.n == b.n && !memcmp(a.s, b.s, a.n);
+	return a.n == b.n && (!a.n || !memcmp(a.s, b.s, a.n));
 }
 
 static int span_cmp(const void *pa, const void *pb)
 {
 	const struct span *a = pa, *b = pb;
-	int c = memcmp(a->s, b->s, a->n < b->n ? a->n : b->n);
+	size_t n = a->n < b->n ? a->n : b->n;
+	int c = n ? memcmp(a->s, b->s, n) : 0;
 
 	return c ? c : (a->n > b->n) - (a->n < b->n);
 }

@@ -351,11 +351,15 @@ int render_dns_names(struct strbuf *sb, const struct policy *p, struct diags *dg
 			strv_free(&names);
 			return -ENOMEM;
 		}
-		if (names.n)
-			ret = emit_allowlist(sb, p, e, &names, dg) ?: ret;
-		else
+		if (names.n) {
+			int r = emit_allowlist(sb, p, e, &names, dg);
+
+			if (r)
+				ret = r;
+		} else {
 			sb_printf(sb, "# %s.%s: mark 0x%08x, no domains: every name refused\n",
 				  entry_kind_name(e), e->name, entry_mark(p, e));
+		}
 		strv_free(&names);
 	}
 	return sb->oom ? -ENOMEM : ret;

@@ -144,6 +144,13 @@ static pid_t socket_owner(unsigned long inode)
 	return found;
 }
 
+pid_t resolver_listener(const char *addr)
+{
+	unsigned long inode = find_socket(addr);
+
+	return inode ? socket_owner(inode) : 0;
+}
+
 /* Whether PID's command line mentions NetworkManager (its dnsmasq plugin's pid file and D-Bus name do). */
 static bool run_by_networkmanager(pid_t pid)
 {

@@ -35,6 +35,8 @@ struct resolver {
 /* Inspects RESOLV_CONF and the listener on its first nameserver's port 53. */
 void resolver_inspect(const struct config *c, const char *resolv_conf, struct resolver *r);
 void resolver_free(struct resolver *r);
+/* The process on UDP port 53 of ADDR (or of the wildcard address) in this network namespace; 0 if none. */
+pid_t resolver_listener(const char *addr);
 const char *resolver_kind_name(enum resolver_kind k);
 const char *resolver_kind_id(enum resolver_kind k); /* "dnsmasq", "systemd-resolved", ... */
 

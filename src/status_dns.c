@@ -14,69 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "resolver.h"
+
 #define CAP_NET_ADMIN_BIT 12
 #define CONF_DEPTH	  3
-
-/* The local address column of /proc/net/udp{,6} for ADDR port 53. */
-static void proc_net_addr(const struct iprange *a, char *buf, size_t len)
-{
-	uint32_t w[4];
-	int i, n = a->family == 4 ? 1 : 4;
-
-	memcpy(w, a->lo, (size_t)n * 4);
-	buf[0] = '\0';
-	for (i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%08X", w[i]);
-	snprintf(buf + strlen(buf), len - strlen(buf), ":0035");
-}
-
-/* The inode of the UDP socket bound to ADDR:53, or 0. */
-static unsigned long socket_inode(const struct iprange *a)
-{
-	char want[48], line[512], local[64];
-	unsigned long inode, found = 0;
-	FILE *f = fopen(a->family == 4 ? "/proc/net/udp" : "/proc/net/udp6", "re");
-
-	if (!f)
-		return 0;
-	proc_net_addr(a, want, sizeof(want));
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, " %*s %63s %*s %*s %*s %*s %*s %*s %*s %lu", local, &inode) == 2 &&
-		    !strcmp(local, want))
-			found = inode;
-	fclose(f);
-	return found;
-}
-
-/* The process holding socket INODE, or 0. */
-static pid_t socket_owner(unsigned long inode)
-{
-	char want[64], path[600], link[64];
-	DIR *proc = opendir("/proc"), *fds;
-	struct dirent *de, *fe;
-	pid_t pid = 0;
-	ssize_t n;
-
-	if (!proc)
-		return 0;
-	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	while (!pid && (de = readdir(proc))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
-		if (!(fds = opendir(path)))
-			continue;
-		while (!pid && (fe = readdir(fds))) {
-			snprintf(path, sizeof(path), "/proc/%s/fd/%s", de->d_name, fe->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n > 0 && (link[n] = '\0', !strcmp(link, want)))
-				pid = (pid_t)atoi(de->d_name);
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-	return pid;
-}
 
 static bool has_net_admin(pid_t pid)
 {
@@ -88,8 +29,10 @@ static bool has_net_admin(pid_t pid)
 	if (!(f = fopen(path, "re")))
 		return false;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+		if (!strncmp(line, "CapEff:", 7)) {
+			caps = strtoull(line + 7, NULL, 16);
 			break;
+		}
 	fclose(f);
 	return caps & (1ULL << CAP_NET_ADMIN_BIT);
 }
@@ -182,7 +125,6 @@ void dns_names_probe(const struct policy *p, struct dns_names *r)
 {
 	const struct config *c = &p->cfg;
 	char path[64], comm[32] = "";
-	unsigned long inode = 0;
 	size_t i;
 	FILE *f;
 
@@ -191,8 +133,8 @@ void dns_names_probe(const struct policy *p, struct dns_names *r)
 	if (!c->dns_names)
 		return;
 	r->state = NAMES_NO_RESOLVER;
-	for (i = 0; !r->pid && c->dns_listen_addr && i < c->dns_listen.n; i++)
-		if ((inode = socket_inode(&c->dns_listen_addr[i])) && (r->pid = socket_owner(inode)))
+	for (i = 0; !r->pid && i < c->dns_listen.n; i++)
+		if ((r->pid = resolver_listener(c->dns_listen.v[i])))
 			snprintf(r->listen, sizeof(r->listen), "%s", c->dns_listen.v[i]);
 	if (!r->pid)
 		return;
@@ -228,20 +170,18 @@ void dns_names_print(const struct dns_names *r)
 	case NAMES_ENFORCED:
 		printf("dns names: enforced by dnsmasq (pid %d on %s)\n", (int)r->pid, r->listen);
 		break;
-	case NAMES_FAIL_OPEN: {
-		char why[160] = "";
-
+	case NAMES_FAIL_OPEN:
+		printf("dns names: FAIL-OPEN: %s (pid %d on %s) answers every name to every app",
+		       r->is_dnsmasq ? "dnsmasq" : "the resolver", (int)r->pid, r->listen);
 		if (!r->is_dnsmasq)
-			strcat(why, "; it is not dnsmasq");
+			fputs("; it is not dnsmasq", stdout);
 		if (r->is_dnsmasq && !r->conntrack)
-			strcat(why, "; started without --conntrack");
+			fputs("; started without --conntrack", stdout);
 		if (r->is_dnsmasq && !r->allowlist)
-			strcat(why, "; no connmark-allowlist-enable in its options");
+			fputs("; no connmark-allowlist-enable in its options", stdout);
 		if (!r->cap_net_admin)
-			strcat(why, "; it lacks CAP_NET_ADMIN, so it cannot read conntrack marks");
-		printf("dns names: FAIL-OPEN: %s (pid %d on %s) answers every name to every app%s\n",
-		       r->is_dnsmasq ? "dnsmasq" : "the resolver", (int)r->pid, r->listen, why);
+			fputs("; it lacks CAP_NET_ADMIN, so it cannot read conntrack marks", stdout);
+		putchar('\n');
 		break;
-	}
 	}
 }

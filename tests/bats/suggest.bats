@@ -20,6 +20,7 @@ setup_file() {
 	e2e_serve tcp 10.200.0.3 9090
 	# Without per-app name lists: the query-log case needs an app that
 	# resolves a name outside its list, which the resolver refuses otherwise.
+	# shellcheck disable=SC2034 # read by e2e_policy
 	E2E_DNS_EXTRA='"names": false'
 	e2e_policy "$E2E_DIR/p.json" "
 	  \"groups\": {
