@@ -641,18 +641,6 @@ out:
 	return ret;
 }
 
-static void print_delta(FILE *msg, const char *file, const struct policy *p,
-			const struct delta_stats *d, bool dns_changed, bool dry)
-{
-	fprintf(msg,
-		"%s: %s table inet %s: %zu entries; only the changes: %zu chains changed, %zu added, %zu removed; %zu sets added, %zu removed; %zu elements added, %zu removed%s%s\n",
-		file, dry ? "dry run: the changes would load into" : "applied to", p->cfg.table,
-		p->n_entries, d->chains_changed, d->chains_added, d->chains_removed, d->sets_added,
-		d->sets_removed, d->elems_added, d->elems_removed,
-		dns_changed ? (dry ? "; dnsmasq file would change" : ", dnsmasq file updated") : "",
-		dry ? "; nothing was changed" : "");
-}
-
 /* Tries the delta; returns 0 when it was applied (or would be, dry). */
 static int try_delta(const struct policy *p, const struct compiled *c, unsigned flags,
 		     struct delta_stats *st)
@@ -667,6 +655,33 @@ static int try_delta(const struct policy *p, const struct compiled *c, unsigned 
 		fputs(script.buf, stdout);
 	sb_free(&script);
 	return ret;
+}
+
+/* The one line apply prints: what the delta D changed, or what the rebuild PL kept. */
+static void print_summary(FILE *msg, const char *file, const struct policy *p,
+			  const struct delta_stats *d, const struct plan *pl, bool dns_changed,
+			  bool dry)
+{
+	if (d)
+		fprintf(msg,
+			"%s: %s table inet %s: %zu entries; only the changes: %zu chains changed, %zu added, %zu removed; %zu sets added, %zu removed; %zu elements added, %zu removed",
+			file, dry ? "dry run: the changes would load into" : "applied to",
+			p->cfg.table, p->n_entries, d->chains_changed, d->chains_added,
+			d->chains_removed, d->sets_added, d->sets_removed, d->elems_added,
+			d->elems_removed);
+	else if (dry)
+		fprintf(msg,
+			"%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped)",
+			file, p->cfg.table, p->n_entries, pl->kept, pl->dropped);
+	else
+		fprintf(msg,
+			"%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped",
+			file, p->cfg.table, p->n_entries, pl->kept, pl->dropped);
+	if (dry)
+		fprintf(msg, "; dnsmasq file %s; nothing was changed\n",
+			dns_changed ? "would change" : "unchanged");
+	else
+		fprintf(msg, "%s\n", dns_changed ? ", dnsmasq file updated" : "");
 }
 
 int apply_policy_file(const char *file, unsigned flags)
@@ -723,26 +738,14 @@ int apply_policy_file(const char *file, unsigned flags)
 		}
 	}
 	if (dry_run) {
-		if (delta)
-			print_delta(msg, file, &p, &ds, dns_changed, true);
-		else
-			fprintf(msg,
-				"%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped); dnsmasq file %s; nothing was changed\n",
-				file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
-				dns_changed ? "would change" : "unchanged");
+		print_summary(msg, file, &p, delta ? &ds : NULL, &pl, dns_changed, true);
 		code = EXIT_APPLIED;
 		goto out;
 	}
 	code = EXIT_SYSTEM;
 	if (commit_files(&p, &sd, &sg))
 		goto out;
-	if (delta)
-		print_delta(msg, file, &p, &ds, dns_changed, false);
-	else
-		fprintf(msg,
-			"%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped%s\n",
-			file, p.cfg.table, p.n_entries, pl.kept, pl.dropped,
-			dns_changed ? ", dnsmasq file updated" : "");
+	print_summary(msg, file, &p, delta ? &ds : NULL, &pl, dns_changed, false);
 	code = after_commit(&p, file, &c, dns_changed, rotate);
 	code = fill_cgroup_sets(&p, file, code);
 out:

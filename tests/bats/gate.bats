@@ -96,23 +96,9 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || { echo "gate tests need root" >&2; return 1; }
 	need make cc setcap getcap setpriv timeout socat sg newgrp ldd readelf \
 		unshare ip ss || return 1
-	DIR=$(mktemp -d /tmp/galaf-gate.XXXXXX) || return 1
-	galaf_on_cleanup "rm -rf '$DIR'"
-	# The test user must reach the binary, the probe and the index.
-	chmod 0755 "$DIR"
-	IDX=$DIR/gate.index
-	GATE=$DIR/build/galaf
-	make -s -C "$GALAF_TOP" B="$DIR/build" GATE_INDEX="$IDX" WERROR=1 "$GATE" >&2 ||
-		{ echo "cannot build the test gatekeeper" >&2; return 1; }
-	chmod 0755 "$DIR/build"
-	setcap cap_setgid+ep "$GATE" || return 1
-	cc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$DIR/probe" \
-		"$BATS_TEST_DIRNAME/../gate/probe.c" || return 1
-	galaf_user TUSER || return 1
+	galaf_test_gate galaf-gate || return 1
 	TUID=$(id -u "$TUSER")
 	TGID=$(id -g "$TUSER")
-	OUT=$DIR/out
-	install -d -o "$TUSER" -m 0755 "$OUT" || return 1
 	cc -shared -fPIC -Wall -Werror -DMARK="\"$OUT/preloaded\"" \
 		-o "$DIR/preload.so" "$BATS_TEST_DIRNAME/../gate/preload.c" || return 1
 	printf '#!/bin/sh\ntouch %s/marker\n' "$OUT" >"$DIR/noexec"

@@ -13,22 +13,9 @@ setup_file() {
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
 	[ "$(id -u)" -eq 0 ] || { echo "pin tests need root" >&2; return 1; }
 	[ -x "$GALAF_CONFIG" ] || { echo "no $GALAF_CONFIG: run make" >&2; return 1; }
-	DIR=$(mktemp -d /tmp/galaf-pin.XXXXXX) || return 1
-	galaf_on_cleanup "rm -rf '$DIR'"
-	chmod 0755 "$DIR"
-	IDX=$DIR/gate.index
-	GATE=$DIR/build/galaf
-	make -s -C "$GALAF_TOP" B="$DIR/build" GATE_INDEX="$IDX" WERROR=1 "$GATE" >&2 ||
-		{ echo "cannot build the test gatekeeper" >&2; return 1; }
-	chmod 0755 "$DIR/build"
-	setcap cap_setgid+ep "$GATE" || return 1
-	cc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$DIR/probe" \
-		"$BATS_TEST_DIRNAME/../gate/probe.c" || return 1
-	galaf_user TUSER || return 1
+	galaf_test_gate galaf-pin || return 1
 	AG=$(galaf_free_gid)
 	galaf_group AGROUP "$AG" || return 1
-	OUT=$DIR/out
-	install -d -o "$TUSER" -m 0755 "$OUT" || return 1
 	export DIR IDX GATE TUSER AG AGROUP OUT
 }
 

@@ -87,3 +87,25 @@ galaf_bpffs() {
 	galaf_on_cleanup "umount '$2/bpffs'"
 	printf -v "$1" '%s' "$2/bpffs"
 }
+
+# galaf_test_gate PREFIX: a test build of the gatekeeper with cap_setgid+ep,
+# compiled to read $DIR/gate.index, in a fresh world-readable DIR, with the
+# probe program and an unprivileged user TUSER that owns $DIR/out. Sets DIR,
+# IDX, GATE, OUT and TUSER.
+galaf_test_gate() {
+	DIR=$(mktemp -d "/tmp/$1.XXXXXX") || return 1
+	galaf_on_cleanup "rm -rf '$DIR'"
+	# The test user must reach the binary, the probe and the index.
+	chmod 0755 "$DIR"
+	IDX=$DIR/gate.index
+	GATE=$DIR/build/galaf
+	make -s -C "$GALAF_TOP" B="$DIR/build" GATE_INDEX="$IDX" WERROR=1 "$GATE" >&2 ||
+		{ echo "cannot build the test gatekeeper" >&2; return 1; }
+	chmod 0755 "$DIR/build"
+	setcap cap_setgid+ep "$GATE" || return 1
+	cc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$DIR/probe" \
+		"$GALAF_TOP/tests/gate/probe.c" || return 1
+	galaf_user TUSER || return 1
+	OUT=$DIR/out
+	install -d -o "$TUSER" -m 0755 "$OUT"
+}
