@@ -102,7 +102,7 @@ marked() { # CFG MARK
 
 med() { cut -d' ' -f1 "$1" | bl_summary; }
 {
-	echo "## Cgroup matching: new TCP connections per second (veth)"
+	echo "## 8. Cgroup matching: new TCP connections per second (veth)"
 	echo
 	echo "Median of $RUNS interleaved runs of ${SECS} s (min–max); one connection at a time. This machine is"
 	echo "shared and noisy: compare the ratios, measured in the same run, not the absolute rates."
