@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make check: every suite with the normal build, again with an
 # AddressSanitizer + UndefinedBehaviorSanitizer build, then the quality
-# gates (valgrind, static analysis, format, man pages, fuzzing). Ends with
+# gates (valgrind, static analysis, format, man pages, fuzzing), a tiny
+# benchmark run and the demo. Ends with
 # one line "N passed, N failed"; exits non-zero when anything failed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +61,17 @@ bench_tiny() {
 	fi
 }
 run_part "benchmarks (--tiny)" bench_tiny
+
+# The README's first command: the demo must keep working end to end.
+demo() {
+	if examples/demo.sh; then
+		echo "1 passed, 0 failed"
+	else
+		echo "0 passed, 1 failed"
+		return 1
+	fi
+}
+run_part "make demo" demo
 
 echo
 echo "######## summary"
