@@ -50,6 +50,15 @@ teardown_file() {
 	galaf_cleanup
 }
 
+setup() {
+	# Each test registers its own cleanups; the file's stay with setup_file.
+	_galaf_cleanups=()
+}
+
+teardown() {
+	galaf_cleanup
+}
+
 @test "apply sets ping_group_range of its own namespace to config.ping_gids" {
 	run -0 ip netns exec "$CLI" cat /proc/sys/net/ipv4/ping_group_range
 	[ "$output" = "$E2E_GID_A	$E2E_GID_A" ]
