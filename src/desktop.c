@@ -675,6 +675,14 @@ static int do_install(const struct plan *pl, const struct manifest *old, const c
 			ret = -ENOMEM;
 	for (i = 0; !ret && i < pl->n; i++)
 		ret = install_write(&pl->v[i], &m);
+	/*
+	 * A write failed: what the earlier install wrote and this one did not
+	 * get to rewrite stays recorded, so that --remove still finds it.
+	 */
+	for (i = 0; ret && i < old->n; i++)
+		if (old->v[i].kind == 'f' && !manifest_find(&m, old->v[i].path) &&
+		    manifest_add(&m, 'f', old->v[i].hash, old->v[i].path))
+			break;
 	/* What an earlier install wrote and this policy no longer asks for goes. */
 	for (i = 0; !ret && i < old->n; i++) {
 		bool wanted = false;

@@ -248,3 +248,15 @@ snapshot() {
 	run -1 --separate-stderr desk --install "${DIRS[@]}" "$P"
 	[[ $stderr == *"groups.tool.wrapper: error: $OUT/bin/tool is the app's own command"* ]]
 }
+
+@test "an install that fails half way keeps what the earlier one wrote removable" {
+	before=$(snapshot "$OUT")
+	run -0 desk --install "${DIRS[@]}" "$P"
+	[ -f "$OUT/bin/firefox" ]
+	# The wrapper's directory now cannot exist: the second install fails
+	# after it rewrote the menu entries.
+	run -1 desk --install "${DIRS[@]/#"$OUT/bin"/\/dev\/null\/bin}" "$P"
+	[[ $output == *"cannot write /dev/null/bin/firefox"* ]]
+	run -0 desk --remove "${DIRS[@]}" "$P"
+	[ "$(snapshot "$OUT")" = "$before" ]
+}
