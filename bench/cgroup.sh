@@ -51,14 +51,7 @@ declare -A CNS GID INCG
 configs=(gid gid+cg cg)
 c='' s=''
 for cfg in "${configs[@]}"; do
-	bl_netns c
-	bl_netns s
-	ip -n "$c" link add gbc type veth peer name gbs netns "$s"
-	ip -n "$c" addr add "$CLI_ADDR/24" dev gbc
-	ip -n "$s" addr add "$SRV_ADDR/24" dev gbs
-	ip -n "$c" link set gbc mtu 1500 up
-	ip -n "$s" link set gbs mtu 1500 up
-	ip netns exec "$c" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	bl_veth_pair c s "$CLI_ADDR" "$SRV_ADDR"
 	withcg=1
 	[ "$cfg" = gid ] && withcg=0
 	policy "$withcg" >"$BL_DIR/$cfg.json"

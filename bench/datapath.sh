@@ -98,14 +98,7 @@ setup_config() {
 	local cfg=$1 kind=${1%%-*} n=${1#*-} c s gid d=$BL_DIR/$1
 	[ "$kind" = "$1" ] && n=1
 	gid=$((30000 + n - 1))
-	bl_netns c
-	bl_netns s
-	ip -n "$c" link add gbc type veth peer name gbs netns "$s"
-	ip -n "$c" addr add "$CLI_ADDR/24" dev gbc
-	ip -n "$s" addr add "$SRV_ADDR/24" dev gbs
-	ip -n "$c" link set gbc mtu 1500 up
-	ip -n "$s" link set gbs mtu 1500 up
-	ip netns exec "$c" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	bl_veth_pair c s "$CLI_ADDR" "$SRV_ADDR"
 	mkdir -p "$d"
 	case $kind in
 	galaf)

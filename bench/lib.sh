@@ -54,6 +54,23 @@ bl_netns() {
 }
 
 # bl_netns_del NAME: remove a namespace early (its cleanup entry stays harmless).
+# bl_veth_pair CVAR SVAR CLI_ADDR SRV_ADDR: two namespaces joined by a veth
+# pair (gbc in the client, gbs in the server), addresses /24, MTU 1500, and
+# the client's whole local port range open for connection benchmarks.
+bl_veth_pair() {
+	local _vc _vs
+	bl_netns _vc
+	bl_netns _vs
+	ip -n "$_vc" link add gbc type veth peer name gbs netns "$_vs"
+	ip -n "$_vc" addr add "$3/24" dev gbc
+	ip -n "$_vs" addr add "$4/24" dev gbs
+	ip -n "$_vc" link set gbc mtu 1500 up
+	ip -n "$_vs" link set gbs mtu 1500 up
+	ip netns exec "$_vc" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	printf -v "$1" '%s' "$_vc"
+	printf -v "$2" '%s' "$_vs"
+}
+
 bl_netns_del() {
 	ip netns pids "$1" | xargs -r kill -9
 	ip netns del "$1"
