@@ -228,21 +228,20 @@ static void check_keys(struct ld *ld, json_t *obj, const char *path, const char 
 	json_object_foreach(obj, key, v)
 	{
 		const char *best = NULL, *h;
-		size_t bd = 3;
-		bool found = false;
+		size_t bd = 3, d;
 
 		if (key[0] == '#')
 			continue;
-		for (k = known; *k; k++) {
-			if (strcmp(*k, key) == 0)
-				found = true;
-			else if (edit_distance(*k, key) < bd) {
-				bd = edit_distance(*k, key);
+		for (k = known; *k && strcmp(*k, key); k++)
+			;
+		if (*k)
+			continue;
+		/* Unknown: the nearest known key, if it is close, is a hint. */
+		for (k = known; *k; k++)
+			if ((d = edit_distance(*k, key)) < bd) {
+				bd = d;
 				best = *k;
 			}
-		}
-		if (found)
-			continue;
 		h = hint ? hint(key) : NULL;
 		char *kp = path_key(path, key);
 		if (h)
