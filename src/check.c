@@ -423,6 +423,12 @@ static void check_launchers(struct ck *ck, struct entry *e, const char *path)
 		bool grp = l[0] == '@';
 		const char *nm = grp ? l + 1 : l;
 
+		if (!strcmp(l, "*")) {
+			ck_at(ck, DIAG_ERROR, path,
+			      ".launchers[%zu]|\"*\" is not a user name or @group (the gate index reads it as every user); to let every user start the app, leave \"launchers\" out",
+			      i);
+			continue;
+		}
 		if (!*nm || strpbrk(nm, ",:@ \t\n\r")) {
 			ck_at(ck, DIAG_ERROR, path,
 			      ".launchers[%zu]|\"%s\" is not a user name or @group", i, l);
