@@ -29,6 +29,15 @@ teardown_file() {
 	galaf_cleanup
 }
 
+setup() {
+	# Each test registers its own cleanups; the file's stay with setup_file.
+	_galaf_cleanups=()
+}
+
+teardown() {
+	galaf_cleanup
+}
+
 # policy FILE MODE TIMEOUT ENTRIES: one policy; ENTRIES is the "groups" body.
 policy() {
 	cat >"$DIR/$1.json" <<-EOF
