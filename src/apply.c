@@ -106,6 +106,36 @@ static void live_each(const struct live *l, const char *kind, void (*fn)(json_t 
 	}
 }
 
+/*
+ * True when the listed table is galaf's: it has the "applied" set an apply
+ * leaves, or (loaded by hand from render --nft) galaf's refuse_out chain and
+ * stats_out_pre set. Any other table of that name is someone else's.
+ */
+static bool live_is_galaf(const struct live *l)
+{
+	json_t *arr = json_object_get(l->root, "nftables"), *it;
+	bool refuse_out = false, stats = false;
+	size_t i;
+
+	json_array_foreach(arr, i, it)
+	{
+		json_t *set = json_object_get(it, "set");
+		const char *name = json_string_value(
+			json_object_get(set ? set : json_object_get(it, "chain"), "name"));
+		const char *comment = json_string_value(json_object_get(set, "comment"));
+
+		if (!name)
+			continue;
+		if (set && !strcmp(name, "applied") && comment && !strncmp(comment, "galaf ", 6))
+			return true;
+		if (set && !strcmp(name, "stats_out_pre"))
+			stats = true;
+		if (!set && !strcmp(name, "refuse_out"))
+			refuse_out = true;
+	}
+	return refuse_out && stats;
+}
+
 /* The chains the new ruleset declares, read back from its text. */
 static int rendered_chains(const char *nft, struct strv *out)
 {
@@ -723,6 +753,13 @@ int apply_policy_file(const char *file, unsigned flags)
 	if (!delta) {
 		if (live_read(p.cfg.table, &l))
 			goto out;
+		if (l.exists && !live_is_galaf(&l)) {
+			fprintf(stderr,
+				"%s: table inet %s exists and is not galaf's; nothing was changed: set another config.table, or delete that table first (nft delete table inet %s)\n",
+				file, p.cfg.table, p.cfg.table);
+			code = EXIT_REFUSED;
+			goto out;
+		}
 		pl.p = &p;
 		if (plan_build(&pl, &l, &c))
 			goto out;

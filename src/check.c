@@ -423,6 +423,12 @@ static void check_launchers(struct ck *ck, struct entry *e, const char *path)
 		bool grp = l[0] == '@';
 		const char *nm = grp ? l + 1 : l;
 
+		if (!strcmp(l, "*")) {
+			ck_at(ck, DIAG_ERROR, path,
+			      ".launchers[%zu]|\"*\" is not a user name or @group (the gate index reads it as every user); to let every user start the app, leave \"launchers\" out",
+			      i);
+			continue;
+		}
 		if (!*nm || strpbrk(nm, ",:@ \t\n\r")) {
 			ck_at(ck, DIAG_ERROR, path,
 			      ".launchers[%zu]|\"%s\" is not a user name or @group", i, l);
@@ -636,6 +642,10 @@ static void check_targets(struct ck *ck, struct allow *a, const char *path, cons
 		else if (ret)
 			ck_at(ck, DIAG_ERROR, path, "%s|\"%s\" is not a valid address or CIDR", ip,
 			      s);
+		else if (range_v4_mapped(r, fix, sizeof(fix)))
+			ck_at(ck, DIAG_ERROR, path,
+			      "%s|\"%s\" is an IPv4-mapped IPv6 address: such traffic goes out and comes in as IPv4, so it never matches; write %s",
+			      ip, s, fix);
 		else if (!(fams & (r->family == 4 ? FAM4 : FAM6)))
 			ck_at(ck, DIAG_ERROR, path,
 			      "%s|\"%s\" is IPv%d, but the entry's families leave it out", ip, s,

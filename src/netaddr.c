@@ -89,6 +89,19 @@ int addr_parse(const char *s, struct iprange *r, char *fix, size_t fixlen)
 	return 0;
 }
 
+bool range_v4_mapped(const struct iprange *r, char *v4, size_t len)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct iprange r4 = { .family = 4 };
+
+	if (r->family != 6 || memcmp(r->lo, mapped, 12) || memcmp(r->hi, mapped, 12))
+		return false;
+	memcpy(r4.lo, r->lo + 12, 4);
+	memcpy(r4.hi, r->hi + 12, 4);
+	range_format(&r4, v4, len);
+	return true;
+}
+
 /* The prefix length when LO..HI is exactly one CIDR block, else -1. */
 static int range_prefix(const struct iprange *r)
 {

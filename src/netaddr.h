@@ -38,6 +38,8 @@ bool addr_like(const char *s);
 int addr_parse(const char *s, struct iprange *r, char *fix, size_t fixlen);
 /* Prints R as an address, a CIDR when it is one, else as lo-hi. */
 void range_format(const struct iprange *r, char *buf, size_t len);
+/* True when R lies inside ::ffff:0:0/96; V4 then holds its IPv4 form. */
+bool range_v4_mapped(const struct iprange *r, char *v4, size_t len);
 /* Returns NULL when S is a valid domain name, else why it is not. */
 const char *domain_invalid(const char *s);
 /* True when S can be a pattern in dnsmasq's connmark-allowlist (letters, digits, '-'; two labels or more; last label not numeric nor "local"). */

@@ -549,6 +549,9 @@ static void emit_entry_domains(struct nftw *w, struct entry *e)
 	for (f = 4; f <= 6; f += 2) {
 		const char *frag = entry_fragment(e, f, &which);
 
+		/* A shared list's sets serve every sharer's families, not all of this entry's. */
+		if (!(e->fams & fam_bit(f)))
+			continue;
 		if (dset_has(w->p, e->dset, f))
 			emit_dset_rule(w, e->dset, f, frag ? frag : "", e, frag ? which : -1);
 		for (i = 0; i < e->n_allow; i++) {

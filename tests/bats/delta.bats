@@ -29,6 +29,15 @@ teardown_file() {
 	galaf_cleanup
 }
 
+setup() {
+	# Each test registers its own cleanups; the file's stay with setup_file.
+	_galaf_cleanups=()
+}
+
+teardown() {
+	galaf_cleanup
+}
+
 # policy FILE MODE TIMEOUT ENTRIES: one policy; ENTRIES is the "groups" body.
 policy() {
 	cat >"$DIR/$1.json" <<-EOF
@@ -182,4 +191,31 @@ apply_step() {
 	run -0 ip netns exec "$NS" nft list chain inet galaf ok_out
 	[[ $output != *"by hand"* ]]
 	same_as_fresh
+}
+
+@test "apply refuses a table of that name that is not galaf's, and changes nothing" {
+	local ns
+	galaf_netns ns
+	ip netns exec "$ns" nft -f - <<-'EOF2'
+	table inet filter {
+		set blocklist { type ipv4_addr; elements = { 198.51.100.1 } }
+		chain input { type filter hook input priority filter; ip saddr @blocklist drop; }
+		chain forward { type filter hook forward priority filter; policy drop; }
+	}
+	EOF2
+	ip netns exec "$ns" nft list ruleset >"$DIR/foreign.before"
+	cat >"$DIR/foreign.json" <<-EOF2
+	{ "config": { "table": "filter", "state_dir": "$DIR/state-foreign", "gate_index": "$DIR/gate-foreign.index",
+	              "dns": { "conf": "$DIR/dnsmasq-foreign.conf", "reload": null } },
+	  "groups": { $(app "$APP_A" "$GID_A" '"10.1.0.0/24"' 443) } }
+	EOF2
+	run -1 --separate-stderr ip netns exec "$ns" "$GALAF_CONFIG" apply "$DIR/foreign.json"
+	[[ $stderr == *"table inet filter"*"not galaf's"*"config.table"* ]]
+	run -1 --separate-stderr ip netns exec "$ns" "$GALAF_CONFIG" apply --dry-run "$DIR/foreign.json"
+	ip netns exec "$ns" nft list ruleset | diff -u "$DIR/foreign.before" -
+	[ ! -e "$DIR/gate-foreign.index" ]
+	# A table loaded by hand from render --nft is galaf's: apply takes it over.
+	ip netns exec "$ns" nft delete table inet filter
+	"$GALAF_CONFIG" render --nft "$DIR/foreign.json" | ip netns exec "$ns" nft -f -
+	run -0 ip netns exec "$ns" "$GALAF_CONFIG" apply "$DIR/foreign.json"
 }
