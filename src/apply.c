@@ -159,11 +159,12 @@ static int rendered_chains(const char *nft, struct strv *out)
 
 struct plan {
 	const struct policy *p;
-	struct strv chains;  /* chains the new ruleset declares */
-	struct strv learned; /* learned sets the new ruleset declares */
-	struct strbuf pre;   /* commands before the ruleset */
-	struct strbuf post;  /* commands after it */
-	size_t kept, dropped, recreated;
+	struct strv chains;	    /* chains the new ruleset declares */
+	struct strv learned;	    /* learned sets the new ruleset declares */
+	struct strbuf pre;	    /* commands before the ruleset */
+	struct strbuf post;	    /* commands after it */
+	const struct strv *revoked; /* learned sets to empty, sorted */
+	size_t kept, dropped, recreated, emptied;
 	int oom;
 };
 
@@ -261,11 +262,18 @@ static void plan_sets(json_t *o, void *ctx, const char *kind)
 	if (!name)
 		return;
 	if (!strcmp(kind, "set") && sorted_has(&pl->learned, name)) {
+		bool revoked = sorted_has(pl->revoked, name);
+
+		pl->emptied += revoked;
 		if (learned_set_fits(pl, o)) {
+			if (revoked)
+				sb_printf(&pl->post, "flush set inet %s %s\n", pl->p->cfg.table,
+					  name);
 			pl->kept++;
 			return;
 		}
-		carry_elements(pl, name);
+		if (!revoked)
+			carry_elements(pl, name);
 		pl->recreated++;
 	} else if (!strcmp(kind, "set") && strlen(name) > 2 &&
 		   (!strcmp(name + strlen(name) - 2, "_4") || !strcmp(name + strlen(name) - 2, "_6"))) {
@@ -634,8 +642,8 @@ static int fill_cgroup_sets(const struct policy *p, const char *file, int code)
  * what it learned), and only the difference to the new one is sent. Returns
  * 0 with SCRIPT ready, or non-zero when the table must be rebuilt.
  */
-static int delta_plan(const struct policy *p, const struct compiled *c, struct strbuf *script,
-		      struct delta_stats *st)
+static int delta_plan(const struct policy *p, const struct compiled *c, const struct strv *revoked,
+		      struct strbuf *script, struct delta_stats *st)
 {
 	char live[17], *path = NULL, *old = NULL, *hash = NULL;
 	size_t len = 0, hlen = 0;
@@ -658,6 +666,9 @@ static int delta_plan(const struct policy *p, const struct compiled *c, struct s
 	if (!old || strlen(old) != len)
 		goto out;
 	ret = delta_build(p->cfg.table, old, c->nft.buf, script, st);
+	for (size_t i = 0; !ret && i < revoked->n; i++)
+		sb_printf(script, "flush set inet %s %s\n", p->cfg.table, revoked->v[i]);
+	st->learned_emptied = revoked->n;
 	if (!ret)
 		sb_printf(script,
 			  "delete set inet %s applied\n"
@@ -671,12 +682,46 @@ out:
 	return ret;
 }
 
+/*
+ * The learned sets the new ruleset keeps that a domain no longer in the
+ * policy fed, per the dnsmasq file in place (docs/dns.md, "Removing a
+ * domain"). Errors are reported; returns 0 or non-zero.
+ */
+static int find_revoked(const struct policy *p, const struct compiled *c, struct strv *out)
+{
+	struct strv all = { 0 }, learned = { 0 };
+	size_t len = 0, i;
+	char *old;
+	int ret;
+
+	old = file_read(p->cfg.dns_conf, 1u << 30, &len);
+	if (!old && errno == ENOENT)
+		return 0;
+	if (!old) {
+		fprintf(stderr, "galaf-config: cannot read %s: %s; nothing was changed\n",
+			p->cfg.dns_conf, strerror(errno));
+		return -1;
+	}
+	ret = revoked_sets(p->cfg.table, old, c->dnsmasq.buf, &all);
+	if (!ret)
+		ret = render_learned_sets(p, &learned);
+	for (i = 0; !ret && i < all.n; i++)
+		if (sorted_has(&learned, all.v[i]) && strv_push(out, all.v[i]))
+			ret = -ENOMEM;
+	if (ret)
+		fprintf(stderr, "galaf-config: out of memory\n");
+	free(old);
+	strv_free(&all);
+	strv_free(&learned);
+	return ret;
+}
+
 /* Tries the delta; returns 0 when it was applied (or would be, dry). */
-static int try_delta(const struct policy *p, const struct compiled *c, unsigned flags,
-		     struct delta_stats *st)
+static int try_delta(const struct policy *p, const struct compiled *c, const struct strv *revoked,
+		     unsigned flags, struct delta_stats *st)
 {
 	struct strbuf script = STRBUF_INIT;
-	int ret = delta_plan(p, c, &script, st);
+	int ret = delta_plan(p, c, revoked, &script, st);
 
 	/* A refused delta is not an error yet: the full rebuild decides. */
 	if (!ret)
@@ -707,6 +752,9 @@ static void print_summary(FILE *msg, const char *file, const struct policy *p,
 		fprintf(msg,
 			"%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped",
 			file, p->cfg.table, p->n_entries, pl->kept, pl->dropped);
+	if (d ? d->learned_emptied : pl->emptied)
+		fprintf(msg, "; %zu learned sets %semptied (a domain feeding them left the policy)",
+			d ? d->learned_emptied : pl->emptied, dry ? "would be " : "");
 	if (dry)
 		fprintf(msg, "; dnsmasq file %s; nothing was changed\n",
 			dns_changed ? "would change" : "unchanged");
@@ -723,6 +771,7 @@ int apply_policy_file(const char *file, unsigned flags)
 	bool delta = false;
 	struct staged sd = { 0 }, sg = { 0 };
 	struct compiled c = { 0 };
+	struct strv revoked = { 0 };
 	struct plan pl = { 0 };
 	struct live l = { 0 };
 	struct policy p;
@@ -746,10 +795,12 @@ int apply_policy_file(const char *file, unsigned flags)
 	if (compile_policy(&p, file, &c))
 		goto out;
 	dns_changed = !file_equals(p.cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
+	if (dns_changed && find_revoked(&p, &c, &revoked))
+		goto out;
 	if (!dry_run && stage_files(&p, &c, &sd, &sg))
 		goto out;
 	if (!(flags & APPLY_FULL))
-		delta = try_delta(&p, &c, flags, &ds) == 0;
+		delta = try_delta(&p, &c, &revoked, flags, &ds) == 0;
 	if (!delta) {
 		if (live_read(p.cfg.table, &l))
 			goto out;
@@ -761,6 +812,7 @@ int apply_policy_file(const char *file, unsigned flags)
 			goto out;
 		}
 		pl.p = &p;
+		pl.revoked = &revoked;
 		if (plan_build(&pl, &l, &c))
 			goto out;
 		/*
@@ -789,6 +841,7 @@ out:
 	staged_drop(&sd);
 	staged_drop(&sg);
 	plan_free(&pl);
+	strv_free(&revoked);
 	json_decref(l.root);
 	compiled_free(&c);
 	policy_free(&p);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -433,5 +434,116 @@ int delta_build(const char *table, const char *old_nft, const char *new_nft, str
 	sb_free(&w.add_elem);
 	objs_free(&a);
 	objs_free(&b);
+	return ret;
+}
+
+/*
+ * Domain revocation. The dnsmasq file says which domains feed which set:
+ * "nftset=/D1/D2/.../4#inet#TABLE#SET4,6#inet#TABLE#SET6". Appends to OUT
+ * one "SET\tDOMAIN" pair per domain and set of TABLE, sorted.
+ */
+static int feed_pairs(const char *table, const char *conf, struct strv *out)
+{
+	size_t tl = strlen(table), n;
+	const char *line, *end, *specs, *spec, *next, *d, *slash;
+	char *pair;
+
+	for (line = conf; *line; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		if (strncmp(line, "nftset=/", 8) != 0)
+			continue;
+		specs = (const char *)memrchr(line, '/', end - line) + 1;
+		for (spec = specs; spec < end; spec = next + (next < end)) {
+			next = memchr(spec, ',', end - spec);
+			if (!next)
+				next = end;
+			/* "4#inet#" TABLE "#" SET, SET not empty */
+			n = next - spec;
+			if (n <= 8 + tl || (spec[0] != '4' && spec[0] != '6') ||
+			    memcmp(spec + 1, "#inet#", 6) != 0 ||
+			    memcmp(spec + 7, table, tl) != 0 || spec[7 + tl] != '#')
+				continue;
+			for (d = line + 8; d < specs; d = slash + 1) {
+				slash = memchr(d, '/', specs - d);
+				if (asprintf(&pair, "%.*s\t%.*s", (int)(n - 8 - tl), spec + 8 + tl,
+					     (int)(slash - d), d) < 0)
+					return -ENOMEM;
+				if (strv_push(out, pair)) {
+					free(pair);
+					return -ENOMEM;
+				}
+				free(pair);
+			}
+		}
+	}
+	strv_sort_unique(out);
+	return 0;
+}
+
+static bool sorted_contains(const struct strv *v, const char *s)
+{
+	size_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(v->v[mid], s);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Whether NOW feeds SET (of length SL) with DOMAIN or one of its parents. */
+static int still_fed(const struct strv *now, const char *set, size_t sl, const char *domain)
+{
+	const char *d;
+	char *key;
+	bool found;
+
+	for (d = domain; d; d = strchr(d, '.') ? strchr(d, '.') + 1 : NULL) {
+		if (asprintf(&key, "%.*s\t%s", (int)sl, set, d) < 0)
+			return -ENOMEM;
+		found = sorted_contains(now, key);
+		free(key);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+int revoked_sets(const char *table, const char *old_conf, const char *new_conf, struct strv *out)
+{
+	struct strv was = { 0 }, now = { 0 };
+	const char *tab;
+	char *set;
+	size_t i;
+	int ret;
+
+	ret = feed_pairs(table, old_conf, &was);
+	if (!ret)
+		ret = feed_pairs(table, new_conf, &now);
+	for (i = 0; !ret && i < was.n; i++) {
+		tab = strchr(was.v[i], '\t');
+		ret = still_fed(&now, was.v[i], tab - was.v[i], tab + 1);
+		if (ret == 1) {
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		set = strndup(was.v[i], tab - was.v[i]);
+		if (!set || strv_push(out, set))
+			ret = -ENOMEM;
+		free(set);
+	}
+	strv_free(&was);
+	strv_free(&now);
+	if (!ret)
+		strv_sort_unique(out);
 	return ret;
 }

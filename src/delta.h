@@ -10,12 +10,14 @@
 
 #include <stddef.h>
 
+#include "policy.h"
 #include "strbuf.h"
 
 struct delta_stats {
 	size_t chains_changed, chains_added, chains_removed;
 	size_t sets_added, sets_removed, learned_removed;
 	size_t elems_added, elems_removed;
+	size_t learned_emptied; /* learned sets flushed: a domain feeding them left */
 };
 
 /*
@@ -26,5 +28,14 @@ struct delta_stats {
  */
 int delta_build(const char *table, const char *old_nft, const char *new_nft, struct strbuf *out,
 		struct delta_stats *st);
+
+/*
+ * The learned sets of table inet TABLE that must lose their addresses: a
+ * set fed, in the dnsmasq file OLD_CONF, by a domain that no domain feeding
+ * it in NEW_CONF covers (the same name or a parent) could hold addresses of
+ * that domain, and dnsmasq cannot say which address came from which name.
+ * Appends the set names to OUT, sorted. Returns 0 or -ENOMEM.
+ */
+int revoked_sets(const char *table, const char *old_conf, const char *new_conf, struct strv *out);
 
 #endif

@@ -156,6 +156,65 @@ apply_step() {
 	[[ $output == *0x12345678* ]]
 }
 
+@test "a domain that leaves the policy takes the addresses learned for its list with it" {
+	local a c
+	# C's www.c.test is a subdomain of A's c.test: dnsmasq's line for it feeds both.
+	a=$(app "$APP_A" "$GID_A" '"a.test", "b.test", "c.test"' 443)
+	c=$(app "$APP_C" "$GID_C" '"www.c.test", "d.test"' 443)
+	policy r0 enforce 86400 "$a, $c" '"10.5.0.0/24"'
+	apply_step r0
+	learn() {
+		ip netns exec "$NS" nft add element inet galaf "$APP_A.0_4" '{ 192.0.2.7 }'
+		ip netns exec "$NS" nft add element inet galaf "$APP_A.0_6" '{ 2001:db8::7 }'
+		ip netns exec "$NS" nft add element inet galaf "$APP_C.0_4" '{ 192.0.2.8 }'
+	}
+	has() { # SET ADDRESS: whether the set holds the address
+		ip netns exec "$NS" nft list set inet galaf "$1" | grep -qF "$2"
+	}
+	learn
+	# C drops www.c.test: C's sets are emptied; A's are not, c.test still covers it.
+	policy r1 enforce 86400 "$a, $(app "$APP_C" "$GID_C" '"d.test"' 443)" '"10.5.0.0/24"'
+	apply_step r1
+	[[ $STEP_OUT == *"only the changes"*"; 2 learned sets emptied (a domain feeding them left the policy)"* ]]
+	has "$APP_A.0_4" 192.0.2.7
+	has "$APP_A.0_6" 2001:db8::7
+	! has "$APP_C.0_4" 192.0.2.8
+	# A gains a domain: nothing is emptied.
+	learn
+	a=$(app "$APP_A" "$GID_A" '"a.test", "b.test", "c.test", "e.test"' 443)
+	policy r2 enforce 86400 "$a, $(app "$APP_C" "$GID_C" '"d.test"' 443)" '"10.5.0.0/24"'
+	apply_step r2
+	[[ $STEP_OUT != *emptied* ]]
+	has "$APP_A.0_4" 192.0.2.7
+	has "$APP_C.0_4" 192.0.2.8
+	# A loses b.test: a dry run says so and keeps everything, the apply empties A's sets.
+	a=$(app "$APP_A" "$GID_A" '"a.test", "c.test", "e.test"' 443)
+	policy r3 enforce 86400 "$a, $(app "$APP_C" "$GID_C" '"d.test"' 443)" '"10.5.0.0/24"'
+	run -0 ip netns exec "$NS" "$GALAF_CONFIG" apply --dry-run "$DIR/r3.json"
+	[[ $output == *"2 learned sets would be emptied"*"nothing was changed"* ]]
+	has "$APP_A.0_4" 192.0.2.7
+	apply_step r3
+	[[ $STEP_OUT == *"only the changes"*"2 learned sets emptied"* ]]
+	! has "$APP_A.0_4" 192.0.2.7
+	! has "$APP_A.0_6" 2001:db8::7
+	has "$APP_C.0_4" 192.0.2.8
+	# The same through a whole rebuild (--full), and through one forced by a
+	# timeout change (the sets are remade; a revoked one without its addresses).
+	learn
+	a=$(app "$APP_A" "$GID_A" '"a.test", "e.test"' 443)
+	policy r4 enforce 86400 "$a, $(app "$APP_C" "$GID_C" '"d.test"' 443)" '"10.5.0.0/24"'
+	run -0 ip netns exec "$NS" "$GALAF_CONFIG" apply --full "$DIR/r4.json"
+	[[ $output == *"learned sets kept"*"2 learned sets emptied"* ]]
+	! has "$APP_A.0_4" 192.0.2.7
+	has "$APP_C.0_4" 192.0.2.8
+	learn
+	policy r5 enforce 3600 "$(app "$APP_A" "$GID_A" '"a.test"' 443), $(app "$APP_C" "$GID_C" '"d.test"' 443)" '"10.5.0.0/24"'
+	apply_step r5
+	[[ $STEP_OUT == *"learned sets kept"*"2 learned sets emptied"* ]]
+	! has "$APP_A.0_4" 192.0.2.7
+	has "$APP_C.0_4" 192.0.2.8
+}
+
 @test "a table edited by hand so that the delta fails is rebuilt whole" {
 	local a c
 	a=$(app "$APP_A" "$GID_A" '"10.1.0.0/24", "a.test"' 443)
