@@ -64,7 +64,7 @@ _galaf_config() {
 	rollback) opts=(--last-good --help) ;;
 	status)
 		[[ $prev == --resolv-conf ]] && _galaf_files && return 0
-		opts=(--json --resolv-conf --help)
+		opts=(--json --verify --resolv-conf --help)
 		;;
 	desktop)
 		case $prev in

@@ -97,8 +97,8 @@ static int read_all(int fd, struct strbuf *sb)
 	return sb->oom ? -ENOMEM : 0;
 }
 
-/* The child: enter fresh namespaces, load, report errors on FD. */
-static void private_child(int fd, const char *script)
+/* The child: enter fresh namespaces, load, report errors on FD (or LIST's JSON output). */
+static void private_child(int fd, const char *script, const char *list)
 {
 	int flags = CLONE_NEWNET | (geteuid() == 0 ? 0 : CLONE_NEWUSER);
 	char *err = NULL;
@@ -109,6 +109,14 @@ static void private_child(int fd, const char *script)
 		_exit(3);
 	}
 	ret = nft_run(script, 0, NULL, &err);
+	if (!ret && list) {
+		char *out = NULL;
+
+		ret = nft_run(list, NFT_RUN_JSON, &out, &err);
+		if (!ret && out && write(fd, out, strlen(out)) != (ssize_t)strlen(out))
+			ret = -EIO;
+		free(out);
+	}
 	if (ret && err)
 		(void)!write(fd, err, strlen(err));
 	else if (ret)
@@ -116,7 +124,7 @@ static void private_child(int fd, const char *script)
 	_exit(ret ? 1 : 0);
 }
 
-int nft_run_private(const char *script, char **ret_err)
+static int run_private(const char *script, const char *list, char **ret_out, char **ret_err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int fds[2], status = 0, ret;
@@ -134,7 +142,7 @@ int nft_run_private(const char *script, char **ret_err)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		private_child(fds[1], script);
+		private_child(fds[1], script, list);
 	}
 	close(fds[1]);
 	ret = read_all(fds[0], &sb);
@@ -144,7 +152,20 @@ int nft_run_private(const char *script, char **ret_err)
 	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
 		ret = WIFEXITED(status) && WEXITSTATUS(status) == 3 ? -EPERM : -EINVAL;
 		*ret_err = sb_steal(&sb);
+	} else if (!ret && ret_out) {
+		*ret_out = sb_steal(&sb);
 	}
 	sb_free(&sb);
 	return ret;
+}
+
+int nft_run_private(const char *script, char **ret_err)
+{
+	return run_private(script, NULL, NULL, ret_err);
+}
+
+int nft_list_private(const char *script, const char *list, char **ret_out, char **ret_err)
+{
+	*ret_out = NULL;
+	return run_private(script, list, ret_out, ret_err);
 }

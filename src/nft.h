@@ -24,4 +24,7 @@ int nft_run(const char *script, unsigned flags, char **ret_out, char **ret_err);
  */
 int nft_run_private(const char *script, char **ret_err);
 
+/* The same, then runs LIST there and returns its JSON output in RET_OUT. */
+int nft_list_private(const char *script, const char *list, char **ret_out, char **ret_err);
+
 #endif

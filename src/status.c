@@ -14,6 +14,7 @@
 #include "nft.h"
 #include "status_dns.h"
 #include "resolver.h"
+#include "verify.h"
 
 struct status {
 	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
@@ -25,6 +26,9 @@ struct status {
 	int marker_pins;
 	struct dns_names dns;
 	struct resolver res;
+	bool verify, verified;	/* --verify asked; the comparison could be made */
+	struct strv hand_edits; /* what --verify found changed since the apply */
+	char *verify_err;
 };
 
 /* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
@@ -104,12 +108,16 @@ static void status_collect(struct policy *p, const char *file, const char *resol
 		memcpy(st->policy_hash, c.hash, sizeof(c.hash));
 		st->dns_in_sync = file_equals(p->cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
 		st->gate_in_sync = file_equals(p->cfg.gate_index, c.gate.buf, c.gate.len);
+		if (st->verify && st->loaded && !strcmp(st->loaded_hash, st->policy_hash))
+			st->verified =
+				ruleset_verify(p, c.nft.buf, &st->hand_edits, &st->verify_err) == 0;
 	}
 	st->ping_used = policy_uses_ping(p);
 	if (st->ping_used)
 		read_ping_range(p, st);
 	st->in_sync = st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) &&
-		      st->dns_in_sync && st->gate_in_sync && (!st->ping_used || st->ping_in_sync);
+		      (!st->verify || (st->verified && !st->hand_edits.n)) && st->dns_in_sync &&
+		      st->gate_in_sync && (!st->ping_used || st->ping_in_sync);
 	st->sets = st->loaded ? learned_set_sizes(p->cfg.table) : json_object();
 	st->marker_pins = count_marker_pins();
 	dns_names_probe(p, &st->dns);
@@ -154,6 +162,15 @@ static void status_print_json(const struct policy *p, const char *file, const st
 
 	if (o)
 		json_object_set_new(o, "resolver", resolver_json(&st->res));
+	if (o && st->verify) {
+		json_t *edits = json_array();
+
+		for (size_t i = 0; i < st->hand_edits.n; i++)
+			json_array_append_new(edits, json_string(st->hand_edits.v[i]));
+		json_object_set_new(o, "verify",
+				    json_pack("{s:b, s:o, s:s?}", "compared", st->verified,
+					      "differences", edits, "error", st->verify_err));
+	}
 	if (o && st->ping_used)
 		json_object_set_new(o, "ping_group_range",
 				    json_pack("{s:[I,I], s:[I,I], s:b}", "kernel",
@@ -202,6 +219,28 @@ static void print_resolver(const struct resolver *r)
 				 "  and only when root owns the binary and nobody else may write it)");
 }
 
+/* At most this many differences are listed; the rest are counted. */
+#define VERIFY_SHOWN 10
+
+static void print_verify(const struct status *st)
+{
+	size_t i;
+
+	if (!st->loaded || !st->policy_ok || strcmp(st->loaded_hash, st->policy_hash))
+		printf("verify: not compared (the table is not this policy's)\n");
+	else if (!st->verified)
+		printf("verify: the comparison failed: %s", st->verify_err ? st->verify_err : "?\n");
+	else if (!st->hand_edits.n)
+		printf("verify: the table is exactly what the policy renders (learned addresses and counters aside)\n");
+	else
+		printf("verify: %zu objects differ from what the policy renders (run galaf-config apply --full):\n",
+		       st->hand_edits.n);
+	for (i = 0; st->verified && i < st->hand_edits.n && i < VERIFY_SHOWN; i++)
+		printf("  %s\n", st->hand_edits.v[i]);
+	if (st->verified && st->hand_edits.n > VERIFY_SHOWN)
+		printf("  ... and %zu more\n", st->hand_edits.n - VERIFY_SHOWN);
+}
+
 static void status_print_text(const struct policy *p, const char *file, const struct status *st)
 {
 	const char *key;
@@ -216,6 +255,8 @@ static void status_print_text(const struct policy *p, const char *file, const st
 		printf("ruleset: %s\n", st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash)
 						? "matches the policy"
 						: "differs from the policy (run galaf-config apply)");
+	if (st->verify)
+		print_verify(st);
 	printf("dnsmasq file %s: %s\n", p->cfg.dns_conf,
 	       st->dns_in_sync ? "in sync" : "differs or missing");
 	printf("gate index %s: %s\n", p->cfg.gate_index,
@@ -234,7 +275,7 @@ static void status_print_text(const struct policy *p, const char *file, const st
 }
 
 static const char status_help[] =
-	"Usage: galaf-config status [--json] [POLICY]\n"
+	"Usage: galaf-config status [--json] [--verify] [POLICY]\n"
 	"\n"
 	"Say whether galaf's table is loaded, whether it, the dnsmasq file and the\n"
 	"gate index match POLICY (by a hash stored in the table), how many addresses\n"
@@ -247,12 +288,18 @@ static const char status_help[] =
 	"systemd-resolved or another), whether it is the one config.dns is written\n"
 	"for, and whether that dnsmasq was built with nftset support.\n"
 	"  --json               the same as one JSON object\n"
+	"  --verify             also compare the loaded table, object by object, with a\n"
+	"                       fresh load of POLICY's ruleset in a private network\n"
+	"                       namespace (learned addresses and counters aside): the\n"
+	"                       hash says which policy was applied, not that nobody\n"
+	"                       edited the table since; differences are listed and\n"
+	"                       make the status NOT in sync\n"
 	"  --resolv-conf FILE   read FILE instead of /etc/resolv.conf\n"
 	"\n"
 	"Exit status: 0 in sync, 1 not in sync, 2 usage.\n";
 
 struct status_args {
-	bool json;
+	bool json, verify;
 	const char *resolv_conf;
 };
 
@@ -262,9 +309,11 @@ static int status_opt(int c, void *ctx)
 
 	if (c == 'j')
 		a->json = true;
+	else if (c == 'v')
+		a->verify = true;
 	else if (c == 'r')
 		a->resolv_conf = optarg;
-	return c != 'j' && c != 'r';
+	return c != 'j' && c != 'v' && c != 'r';
 }
 
 int cmd_status(int argc, char **argv)
@@ -272,8 +321,9 @@ int cmd_status(int argc, char **argv)
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { "json", no_argument, NULL, 'j' },
 					      { "resolv-conf", required_argument, NULL, 'r' },
+					      { "verify", no_argument, NULL, 'v' },
 					      { 0 } };
-	struct status_args a = { false, "/etc/resolv.conf" };
+	struct status_args a = { false, false, "/etc/resolv.conf" };
 	struct status st = { 0 };
 	struct policy p;
 	const char *file;
@@ -290,6 +340,7 @@ int cmd_status(int argc, char **argv)
 		policy_free(&p);
 		return 1;
 	}
+	st.verify = a.verify;
 	status_collect(&p, file, a.resolv_conf, &st);
 	if (a.json)
 		status_print_json(&p, file, &st);
@@ -297,6 +348,8 @@ int cmd_status(int argc, char **argv)
 		status_print_text(&p, file, &st);
 	json_decref(st.sets);
 	resolver_free(&st.res);
+	strv_free(&st.hand_edits);
+	free(st.verify_err);
 	policy_free(&p);
 	return st.in_sync ? 0 : 1;
 }

@@ -178,7 +178,7 @@ apply_step() {
 	[[ $STEP_OUT == *"only the changes"*"; 2 learned sets emptied (a domain feeding them left the policy)"* ]]
 	has "$APP_A.0_4" 192.0.2.7
 	has "$APP_A.0_6" 2001:db8::7
-	! has "$APP_C.0_4" 192.0.2.8
+	run ! has "$APP_C.0_4" 192.0.2.8
 	# A gains a domain: nothing is emptied.
 	learn
 	a=$(app "$APP_A" "$GID_A" '"a.test", "b.test", "c.test", "e.test"' 443)
@@ -195,8 +195,8 @@ apply_step() {
 	has "$APP_A.0_4" 192.0.2.7
 	apply_step r3
 	[[ $STEP_OUT == *"only the changes"*"2 learned sets emptied"* ]]
-	! has "$APP_A.0_4" 192.0.2.7
-	! has "$APP_A.0_6" 2001:db8::7
+	run ! has "$APP_A.0_4" 192.0.2.7
+	run ! has "$APP_A.0_6" 2001:db8::7
 	has "$APP_C.0_4" 192.0.2.8
 	# The same through a whole rebuild (--full), and through one forced by a
 	# timeout change (the sets are remade; a revoked one without its addresses).
@@ -205,13 +205,13 @@ apply_step() {
 	policy r4 enforce 86400 "$a, $(app "$APP_C" "$GID_C" '"d.test"' 443)" '"10.5.0.0/24"'
 	run -0 ip netns exec "$NS" "$GALAF_CONFIG" apply --full "$DIR/r4.json"
 	[[ $output == *"learned sets kept"*"2 learned sets emptied"* ]]
-	! has "$APP_A.0_4" 192.0.2.7
+	run ! has "$APP_A.0_4" 192.0.2.7
 	has "$APP_C.0_4" 192.0.2.8
 	learn
 	policy r5 enforce 3600 "$(app "$APP_A" "$GID_A" '"a.test"' 443), $(app "$APP_C" "$GID_C" '"d.test"' 443)" '"10.5.0.0/24"'
 	apply_step r5
 	[[ $STEP_OUT == *"learned sets kept"*"2 learned sets emptied"* ]]
-	! has "$APP_A.0_4" 192.0.2.7
+	run ! has "$APP_A.0_4" 192.0.2.7
 	has "$APP_C.0_4" 192.0.2.8
 }
 
@@ -250,6 +250,42 @@ apply_step() {
 	run -0 ip netns exec "$NS" nft list chain inet galaf ok_out
 	[[ $output != *"by hand"* ]]
 	same_as_fresh
+}
+
+@test "status --verify finds what was changed by hand, and nothing after an apply" {
+	local a st
+	a=$(app "$APP_A" "$GID_A" '"10.1.0.0/24", "a.test"' 443)
+	policy v0 enforce 86400 "$a" '"10.5.0.0/24"'
+	apply_step v0
+	st=(ip netns exec "$NS" "$GALAF_CONFIG" status --verify --resolv-conf /dev/null "$DIR/v0.json")
+	# What the running system changes by itself is not a difference.
+	ip netns exec "$NS" nft add element inet galaf "$APP_A.0_4" '{ 192.0.2.7 }'
+	ip netns exec "$NS" nft add element inet galaf stats_out '{ 0x12345678 }'
+	run -0 "${st[@]}"
+	[[ $output == *"verify: the table is exactly what the policy renders"* ]]
+	[[ $output == *"status: in sync"* ]]
+	# The hash still matches after these; --verify does not.
+	ip netns exec "$NS" nft insert rule inet galaf output accept
+	ip netns exec "$NS" nft add chain inet galaf sneaky
+	ip netns exec "$NS" nft add element inet galaf gallow4 "{ $GID_A . 10.9.9.9 . tcp . 443 }"
+	ip netns exec "$NS" nft delete element inet galaf uallow4 "{ $(id -u "$USR") . 10.5.0.0/24 . tcp . 22 }"
+	run -0 ip netns exec "$NS" "$GALAF_CONFIG" status --resolv-conf /dev/null "$DIR/v0.json"
+	[[ $output == *"ruleset: matches the policy"* ]] # the hash alone cannot tell
+	run -1 "${st[@]}"
+	[[ $output == *"verify: 4 objects differ from what the policy renders"* ]]
+	[[ $output == *"chain sneaky: added by hand"* ]]
+	[[ $output == *"set gallow4: differs"* ]]
+	[[ $output == *"set uallow4: differs"* ]]
+	[[ $output == *"the rules of chain output: differs"* ]]
+	[[ $output == *"status: NOT in sync"* ]]
+	run -1 ip netns exec "$NS" "$GALAF_CONFIG" status --json --verify --resolv-conf /dev/null "$DIR/v0.json"
+	jq -e '.verify.compared and (.verify.differences | length == 4) and (.in_sync | not)' <<<"$output"
+	# apply --full puts the policy back; the learned address stays.
+	run -0 ip netns exec "$NS" "$GALAF_CONFIG" apply --full "$DIR/v0.json"
+	run -0 "${st[@]}"
+	[[ $output == *"verify: the table is exactly what the policy renders"* ]]
+	run -0 ip netns exec "$NS" nft list set inet galaf "$APP_A.0_4"
+	[[ $output == *192.0.2.7* ]]
 }
 
 @test "apply refuses a table of that name that is not galaf's, and changes nothing" {
