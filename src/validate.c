@@ -5,6 +5,7 @@
  * and traces nft's errors back to the policy entries they came from.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +91,11 @@ size_t report_nft_errors(const struct policy *p, const char *file, const char *e
 		last = msg;
 		last_len = len;
 		if (e)
-			fprintf(stderr, "%s: %s.%s.%s: error: nft: %.*s\n", file, entry_kind_name(e),
-				e->name, key, (int)(nl ? nl - msg : (long)strlen(msg)), msg);
+			fprintf(stderr, "%s: %s.%s.%s: error: nft: %.*s%s\n", file,
+				entry_kind_name(e), e->name, key, (int)len, msg,
+				memmem(msg, len, "after terminal statement", 24)
+					? " (a fragment only matches: galaf adds the verdict itself)"
+					: "");
 		else
 			fprintf(stderr,
 				"%s: error: the rendered ruleset does not load (line %d): %.*s\n",
@@ -133,6 +137,111 @@ static unsigned *narrow_to_fragments(struct policy *p)
 	return fams;
 }
 
+/*
+ * What a raw fragment may hold besides matches: statements that change
+ * nothing (count, log, rate-limit). Marks, verdicts, set updates, NAT and
+ * the rest would let a fragment act on galaf's own state (a forged ct mark
+ * passes for another app in the stats and the DNS name lists).
+ */
+static const char *const fragment_ok[] = { "match", "counter", "limit", "log", "quota", NULL };
+
+static bool fragment_expr_ok(const char *kind)
+{
+	for (const char *const *k = fragment_ok; *k; k++)
+		if (!strcmp(*k, kind))
+			return true;
+	return false;
+}
+
+/* Each fragment alone in a chain of its own: "galaf_fragment_I_K". */
+static int fragment_chains(const struct policy *p, struct strbuf *script, struct strbuf *list)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+		const char *frag[2] = { e->rule, e->rule6 };
+
+		for (int k = 0; k < 2; k++) {
+			if (!frag[k] || !*frag[k])
+				continue;
+			sb_printf(script,
+				  "add chain inet %s galaf_fragment_%zu_%d\n"
+				  "add rule inet %s galaf_fragment_%zu_%d %s\n",
+				  p->cfg.table, i, k, p->cfg.table, i, k, frag[k]);
+		}
+	}
+	/*
+	 * The whole table: nft 1.0.6 lists only the last of several "list chain"
+	 * commands in one run (its cache keeps one chain filter).
+	 */
+	if (strstr(sb_str(script), " galaf_fragment_"))
+		sb_printf(list, "list table inet %s\n", p->cfg.table);
+	return script->oom || list->oom ? -ENOMEM : 0;
+}
+
+/* Reports each fragment whose rule, as the kernel holds it, does more than match. */
+static int fragment_statements(const struct policy *p, const char *file, const char *listing)
+{
+	json_t *root = json_loads(listing, 0, NULL), *it, *rule, *exprs, *ex, *val;
+	size_t i, j, bad = 0, idx;
+	const char *chain, *kind;
+	char *end;
+	int k;
+
+	if (!root)
+		return -EINVAL;
+	json_array_foreach(json_object_get(root, "nftables"), i, it)
+	{
+		rule = json_object_get(it, "rule");
+		chain = json_string_value(json_object_get(rule, "chain"));
+		if (!chain || strncmp(chain, "galaf_fragment_", 15) != 0)
+			continue;
+		idx = strtoul(chain + 15, &end, 10);
+		k = *end == '_' && end[1] == '1';
+		if (idx >= p->n_entries)
+			continue;
+		exprs = json_object_get(rule, "expr");
+		json_array_foreach(exprs, j, ex)
+		{
+			kind = NULL;
+			json_object_foreach(ex, kind, val) break;
+			if (!kind || fragment_expr_ok(kind))
+				continue;
+			fprintf(stderr,
+				"%s: %s.%s.%s: error: a raw fragment may only match (and count, log or limit), but this one has a '%s' statement; galaf adds the verdict and the marks itself\n",
+				file, entry_kind_name(&p->entries[idx]), p->entries[idx].name,
+				k ? "rule6" : "rule", kind);
+			bad++;
+			break;
+		}
+	}
+	json_decref(root);
+	return bad ? -EINVAL : 0;
+}
+
+/* The fragments' statements, once the ruleset in SCRIPT is known to load. */
+static int check_fragment_statements(const struct policy *p, const char *file, struct strbuf *script)
+{
+	struct strbuf list = STRBUF_INIT;
+	char *out = NULL, *err = NULL;
+	int ret = fragment_chains(p, script, &list);
+
+	if (getenv("GALAF_DEBUG_FRAG"))
+		fputs(sb_str(script), stderr);
+	if (!ret && list.len)
+		ret = nft_list_private(sb_str(script), sb_str(&list), &out, &err);
+	if (!ret && out)
+		ret = fragment_statements(p, file, out);
+	else if (ret && ret != -ENOMEM)
+		fprintf(stderr, "%s: error: checking the raw fragments: %s\n", file,
+			err ? err : strerror(-ret));
+	free(out);
+	free(err);
+	sb_free(&list);
+	return ret;
+}
+
 int validate_in_private_netns(struct policy *p, const char *file)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -146,7 +255,11 @@ int validate_in_private_netns(struct policy *p, const char *file)
 		ret = render_nft(p, &sb);
 	if (!ret)
 		ret = nft_run_private(sb_str(&sb), &err);
-	if (ret == -EINVAL && err) {
+	if (!ret) {
+		ret = check_fragment_statements(p, file, &sb);
+		if (ret == -EINVAL)
+			ret = -EPROTO; /* reported */
+	} else if (ret == -EINVAL && err) {
 		if (!report_nft_errors(p, file, err, 0))
 			fprintf(stderr, "%s: error: nft: %s", file, err);
 	} else if (ret == -EPERM) {

@@ -288,6 +288,21 @@ apply_step() {
 	[[ $output == *192.0.2.7* ]]
 }
 
+@test "apply refuses a raw fragment that does more than match, and changes nothing" {
+	local a before
+	a=$(app "$APP_A" "$GID_A" '"10.1.0.0/24"' 443)
+	policy s0 enforce 86400 "$a" '"10.5.0.0/24"'
+	apply_step s0
+	before=$(ip netns exec "$NS" nft list ruleset)
+	policy s1 enforce 86400 "${a%\}}, \"rule\": \"tcp dport 22 meta mark set 0x75300000\" }" '"10.5.0.0/24"'
+	run -1 ip netns exec "$NS" "$GALAF_CONFIG" apply "$DIR/s1.json"
+	[[ $output == *"groups.$APP_A.rule: error: a raw fragment may only match"*"'mangle' statement"* ]]
+	[ "$(ip netns exec "$NS" nft list ruleset)" = "$before" ]
+	# Counting, logging and rate limits are fine.
+	policy s2 enforce 86400 "${a%\}}, \"rule\": \"tcp dport 22 limit rate 5/second counter log\" }" '"10.5.0.0/24"'
+	apply_step s2
+}
+
 @test "apply refuses a table of that name that is not galaf's, and changes nothing" {
 	local ns
 	galaf_netns ns
