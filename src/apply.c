@@ -786,8 +786,10 @@ int apply_policy_file(const char *file, unsigned flags)
 	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true) || require_ids(&p, file))
 		goto out;
 	/* What a raw fragment may do is the kernel's to parse (see validate.c). */
-	if (policy_has_fragments(&p) && validate_in_private_netns(&p, file))
+	if (policy_has_fragments(&p) && validate_in_private_netns(&p, file)) {
+		fprintf(stderr, "%s: refused; nothing was changed\n", file);
 		goto out;
+	}
 	lock = apply_lock(p.cfg.state_dir);
 	code = EXIT_SYSTEM;
 	if (lock < 0) {
