@@ -878,6 +878,11 @@ int policy_load_buffer(const char *buf, size_t len, const char *name, struct pol
 			 "the policy is empty; it must be a JSON object (see galaf.json(5))");
 		return -EINVAL;
 	}
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
+		diag_add(d, DIAG_ERROR, NULL,
+			 "the policy starts with a UTF-8 byte order mark, which JSON does not allow; save it without one");
+		return -EINVAL;
+	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		diag_add_at(d, DIAG_ERROR, jerr.line, jerr.column, "%s",
