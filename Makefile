@@ -39,7 +39,7 @@ LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
 # The compiler pipeline, shared by galaf-config, the stats tools and the fuzzer.
 CORE := strbuf diag netaddr policy load check render render_dns render_cgroup sha256
 CORE_OBJ := $(CORE:%=$(B)/%.o)
-CONFIG_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o $(B)/delta.o $(B)/verify.o \
+CONFIG_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o $(B)/delta.o $(B)/verify.o $(B)/heap.o \
 	$(B)/status.o $(B)/status_dns.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o \
 	$(B)/cgroups.o $(B)/desktop.o $(B)/resolver.o $(B)/pin.o $(B)/galaf-config.o
 STATS_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o

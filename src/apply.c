@@ -17,6 +17,7 @@
 #include "delta.h"
 #include "diag.h"
 #include "fileio.h"
+#include "heap.h"
 #include "nft.h"
 #include "render.h"
 
@@ -783,6 +784,7 @@ int apply_policy_file(const char *file, unsigned flags)
 			"galaf-config: apply needs root: it changes the firewall and files under /etc\n");
 		return EXIT_REFUSED;
 	}
+	heap_prefault_for(file, HEAP_FACTOR_DELTA);
 	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true) || require_ids(&p, file))
 		goto out;
 	/* What a raw fragment may do is the kernel's to parse (see validate.c). */
@@ -807,6 +809,7 @@ int apply_policy_file(const char *file, unsigned flags)
 	if (!(flags & APPLY_FULL))
 		delta = try_delta(&p, &c, &revoked, flags, &ds) == 0;
 	if (!delta) {
+		heap_prefault_for(file, HEAP_FACTOR_FULL);
 		if (live_read(p.cfg.table, &l))
 			goto out;
 		if (l.exists && !live_is_galaf(&l)) {

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "cmds.h"
 #include "diag.h"
+#include "heap.h"
 #include "load.h"
 #include "marker.h"
 #include "policy.h"
@@ -127,6 +128,7 @@ static int cmd_check(int argc, char **argv)
 		usage_error("check: expected one POLICY file");
 		return 2;
 	}
+	heap_prefault_for(argv[i], HEAP_FACTOR_RENDER);
 	ret = load_and_check(argv[i], CHECK_PINS, &p, false);
 	if (!ret)
 		ret = validate_in_private_netns(&p, argv[i]);
@@ -179,6 +181,7 @@ static int cmd_render(int argc, char **argv)
 		usage_error("render: give exactly one of --nft, --dnsmasq, --gate, and one POLICY");
 		return 2;
 	}
+	heap_prefault_for(argv[i], HEAP_FACTOR_RENDER);
 	ret = load_and_check(argv[i], 0, &p, true);
 	if (!ret)
 		ret = require_ids(&p, argv[i]);
