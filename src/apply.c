@@ -465,31 +465,15 @@ static int save_state(const struct policy *p, const char *file, const struct com
 	ret = remove_tree(tmp);
 	if (!ret)
 		ret = mkdir_p(tmp, 0700);
-	const struct {
-		const char *name;
-		const char *data;
-		size_t len;
-	} files[] = {
+	const struct file_data files[] = {
 		{ "policy.json", src, len },
 		{ "ruleset.nft", c->nft.buf, c->nft.len },
 		{ "dnsmasq.conf", c->dnsmasq.buf, c->dnsmasq.len },
 		{ "gate.index", c->gate.buf, c->gate.len },
 		{ "hash", c->hash, strlen(c->hash) },
 	};
-	for (size_t i = 0; !ret && i < sizeof(files) / sizeof(files[0]); i++) {
-		struct staged st;
-		char *path;
-
-		if (asprintf(&path, "%s/%s", tmp, files[i].name) < 0) {
-			ret = -ENOMEM;
-			break;
-		}
-		ret = staged_write(&st, path, files[i].data, files[i].len, 0600);
-		if (!ret)
-			ret = staged_commit(&st);
-		staged_drop(&st);
-		free(path);
-	}
+	if (!ret)
+		ret = dir_write_files(tmp, files, sizeof(files) / sizeof(files[0]));
 	if (!ret && rotate && access(good, F_OK) == 0) {
 		ret = remove_tree(prev);
 		if (!ret && rename(good, prev) < 0)
@@ -503,6 +487,8 @@ static int save_state(const struct policy *p, const char *file, const struct com
 		if (rotate && access(good, F_OK) != 0)
 			(void)rename(prev, good);
 	}
+	if (!ret)
+		ret = dir_sync(dir);
 out:
 	free(src);
 	free(tmp);

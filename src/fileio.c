@@ -88,6 +88,51 @@ int staged_commit(struct staged *s)
 	return ret;
 }
 
+int dir_sync(const char *path)
+{
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (dfd < 0)
+		return -errno;
+	if (fsync(dfd) < 0)
+		ret = -errno;
+	close(dfd);
+	return ret;
+}
+
+int dir_write_files(const char *dir, const struct file_data *f, size_t n)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), *fds, ret = 0;
+	size_t i, opened = 0;
+
+	if (dfd < 0)
+		return -errno;
+	fds = calloc(n + 1, sizeof(*fds));
+	if (!fds) {
+		close(dfd);
+		return -ENOMEM;
+	}
+	for (i = 0; !ret && i < n; i++, opened++) {
+		fds[i] = openat(dfd, f[i].name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fds[i] < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = write_all(fds[i], f[i].data, f[i].len);
+	}
+	for (i = 0; i < opened; i++) {
+		if (!ret && fsync(fds[i]) < 0)
+			ret = -errno;
+		if (close(fds[i]) < 0 && !ret)
+			ret = -errno;
+	}
+	if (!ret && fsync(dfd) < 0)
+		ret = -errno;
+	close(dfd);
+	free(fds);
+	return ret;
+}
+
 void staged_drop(struct staged *s)
 {
 	if (s->tmp)

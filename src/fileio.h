@@ -16,6 +16,21 @@ struct staged {
 int staged_write(struct staged *s, const char *path, const char *data, size_t len, unsigned mode);
 /* rename(2) into place and fsync the directory. */
 int staged_commit(struct staged *s);
+struct file_data {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+
+/*
+ * Writes N files (mode 0600) into the existing, empty directory DIR, then
+ * fsyncs them and DIR: all the data goes out before the first fsync waits,
+ * so the journal commits once rather than once per file.
+ */
+int dir_write_files(const char *dir, const struct file_data *f, size_t n);
+/* fsync(2) of the directory PATH, after a rename into it. */
+int dir_sync(const char *path);
+
 /* Removes the temporary file if it is still there; frees S. */
 void staged_drop(struct staged *s);
 /* Writes DATA into an existing file such as one under /proc/sys (no temporary file). */
