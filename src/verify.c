@@ -206,8 +206,10 @@ int ruleset_verify(const struct policy *p, const char *nft, struct strv *diffs, 
 	ret = render_learned_sets(p, &learned);
 	if (!ret)
 		ret = nft_run(list, NFT_RUN_JSON, &live, ret_err);
-	if (!ret)
+	if (!ret) {
+		free(*ret_err); /* the empty error text of a run that worked */
 		ret = nft_list_private(nft, list, &fresh, ret_err);
+	}
 	if (!ret)
 		ret = canonical(live, &learned, &have);
 	if (!ret)
