@@ -9,14 +9,20 @@
 # private mount namespace shows an /etc/passwd that names it) then times
 # COUNT launches of /usr/bin/true directly; through bench/execfloor, a
 # static program that only execs (the floor for any launcher: one more
-# exec); through /usr/bin/env (one more exec of a small dynamically linked
-# program); and through each gatekeeper of an app whose command is
+# exec); through bench/execfloor-nolibc (the same without a C library, on
+# x86_64: the kernel's cost of an exec, without libc's start-up); through
+# /usr/bin/env (one more exec of a small dynamically linked program); and
+# through each gatekeeper of an app whose command is
 # /usr/bin/true: the last app of the index. Pinning ("sha256"): the same
 # gatekeeper starting /usr/bin/true pinned, and a root-owned copy of true
 # padded to PAD_MB MiB unpinned and pinned (hashing cost per MiB; COUNT/10
 # launches of the pinned copy). Runs go round the variants, RUNS rounds,
 # each starting one further on. A check app whose command is `id -g` proves
 # the gatekeeper really switched the gid.
+#
+# BASE=DIR (optional): another source tree, e.g. a worktree of main; its
+# gatekeeper is built and timed the same way, in the same rounds (variants
+# base-big and base-one), for a before/after free of the machine's drift.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -25,6 +31,7 @@ APPS=${APPS:-10000}
 RUNS=${RUNS:-5}
 COUNT=${COUNT:-500}
 PAD_MB=${PAD_MB:-4}
+BASE=${BASE:-}
 OUT=${1:-/dev/stdout}
 
 bl_init
@@ -34,23 +41,30 @@ T=$BL_DIR/bin
 bl_build_tools "$T"
 cc -std=gnu17 -O2 -static -o "$T/execfloor" "$BENCH_TOP/bench/execfloor.c" ||
 	bl_die "cannot link bench/execfloor.c statically (libc6-dev has libc.a)"
+nolibc=()
+if [ "$(uname -m)" = x86_64 ]; then
+	cc -std=gnu17 -O2 -static -nostdlib -fno-stack-protector -o "$T/execfloor-nolibc" \
+		"$BENCH_TOP/bench/execfloor-nolibc.c" || bl_die "cannot build bench/execfloor-nolibc.c"
+	nolibc=(nolibc)
+fi
 # true padded with zeros: the same program, PAD_MB MiB more to hash.
 {
 	cat /usr/bin/true
 	head -c $((PAD_MB << 20)) /dev/zero
 } >"$T/true-padded"
-chmod 755 "$T/execfloor" "$T/true-padded"
+chmod 755 "$T"/execfloor* "$T/true-padded"
 ID=$(bl_free_id)
 install -d -o "$ID" "$BL_DIR/u" # where the unprivileged runs write
 
-# build NAME N: a gatekeeper whose index holds N apps, the last ones being
-# zzcheck (id -g), zzpin (/usr/bin/true pinned), zzpad and zzpadpin (the
-# padded true, unpinned and pinned) and zzz (/usr/bin/true).
+# build NAME N [TOP]: a gatekeeper (of the source tree TOP, this one by
+# default) whose index holds N apps, the last ones being zzcheck (id -g),
+# zzpin (/usr/bin/true pinned), zzpad and zzpadpin (the padded true,
+# unpinned and pinned) and zzz (/usr/bin/true).
 build() {
-	local d=$BL_DIR/$1 n=$2
+	local d=$BL_DIR/$1 n=$2 top=${3:-$BENCH_TOP}
 	mkdir -p "$d"
 	chmod 755 "$d"
-	make -s -C "$BENCH_TOP" B="$d" GATE_INDEX="$d/gate.index" "$d/galaf" >/dev/null
+	make -s -C "$top" B="$d" GATE_INDEX="$d/gate.index" "$d/galaf" >/dev/null
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" $((n > 2 ? n - 2 : 0)) 1 0 --dir "$d" |
 		jq --argjson g $((30000 + n)) --arg t "$T/true-padded" \
 			--arg ht "$(sha256sum /usr/bin/true | cut -d' ' -f1)" \
@@ -69,6 +83,12 @@ build() {
 declare -A INDEX_LINES
 build big "$APPS"
 build one 1
+based=()
+if [ -n "$BASE" ]; then
+	build base-big "$APPS" "$BASE"
+	build base-one 1 "$BASE"
+	based=(base-big base-one)
+fi
 {
 	cat /etc/passwd
 	echo "galafbench:x:$ID:$ID:galaf benchmark:/nonexistent:/usr/sbin/nologin"
@@ -79,7 +99,7 @@ as_user() { bl_with_db - "$BL_DIR/passwd" setpriv --reuid="$ID" --regid="$ID" --
 got=$(as_user "$BL_DIR/big/galaf" zzcheck) || bl_die "the gatekeeper refused zzcheck"
 [ "$got" = $((30000 + APPS - 2)) ] || bl_die "zzcheck ran with gid $got, not $((30000 + APPS - 2))"
 
-order=(direct floor env big one pin pad padpin)
+order=(direct floor "${nolibc[@]}" env big one "${based[@]}" pin pad padpin)
 for ((r = 0; r < RUNS; r++)); do
 	for ((k = 0; k < ${#order[@]}; k++)); do
 		v=${order[(k + r) % ${#order[@]}]}
@@ -87,6 +107,7 @@ for ((r = 0; r < RUNS; r++)); do
 		case $v in
 		direct) cmd=(/usr/bin/true) ;;
 		floor) cmd=("$T/execfloor" /usr/bin/true) ;;
+		nolibc) cmd=("$T/execfloor-nolibc" /usr/bin/true) ;;
 		env) cmd=(/usr/bin/env /usr/bin/true) ;;
 		pin) cmd=("$BL_DIR/big/galaf" zzpin) ;;
 		pad) cmd=("$BL_DIR/big/galaf" zzpad) ;;
@@ -106,6 +127,15 @@ paste "$BL_DIR/t.big" "$BL_DIR/t.env" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bige
 paste "$BL_DIR/t.floor" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.floor"
 paste "$BL_DIR/t.big" "$BL_DIR/t.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigfloor"
 paste "$BL_DIR/t.one" "$BL_DIR/t.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/o.onefloor"
+for v in "${nolibc[@]}" "${based[@]}"; do
+	paste "$BL_DIR/t.$v" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.$v"
+done
+paste "$BL_DIR/t.big" "$BL_DIR/t.one" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigone"
+paste "$BL_DIR/c.big" "$BL_DIR/c.one" | awk '{ print $1 - $2 }' >"$BL_DIR/co.bigone"
+if [ -n "$BASE" ]; then
+	paste "$BL_DIR/t.base-big" "$BL_DIR/t.base-one" | awk '{ print $1 - $2 }' >"$BL_DIR/o.base-bigone"
+	paste "$BL_DIR/c.base-big" "$BL_DIR/c.base-one" | awk '{ print $1 - $2 }' >"$BL_DIR/co.base-bigone"
+fi
 paste "$BL_DIR/t.pin" "$BL_DIR/t.big" | awk '{ print $1 - $2 }' >"$BL_DIR/o.pin"
 paste "$BL_DIR/t.padpin" "$BL_DIR/t.pad" | awk '{ print $1 - $2 }' >"$BL_DIR/o.padpin"
 # CPU-time views of the same differences (steadier on a loaded machine).
@@ -125,19 +155,31 @@ med() { bl_summary <"$1" | cut -d' ' -f1; }
 	echo "Mean time per launch over $COUNT launches (fork, exec, wait) by an unprivileged user; median of"
 	echo "$RUNS interleaved runs (min–max). Overhead: the gatekeeper's time minus the direct exec's in the"
 	echo "same round. CPU time: user and kernel time of the launches, from the kernel's accounting (steadier"
-	echo "than wall time on a shared machine). The gatekeeper maps its index and binary-searches the app's"
-	echo "line (docs/gate-index.md), so the index size should not show."
+	echo "than wall time on a shared machine). The gatekeeper maps its index and checks every line in one"
+	echo "pass over the mapping (docs/gate-index.md): the difference between the two index sizes is that pass."
 	echo
 	echo "| how | time per launch | overhead | CPU time per launch |"
 	echo "| --- | --- | --- | --- |"
 	echo "| /usr/bin/true directly | $(cell "$BL_DIR/t.direct") | — | $(cell "$BL_DIR/c.direct") |"
 	echo "| execfloor /usr/bin/true (static, only execs: the floor for any launcher) | $(cell "$BL_DIR/t.floor") | $(cell "$BL_DIR/o.floor") | $(cell "$BL_DIR/c.floor") |"
+	if [ ${#nolibc[@]} -gt 0 ]; then
+		echo "| execfloor-nolibc /usr/bin/true (static, no C library: the exec system call alone) | $(cell "$BL_DIR/t.nolibc") | $(cell "$BL_DIR/o.nolibc") | $(cell "$BL_DIR/c.nolibc") |"
+	fi
 	echo "| /usr/bin/env /usr/bin/true (one more exec of a small dynamic program) | $(cell "$BL_DIR/t.env") | $(cell "$BL_DIR/o.env") | $(cell "$BL_DIR/c.env") |"
 	echo "| galaf zzz, index of $(bl_fmt "${INDEX_LINES[big]}") apps (zzz last) | $(cell "$BL_DIR/t.big") | $(cell "$BL_DIR/o.big") | $(cell "$BL_DIR/c.big") |"
 	echo "| galaf zzz, index of 1 app | $(cell "$BL_DIR/t.one") | $(cell "$BL_DIR/o.one") | $(cell "$BL_DIR/c.one") |"
+	if [ -n "$BASE" ]; then
+		echo "| BASE's galaf zzz, index of $(bl_fmt "${INDEX_LINES[base-big]}") apps | $(cell "$BL_DIR/t.base-big") | $(cell "$BL_DIR/o.base-big") | $(cell "$BL_DIR/c.base-big") |"
+		echo "| BASE's galaf zzz, index of 1 app | $(cell "$BL_DIR/t.base-one") | $(cell "$BL_DIR/o.base-one") | $(cell "$BL_DIR/c.base-one") |"
+	fi
 	echo
 	echo "galaf's own cost beyond the floor (galaf minus execfloor, same round): $(cell "$BL_DIR/o.bigfloor") with"
 	echo "$(bl_fmt "${INDEX_LINES[big]}") apps, $(cell "$BL_DIR/o.onefloor") with 1; in CPU time, $(cell "$BL_DIR/co.bigfloor") with $(bl_fmt "${INDEX_LINES[big]}")."
+	echo "The index size (galaf with $(bl_fmt "${INDEX_LINES[big]}") apps minus galaf with 1, same round): $(cell "$BL_DIR/o.bigone");"
+	echo "in CPU time, $(cell "$BL_DIR/co.bigone")."
+	if [ -n "$BASE" ]; then
+		echo "The same for BASE's galaf: $(cell "$BL_DIR/o.base-bigone"); in CPU time, $(cell "$BL_DIR/co.base-bigone")."
+	fi
 	echo "Beyond env instead (galaf, $(bl_fmt "${INDEX_LINES[big]}") apps, minus env): $(cell "$BL_DIR/o.bigenv")."
 	echo
 	echo "Pinning (\"sha256\"), with the $(bl_fmt "${INDEX_LINES[big]}")-app gatekeeper:"
@@ -156,6 +198,11 @@ bl_headline "Gatekeeper launch overhead, $(bl_fmt "${INDEX_LINES[big]}")-app ind
 o=$(med "$BL_DIR/o.floor")
 ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
 bl_headline "(detail) the floor: one extra exec of a static program (execfloor − direct)" "$ms ms" "—" "—"
+if [ ${#nolibc[@]} -gt 0 ]; then
+	o=$(med "$BL_DIR/o.nolibc")
+	ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
+	bl_headline "(detail) the kernel's part of the floor: one extra exec with no C library (execfloor-nolibc − direct)" "$ms ms" "—" "—"
+fi
 o=$(med "$BL_DIR/o.bigfloor")
 ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
 bl_headline "(detail) galaf's own cost beyond the floor (galaf − execfloor)" "$ms ms" "—" "—"

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -46,11 +47,17 @@
 enum { EXIT_DENIED = 1, EXIT_EXEC = 126, EXIT_NOTFOUND = 127 };
 enum { F_DROPGROUPS = 1, F_NONNP = 2 };
 
+/* N bytes at P, inside the mapped index: not NUL-terminated. */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+/* One entry line, as views into the mapped index. */
 struct entry {
-	const char *name, *launchers;
-	const char *sha256;	/* the command's pinned digest, or NULL */
-	char *args;		/* ARGV0 NUL ARGV1 NUL ...: the TABs became NULs */
-	size_t nargs, ellipsis; /* ellipsis: position of "…", 0 if none */
+	struct span name, launchers, args; /* args: ARGV0 TAB ARGV1 ... */
+	struct span sha256;		   /* the command's pinned digest; p NULL if none */
+	size_t nargs, ellipsis;		   /* ellipsis: position of "…", 0 if none */
 	unsigned long gid;
 	unsigned flags;
 };
@@ -86,10 +93,9 @@ static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const 
 	exit(code);
 }
 
-#define deny(...) die(EXIT_DENIED, __VA_ARGS__)
-#define bad_index(where, fmt, ...)                                                                 \
-	deny(GATE_INDEX ": %s: " fmt "; refusing the index (re-run galaf-config apply)", where,    \
-	     ##__VA_ARGS__)
+#define deny(...)	      die(EXIT_DENIED, __VA_ARGS__)
+#define INDEX_REFUSED	      "; refusing the index (re-run galaf-config apply)"
+#define bad_line(n, fmt, ...) deny(GATE_INDEX ": line %u: " fmt INDEX_REFUSED, n, ##__VA_ARGS__)
 
 /* Descriptors the caller left open must not reach the app. */
 static void fds_sanitize(void)
@@ -179,10 +185,39 @@ static char **env_build(char **envp)
 	return out;
 }
 
-/* APP: [A-Za-z_][A-Za-z0-9_-]{0,31}, so never '/', "..", or "". */
-static bool app_name_ok(const char *s)
+/* The span S holds exactly the string LIT. */
+static bool span_is(struct span s, const char *lit)
 {
-	size_t n = strlen(s), i;
+	return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
+}
+
+/* Bytewise order, as strcmp. */
+static int span_cmp(struct span a, struct span b)
+{
+	int c = memcmp(a.p, b.p, a.n < b.n ? a.n : b.n);
+
+	return c ? c : (a.n > b.n) - (a.n < b.n);
+}
+
+/* The next SEP-separated item of [*p, end); *p moves past SEP, or to NULL after the last. */
+static struct span item_next(const char **p, const char *end, char sep)
+{
+	struct span f = { *p, 0 };
+	const char *q;
+
+	if (!f.p)
+		return f;
+	for (q = f.p; q < end && *q != sep; q++) /* items are short: faster than memchr */
+		;
+	f.n = q - f.p;
+	*p = q < end ? q + 1 : NULL;
+	return f;
+}
+
+/* APP: [A-Za-z_][A-Za-z0-9_-]{0,31}, so never '/', "..", or "". */
+static bool app_name_ok(const char *s, size_t n)
+{
+	size_t i;
 
 	if (n < 1 || n > NAME_LEN || (s[0] >= '0' && s[0] <= '9') || s[0] == '-')
 		return false;
@@ -203,21 +238,34 @@ static bool account_name_ok(const char *s, size_t n)
 	return n >= 1 && n <= NAME_LEN && i == n;
 }
 
-/* Canonical decimal only (printed back, it compares equal), <= GID_LIMIT. */
-static int parse_gid(const char *s, unsigned long *ret)
+/* Canonical decimal only (no sign, no leading zero), <= GID_LIMIT. */
+static int gid_parse(const char *s, size_t n, unsigned long *ret)
 {
-	char canon[24];
+	size_t i;
 
-	*ret = strtoul(s, NULL, 10);
-	snprintf(canon, sizeof(canon), "%lu", *ret);
-	return strcmp(canon, s) != 0 || *ret > GID_LIMIT ? -EINVAL : 0;
+	*ret = 0;
+	if (n < 1 || (s[0] == '0' && n > 1))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9' || (*ret = *ret * 10 + (s[i] - '0')) > GID_LIMIT)
+			return -EINVAL;
+	return 0;
+}
+
+static bool sha256_hex_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')); i++)
+		;
+	return n == SHA256_HEX_LEN && i == n;
 }
 
 /*
- * Map the index: only the pages a lookup touches are read, so a launch
- * costs the same with 1 app or 10,000. Truncating the file under us would
- * raise SIGBUS and kill galaf before it runs anything; apply never does
- * that (it renames a new file into place).
+ * Map the index: it is checked in place, without a copy or an allocation
+ * per line. Truncating the file under us would raise SIGBUS and kill galaf
+ * before it runs anything; apply never does that (it renames a new file
+ * into place).
  */
 static void index_map(struct gate *g)
 {
@@ -243,8 +291,9 @@ static void index_map(struct gate *g)
 	if (st.st_size > INDEX_MAX)
 		deny("%s is larger than %ld MiB; refusing it", GATE_INDEX, INDEX_MAX >> 20);
 	if (st.st_size == 0)
-		bad_index("line 1", "the file is empty");
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		bad_line(1, "the file is empty");
+	/* Every byte is checked: fault the pages in at once. */
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (map == MAP_FAILED)
 		deny("cannot map %s: %s", GATE_INDEX, strerror(errno));
 	close(fd);
@@ -252,38 +301,27 @@ static void index_map(struct gate *g)
 	g->len = st.st_size;
 }
 
-/* A NUL-terminated copy of one line (without its newline), NUL-free. */
-static char *line_dup(const char *s, size_t n, const char *where)
-{
-	char *c;
-
-	if (memchr(s, '\0', n))
-		bad_index(where, "contains a NUL byte");
-	if (!(c = malloc(n + 1)))
-		deny("out of memory");
-	memcpy(c, s, n);
-	c[n] = '\0';
-	return c;
-}
-
 static void header_parse(struct gate *g)
 {
-	const char *nl = memchr(g->map, '\n', g->len < 64 ? g->len : 64);
-	char canon[64], *line;
+	static const char magic[] = "galaf-gate 2 ";
+	const char *nl = memchr(g->map, '\n', g->len < 64 ? g->len : 64), *p;
+	struct span min, max;
 
 	if (!nl)
-		bad_index("line 1", "the header is too long or has no newline");
-	line = line_dup(g->map, nl - g->map, "line 1");
-	/* As in parse_gid, only the canonical form survives a round trip. */
-	if (sscanf(line, "galaf-gate 2 %lu %lu", &g->min, &g->max) != 2 || /* NOLINT(cert-err34-c) */
-	    snprintf(canon, sizeof(canon), "galaf-gate 2 %lu %lu", g->min, g->max) < 0 ||
-	    strcmp(canon, line) != 0 || g->min < 1 || g->min > g->max || g->max > GID_LIMIT)
-		bad_index("line 1",
-			  "the header is not 'galaf-gate 2 MIN MAX' with "
-			  "1 <= MIN <= MAX <= %lu",
-			  GID_LIMIT);
-	free(line);
-	g->body = nl + 1;
+		bad_line(1, "the header is too long or has no newline");
+	/* Refused unless every part checks out: the magic, MIN, MAX, nothing more. */
+	if ((size_t)(nl - g->map) >= strlen(magic) && !memcmp(g->map, magic, strlen(magic))) {
+		p = g->map + strlen(magic);
+		min = item_next(&p, nl, ' ');
+		max = item_next(&p, nl, ' ');
+		if (!p && !gid_parse(min.p, min.n, &g->min) && !gid_parse(max.p, max.n, &g->max) &&
+		    g->min >= 1 && g->min <= g->max) {
+			g->body = nl + 1;
+			return;
+		}
+	}
+	bad_line(1, "the header is not 'galaf-gate 2 MIN MAX' with 1 <= MIN <= MAX <= %lu",
+		 GID_LIMIT);
 }
 
 /* The last line must be ".end": a file cut short anywhere lacks it. */
@@ -292,156 +330,150 @@ static void trailer_check(struct gate *g)
 	/* The header's newline may end the line before ".end": no apps. */
 	if (g->len < (size_t)(g->body - g->map) + 5 ||
 	    memcmp(g->map + g->len - 5, ".end\n", 5) != 0 || g->map[g->len - 6] != '\n')
-		bad_index("the last line", "no '.end' line at the end: the index is truncated, or "
-					   "has text after its end");
+		deny(GATE_INDEX ": the last line: no '.end' line at the end: the index is truncated, "
+				"or has text after its end" INDEX_REFUSED);
 	g->stop = g->map + g->len - 5;
 }
 
-static unsigned flags_parse(const char *s, const char *where)
+static unsigned flags_parse(struct span s, unsigned line)
 {
+	const char *p = s.p;
 	unsigned flags = 0;
-	size_t n;
+	struct span f;
 
-	if (!strcmp(s, "-"))
+	if (span_is(s, "-"))
 		return 0;
-	for (;; s += n + 1) {
-		n = strcspn(s, ",");
-		if (n == 10 && !memcmp(s, "dropgroups", n))
+	while (p) {
+		f = item_next(&p, s.p + s.n, ',');
+		if (span_is(f, "dropgroups"))
 			flags |= F_DROPGROUPS;
-		else if (n == 5 && !memcmp(s, "nonnp", n))
+		else if (span_is(f, "nonnp"))
 			flags |= F_NONNP;
 		else
-			bad_index(where, "unknown flag '%.*s'", (int)n, s);
-		if (!s[n])
-			return flags;
+			bad_line(line, "unknown flag '%.*s'", (int)f.n, f.p);
 	}
+	return flags;
 }
 
-static void launchers_check(const char *s, const char *where)
+static void launchers_check(struct span s, unsigned line)
 {
-	size_t n;
+	const char *p = s.p;
+	struct span f;
 
-	if (!strcmp(s, "*"))
+	if (span_is(s, "*"))
 		return;
-	for (;; s += n + 1) {
-		n = strcspn(s, ",");
-		if (!(s[0] == '@' ? account_name_ok(s + 1, n - 1) : account_name_ok(s, n)))
-			bad_index(where, "bad launcher '%.*s'", (int)n, s);
-		if (!s[n])
-			return;
+	while (p) {
+		f = item_next(&p, s.p + s.n, ',');
+		if (!(f.n && f.p[0] == '@' ? account_name_ok(f.p + 1, f.n - 1)
+					   : account_name_ok(f.p, f.n)))
+			bad_line(line, "bad launcher '%.*s'", (int)f.n, f.p);
 	}
 }
 
-static bool sha256_hex_ok(const char *s)
+/* Check the entry line at S (N bytes, without its newline) strictly, in place. */
+static void entry_parse(const struct gate *g, const char *s, size_t n, unsigned line, struct entry *e)
 {
-	size_t n = strspn(s, "0123456789abcdef");
+	const char *p = s, *end = s + n;
+	struct span gid, flags, arg;
 
-	return n == SHA256_HEX_LEN && !s[n];
-}
-
-/* Cut the next TAB-separated field off *p, in place; NULL when none. */
-static char *field_next(char **p)
-{
-	char *f = *p, *tab;
-
-	if (!f)
-		return NULL;
-	tab = strchr(f, '\t');
-	if (tab)
-		*tab = '\0';
-	*p = tab ? tab + 1 : NULL;
-	return f;
-}
-
-/* Parse one entry line (a private copy, cut up in place) strictly. */
-static void entry_parse(const struct gate *g, char *p, const char *where, struct entry *e)
-{
-	char *gid, *flags, *pin, *arg;
-
-	memset(e, 0, sizeof(*e));
-	e->name = field_next(&p);
-	gid = field_next(&p);
-	flags = field_next(&p);
-	e->launchers = field_next(&p);
-	pin = field_next(&p);
+	e->name = item_next(&p, end, '\t');
+	gid = item_next(&p, end, '\t');
+	flags = item_next(&p, end, '\t');
+	e->launchers = item_next(&p, end, '\t');
+	e->sha256 = item_next(&p, end, '\t');
 	if (!p)
-		bad_index(where, "fewer than 6 TAB-separated fields");
-	if (!app_name_ok(e->name))
-		bad_index(where, "bad app name '%s'", e->name);
-	if (parse_gid(gid, &e->gid) || e->gid < g->min || e->gid > g->max)
-		bad_index(where, "gid '%s' of %s is outside the range %lu-%lu", gid, e->name,
-			  g->min, g->max);
-	e->flags = flags_parse(flags, where);
-	launchers_check(e->launchers, where);
-	if (strcmp(pin, "-") != 0 && !sha256_hex_ok(pin))
-		bad_index(where, "the SHA-256 of %s is not '-' or 64 lower-case hex digits", e->name);
-	e->sha256 = strcmp(pin, "-") ? pin : NULL;
-	e->args = p;
-	if (p[0] != '/')
-		bad_index(where, "the command of %s is not an absolute path", e->name);
-	while ((arg = field_next(&p))) {
-		if (!strcmp(arg, ELLIPSIS) && e->ellipsis)
-			bad_index(where, "more than one '…' for %s", e->name);
-		if (!strcmp(arg, ELLIPSIS))
+		bad_line(line, "fewer than 6 TAB-separated fields");
+	if (!app_name_ok(e->name.p, e->name.n))
+		bad_line(line, "bad app name '%.*s'", (int)e->name.n, e->name.p);
+	if (gid_parse(gid.p, gid.n, &e->gid) || e->gid < g->min || e->gid > g->max)
+		bad_line(line, "gid '%.*s' of %.*s is outside the range %lu-%lu", (int)gid.n, gid.p,
+			 (int)e->name.n, e->name.p, g->min, g->max);
+	e->flags = flags_parse(flags, line);
+	launchers_check(e->launchers, line);
+	if (span_is(e->sha256, "-"))
+		e->sha256.p = NULL;
+	else if (!sha256_hex_ok(e->sha256.p, e->sha256.n))
+		bad_line(line, "the SHA-256 of %.*s is not '-' or 64 lower-case hex digits",
+			 (int)e->name.n, e->name.p);
+	e->args = (struct span){ p, end - p };
+	e->nargs = e->ellipsis = 0;
+	if (p == end || p[0] != '/')
+		bad_line(line, "the command of %.*s is not an absolute path", (int)e->name.n,
+			 e->name.p);
+	while (p) {
+		arg = item_next(&p, end, '\t');
+		if (span_is(arg, ELLIPSIS) && e->ellipsis)
+			bad_line(line, "more than one '…' for %.*s", (int)e->name.n, e->name.p);
+		if (span_is(arg, ELLIPSIS))
 			e->ellipsis = e->nargs;
 		e->nargs++;
 	}
 }
 
-/* Bytewise order of the NAME field of the line at S against APP (as strcmp). */
-static int name_cmp(const char *s, const char *nl, const char *app)
+/* Where index_next is: the next line, its number, the NAME before it. */
+struct walk {
+	const char *s;
+	unsigned line;
+	struct span prev;
+};
+
+/*
+ * Check the next entry line into E, and that its NAME sorts strictly after
+ * the one before (so no duplicates); false at the ".end" line.
+ */
+static bool index_next(const struct gate *g, struct walk *w, struct entry *e)
 {
-	const char *tab = memchr(s, '\t', nl - s);
-	size_t n = (tab ? tab : nl) - s, an = strlen(app);
-	int c = memcmp(s, app, n < an ? n : an);
+	const char *nl;
 
-	return c ? c : (n > an) - (n < an);
-}
-
-/* The start of the line holding byte P, not before LO. */
-static const char *line_start(const char *lo, const char *p)
-{
-	const char *nl = p > lo ? memrchr(lo, '\n', p - lo) : NULL;
-
-	return nl ? nl + 1 : lo;
+	if (w->s == g->stop)
+		return false;
+	nl = memchr(w->s, '\n', g->stop - w->s); /* trailer_check: '\n' before stop */
+	entry_parse(g, w->s, nl - w->s, w->line, e);
+	if (w->prev.p && span_cmp(w->prev, e->name) >= 0)
+		bad_line(w->line, "'%.*s' is out of order or a duplicate", (int)e->name.n, e->name.p);
+	w->prev = e->name;
+	w->s = nl + 1;
+	w->line++;
+	return true;
 }
 
 /*
- * Binary search of the entry lines, sorted by NAME, for APP's line; its
- * neighbours must sort strictly before and after it, so a duplicate of
- * APP cannot hide. Of the other lines, only the NAMEs probed are read.
+ * Check every entry line: one malformed line anywhere refuses the whole
+ * index, for a launch as for --list. APP's entry (if APP) goes to *RET.
  */
-static const char *index_find(const struct gate *g, const char *app, size_t *ret_len)
+static bool index_check(const struct gate *g, const char *app, struct entry *ret)
 {
-	const char *lo = g->body, *hi = g->stop, *s, *nl, *prev;
-	int c;
+	struct walk w = { g->body, 2, { NULL, 0 } };
+	size_t n = app ? strlen(app) : 0;
+	struct entry e;
+	bool found = false;
 
-	while (lo < hi) {
-		s = line_start(lo, lo + (hi - lo) / 2);
-		nl = memchr(s, '\n', hi - s); /* hi starts a line: found */
-		c = name_cmp(s, nl, app);
-		if (c < 0) {
-			lo = nl + 1;
-		} else if (c > 0) {
-			hi = s;
-		} else {
-			prev = s > g->body ? line_start(g->body, s - 1) : NULL;
-			if ((prev && name_cmp(prev, s - 1, app) >= 0) ||
-			    (nl + 1 < g->stop &&
-			     name_cmp(nl + 1, memchr(nl + 1, '\n', g->stop - nl - 1), app) <= 0))
-				bad_index("the line of the app",
-					  "'%s' is out of order or a duplicate", app);
-			*ret_len = nl - s;
-			return s;
+	while (index_next(g, &w, &e))
+		if (app && e.name.n == n && !memcmp(e.name.p, app, n)) {
+			*ret = e;
+			found = true;
 		}
-	}
-	return NULL;
+	return found;
 }
 
-/* Map the index and check its header and its '.end' line. */
+/* No NUL byte anywhere, so no field can hide a shorter string. */
+static void nul_check(const struct gate *g)
+{
+	const char *z = memchr(g->map, '\0', g->len), *p;
+	unsigned line = 1;
+
+	if (!z)
+		return;
+	for (p = g->map; (p = memchr(p, '\n', z - p)); p++)
+		line++;
+	bad_line(line, "contains a NUL byte");
+}
+
+/* Map the index and check its bytes, its header and its '.end' line. */
 static void index_open(struct gate *g)
 {
 	index_map(g);
+	nul_check(g);
 	header_parse(g);
 	trailer_check(g);
 }
@@ -481,72 +513,66 @@ static bool in_group(const struct caller *c, const char *name)
 }
 
 /* LAUNCHERS: "*", or user names and @groups (real gid or supplementary). */
-static bool launcher_ok(const struct caller *c, const char *s)
+static bool launcher_ok(const struct caller *c, struct span s)
 {
 	char item[NAME_LEN + 3]; /* '@', name, '$': checked by launchers_check */
-	size_t n;
+	const char *p = s.p;
+	struct span f;
 
-	if (!strcmp(s, "*"))
+	if (span_is(s, "*"))
 		return true;
-	for (;; s += n + 1) {
-		n = strcspn(s, ",");
-		memcpy(item, s, n);
-		item[n] = '\0';
+	while (p) {
+		f = item_next(&p, s.p + s.n, ',');
+		memcpy(item, f.p, f.n);
+		item[f.n] = '\0';
 		if (item[0] == '@' ? in_group(c, item + 1) : !strcmp(item, c->name))
 			return true;
-		if (!s[n])
-			return false;
 	}
+	return false;
 }
 
-/* Check every line strictly, and print the caller's apps if C is given. */
-static void index_walk(const struct gate *g, const struct caller *c)
-{
-	const char *s, *nl, *a;
-	char where[32], *line, *prev = NULL;
-	struct entry e;
-	unsigned lineno = 2;
-	size_t i;
-
-	for (s = g->body; s < g->stop; s = nl + 1, lineno++, free(prev), prev = line) {
-		nl = memchr(s, '\n', g->stop - s);
-		snprintf(where, sizeof(where), "line %u", lineno);
-		line = line_dup(s, nl - s, where);
-		entry_parse(g, line, where, &e);
-		if (prev && strcmp(prev, e.name) >= 0)
-			bad_index(where, "'%s' is out of order or a duplicate", e.name);
-		if (!c || !launcher_ok(c, e.launchers))
-			continue;
-		printf("%s\t", e.name);
-		for (i = 0, a = e.args; i < e.nargs; i++, a += strlen(a) + 1)
-			printf("%s%s", i ? " " : "", a);
-		putchar('\n');
-	}
-	free(prev);
-}
-
-/* --list: a malformed line anywhere, and nothing is listed. */
+/* --list: every line is checked first, so a malformed index lists nothing. */
 static void list_apps(const struct gate *g, const struct caller *c)
 {
-	index_walk(g, NULL);
-	index_walk(g, c);
+	struct walk w = { g->body, 2, { NULL, 0 } };
+	const char *p;
+	struct entry e;
+	struct span a;
+
+	index_check(g, NULL, NULL);
+	while (index_next(g, &w, &e)) {
+		if (!launcher_ok(c, e.launchers))
+			continue;
+		printf("%.*s\t", (int)e.name.n, e.name.p);
+		for (p = e.args.p; p;) {
+			a = item_next(&p, e.args.p + e.args.n, '\t');
+			printf("%.*s%s", (int)a.n, a.p, p ? " " : "\n");
+		}
+	}
 }
 
-/* The caller's arguments replace "…"; without one, none are accepted. */
+/*
+ * The caller's arguments replace "…"; without one, none are accepted.
+ * AV[0] is ARGV0, never "…": it starts the one copy of the arguments.
+ */
 static char **argv_build(const struct entry *e, char **user, size_t nuser)
 {
-	char **av, *a;
+	char **av, *args, *a, *tab;
 	size_t i, k = 0;
 
 	if (!e->nargs)
-		deny("%s has no command in %s", e->name, GATE_INDEX);
+		deny("%s has no command in %s", arg_app, GATE_INDEX);
 	if (nuser && !e->ellipsis)
 		deny("%s takes no arguments (its command has no '…'); run "
 		     "'galaf %s' alone",
-		     e->name, e->name);
-	if (!(av = calloc(e->nargs + nuser + 1, sizeof(*av))))
+		     arg_app, arg_app);
+	/* A copy of the arguments, cut in place: each TAB becomes a NUL. */
+	if (!(args = strndup(e->args.p, e->args.n)) ||
+	    !(av = calloc(e->nargs + nuser + 1, sizeof(*av))))
 		deny("out of memory");
-	for (i = 0, a = e->args; i < e->nargs; i++, a += strlen(a) + 1) {
+	for (a = args; (tab = strchr(a, '\t')); a = tab + 1)
+		*tab = '\0';
+	for (i = 0, a = args; i < e->nargs; i++, a += strlen(a) + 1) {
 		if (e->ellipsis && i == e->ellipsis)
 			while (nuser--)
 				av[k++] = *user++;
@@ -591,8 +617,14 @@ static void become(const struct entry *e)
 		deny("cannot set no_new_privs: %s", strerror(errno));
 }
 
-static void __attribute__((noreturn)) exec_failed(const char *path, int err)
+/* AV as argv_build made it: AV[0] starts the one copy of the arguments. */
+static void __attribute__((noreturn)) exec_failed(char **av, int err)
 {
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", av[0]);
+	free(av[0]);
+	free(av);
 	die(err == ENOENT || err == ENOTDIR ? EXIT_NOTFOUND : EXIT_EXEC,
 	    "%s: cannot execute %s: %s", arg_app, path, strerror(err));
 }
@@ -612,23 +644,23 @@ static void exec_pinned(const struct entry *e, char **av, char **envp)
 	/* O_NONBLOCK: a FIFO in its place must not hang us. */
 	fd = open(av[0], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0)
-		exec_failed(av[0], errno);
+		exec_failed(av, errno);
 	if (!S_ISREG(st.st_mode))
-		exec_failed(av[0], EACCES);
+		exec_failed(av, EACCES);
 	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		deny("%s: %s is pinned, but not owned by root or writable by group or "
 		     "others: it could change between the check and the exec",
-		     e->name, av[0]);
+		     arg_app, av[0]);
 	if ((err = sha256_fd(fd, hex)) < 0)
-		die(EXIT_EXEC, "%s: cannot read %s: %s", e->name, av[0], strerror(-err));
-	if (strcmp(hex, e->sha256) != 0)
+		die(EXIT_EXEC, "%s: cannot read %s: %s", arg_app, av[0], strerror(-err));
+	if (memcmp(hex, e->sha256.p, SHA256_HEX_LEN) != 0)
 		deny("%s: %s does not match its pinned SHA-256 (pinned %.12s…, the file has "
 		     "%.12s…); refusing to run it (if the change is expected: galaf-config pin "
 		     "--write %s)",
-		     e->name, av[0], e->sha256, hex, e->name);
+		     arg_app, av[0], e->sha256.p, hex, arg_app);
 	/* A script's interpreter reads it through /dev/fd/N: keep N open for it. */
 	if (pread(fd, magic, 2, 0) == 2 && !memcmp(magic, "#!", 2) && fcntl(fd, F_SETFD, 0) < 0)
-		exec_failed(av[0], errno);
+		exec_failed(av, errno);
 	fexecve(fd, av, envp);
 }
 
@@ -675,12 +707,10 @@ static void option(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static char *no_env[] = { NULL };
-	struct entry ent, *e = &ent;
+	struct entry ent = { 0 }, *e = &ent;
 	struct caller c;
 	struct gate g = { 0 };
-	char **envp, **av, *line;
-	const char *found;
-	size_t len;
+	char **envp, **av;
 
 	/* Before anything can fail: the default ident comes from argv[0]. */
 	openlog("galaf", LOG_PID, LOG_AUTHPRIV);
@@ -693,7 +723,7 @@ int main(int argc, char **argv)
 	}
 	if (argv[1][0] == '-')
 		option(argc, argv);
-	else if (!app_name_ok(argv[1]))
+	else if (!app_name_ok(argv[1], strlen(argv[1])))
 		deny("invalid app name: use up to 32 letters, digits, '_' and "
 		     "'-', not starting with a digit or '-'");
 	else
@@ -707,13 +737,11 @@ int main(int argc, char **argv)
 		free(c.name);
 		return out_done();
 	}
-	if (!(found = index_find(&g, arg_app, &len)))
+	/* E points into the index: it stays mapped until the exec. */
+	if (!index_check(&g, arg_app, e))
 		deny("no app '%s' in %s; 'galaf --list' shows the apps you may "
 		     "start",
 		     arg_app, GATE_INDEX);
-	line = line_dup(found, len, "the line of the app");
-	entry_parse(&g, line, "the line of the app", e);
-	index_close(&g);
 	if (!launcher_ok(&c, e->launchers))
 		deny("user %s may not start %s; ask the administrator to add you "
 		     "to its launchers",
@@ -725,9 +753,9 @@ int main(int argc, char **argv)
 	       (unsigned)c.uid, arg_app, e->gid, av[0], argc - 2);
 	/* NSS modules may have opened descriptors since fds_sanitize. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (e->sha256)
+	if (e->sha256.p)
 		exec_pinned(e, av, envp);
 	else
 		execve(av[0], av, envp);
-	exec_failed(av[0], errno);
+	exec_failed(av, errno);
 }

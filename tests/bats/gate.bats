@@ -437,22 +437,20 @@ teardown() {
 	write_index 30000 59999 "$(row mark "$AG" bogusflag '*' /usr/bin/touch "$OUT/marker")" \
 		"$(row zzz "$AG" - '*' /usr/bin/true)"
 	run -1 --separate-stderr as_user "$GATE" mark
-	[[ "$stderr" == "galaf: $IDX: the line of the app: unknown flag 'bogusflag'"* ]]
+	[[ "$stderr" == "galaf: $IDX: line 2: unknown flag 'bogusflag'"* ]]
 	no_marker
 }
 
-@test "a malformed line of another app: this app starts, --list refuses the index" {
+@test "a malformed line of another app refuses the launch, and --list" {
 	write_index 30000 59999 "$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")" \
 		"$(row zzz "$AG" bogusflag '*' /usr/bin/true)"
-	run -1 --separate-stderr as_user "$GATE" zzz
-	[[ "$stderr" == "galaf: $IDX: the line of the app: unknown flag 'bogusflag'"* ]]
-	run -1 --separate-stderr as_user "$GATE" --list
+	run -1 --separate-stderr as_user "$GATE" mark
 	[[ "$stderr" == "galaf: $IDX: line 3: unknown flag 'bogusflag'"* ]]
 	[ -z "$output" ]
 	no_marker
-	# Only the app's own line decides its launch (docs/gate-index.md).
-	run -0 --separate-stderr as_user "$GATE" mark
-	[ -e "$OUT/marker" ]
+	run -1 --separate-stderr as_user "$GATE" --list
+	[[ "$stderr" == "galaf: $IDX: line 3: unknown flag 'bogusflag'"* ]]
+	[ -z "$output" ]
 }
 
 @test "an index without .end is refused as truncated" {
@@ -466,10 +464,11 @@ teardown() {
 }
 
 # bad_index DESC CONTENT [ARG]: an index holding CONTENT refuses `galaf ARG`
-# (default mark: the header, the .end line or mark's own line is bad).
+# (default mark). A \001 byte in CONTENT is written as NUL (bash strings
+# cannot hold one).
 bad_index() {
 	echo "case: $1"
-	printf '%s' "$2" >"$IDX"
+	printf '%s' "$2" | tr '\001' '\000' >"$IDX"
 	run -1 --separate-stderr as_user "$GATE" "${3:-mark}"
 	[[ "$stderr" == "galaf: $IDX: "* ]] || { echo "stderr: $stderr"; return 1; }
 	[ -z "$output" ]
@@ -477,54 +476,141 @@ bad_index() {
 }
 
 @test "malformed indexes of every kind are refused" {
-	local h='galaf-gate 2 30000 59999' m t=$'\t' n=$'\n'
+	local h='galaf-gate 2 30000 59999' m n=$'\n'
 	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
 	bad_index "empty file" ''
 	bad_index "format 1" "galaf-gate 1 30000 59999$n$m$n.end$n"
 	bad_index "no range" "galaf-gate 2$n$m$n.end$n"
+	bad_index "one bound" "galaf-gate 2 30000$n$m$n.end$n"
+	bad_index "three bounds" "galaf-gate 2 30000 59999 60000$n$m$n.end$n"
 	bad_index "leading zero" "galaf-gate 2 030000 59999$n$m$n.end$n"
 	bad_index "min > max" "galaf-gate 2 59999 30000$n$m$n.end$n"
 	bad_index "max > 65535" "galaf-gate 2 30000 65536$n$m$n.end$n"
 	bad_index "min 0" "galaf-gate 2 0 59999$n$m$n.end$n"
+	bad_index "two spaces" "galaf-gate 2 30000  59999$n$m$n.end$n"
 	bad_index "trailing space" "$h $n$m$n.end$n"
+	bad_index "NUL in the header" "galaf-gate 2 30000 59999"$'\001'"$n$m$n.end$n"
 	bad_index "CRLF" "$h"$'\r'"$n$m"$'\r'"$n.end"$'\r'"$n"
 	bad_index "text after .end" "$h$n$m$n.end${n}x$n"
 	bad_index "no newline after .end" "$h$n$m$n.end"
-	bad_index "empty line" "$h$n$n$m$n.end$n" --list
-	bad_index "4 fields" "${h}${n}mark$t$AG$t-$t*$n.end$n"
-	bad_index "empty command" "${h}${n}mark$t$AG$t-$t*$t-$t$n.end$n"
-	bad_index "no pin field" "${h}${n}mark$t$AG$t-$t*$t/bin/true$n.end$n"
-	bad_index "pin too short" "${h}${n}mark$t$AG$t-$t*${t}abc$t/bin/true$n.end$n"
-	bad_index "pin upper case" "${h}${n}mark$t$AG$t-$t*$t$(printf 'A%.0s' {1..64})$t/bin/true$n.end$n"
-	bad_index "pin empty" "${h}${n}mark$t$AG$t-$t*$t$t/bin/true$n.end$n"
-	bad_index "relative command" "${h}${n}mark$t$AG$t-$t*$t-${t}touch$t$OUT/marker$n.end$n"
-	bad_index "two …" "${h}${n}mark$t$AG$t-$t*$t-$t/usr/bin/touch$t$E$t$E$n.end$n"
-	bad_index "bad name" "${h}${n}ma.rk$t$AG$t-$t*$t-$t/bin/true$n$m$n.end$n" --list
-	bad_index "out of order" "$h$n$m${n}a$t$AG$t-$t*$t-$t/bin/true$n.end$n" --list
-	bad_index "out of order next to the app" "${h}${n}n$t$AG$t-$t*$t-$t/bin/true$n$m$n.end$n"
-	bad_index "duplicate" "$h$n$m$n$m$n.end$n"
-	bad_index "duplicate, list" "$h$n$m$n$m$n.end$n" --list
-	bad_index "3 fields" "${h}${n}mark$t$AG$t-$n.end$n"
-	bad_index "gid +" "${h}${n}mark$t+$AG$t-$t*$t-$t/bin/true$n.end$n"
-	bad_index "gid hex" "${h}${n}mark${t}0x7531$t-$t*$t-$t/bin/true$n.end$n"
-	bad_index "gid -1" "${h}${n}mark$t-1$t-$t*$t-$t/bin/true$n.end$n"
-	bad_index "gid 2^32" "${h}${n}mark${t}4294967296$t-$t*$t-$t/bin/true$n.end$n"
-	bad_index "flag empty" "${h}${n}mark$t$AG$t$t*$t-$t/bin/true$n.end$n"
-	bad_index "flag trailing comma" "${h}${n}mark$t$AG${t}dropgroups,$t*$t-$t/bin/true$n.end$n"
-	bad_index "flag - in a list" "${h}${n}mark$t$AG${t}nonnp,-$t*$t-$t/bin/true$n.end$n"
-	bad_index "launchers empty" "${h}${n}mark$t$AG$t-$t$t-$t/bin/true$n.end$n"
-	bad_index "launchers * in a list" "${h}${n}mark$t$AG$t-$t*,root$t-$t/bin/true$n.end$n"
-	bad_index "launchers ,," "${h}${n}mark$t$AG$t-${t}root,,x$t-$t/bin/true$n.end$n"
-	bad_index "launchers @" "${h}${n}mark$t$AG$t-$t@$t-$t/bin/true$n.end$n"
-	bad_index "launchers space" "${h}${n}mark$t$AG$t-${t}a b$t-$t/bin/true$n.end$n"
-	echo "case: NUL byte"
-	printf '%s\n%s\n\0\n.end\n' "$h" "$m" >"$IDX"
-	run -1 --separate-stderr as_user "$GATE" --list
-	[[ "$stderr" == *"NUL byte"* ]]
-	printf '%s\n%s\0\n.end\n' "$h" "$m" >"$IDX"
-	run -1 --separate-stderr as_user "$GATE" mark
-	[[ "$stderr" == *"NUL byte"* ]]
-	no_marker
+	bad_index "no .end" "$h$n$m$n"
+}
+
+# bad_row KIND NAME: an index line for NAME (command: touch the marker),
+# malformed as KIND says. bad_kinds: every KIND.
+bad_kinds() {
+	printf '%s\n' "bad name" "name too long" "name starts with a digit" "gid below the range" \
+		"gid above the range" "gid 0$AG" "gid +$AG" "gid hex" "gid -1" "gid 2^32" "gid empty" \
+		"unknown flag" "flag empty" "flag trailing comma" "flag - in a list" "launchers empty" \
+		"launchers * in a list" "launchers ,," "launchers @" "launchers space" \
+		"launcher too long" "sha256 too short" "sha256 too long" "sha256 upper case" \
+		"sha256 empty" "relative command" "empty command" "two …" "NUL byte" "5 fields" \
+		"4 fields" "3 fields" "1 field"
+}
+bad_row() {
+	local n=$2 t=$'\t' cmd=(/usr/bin/touch "$OUT/marker")
+	case $1 in
+	"bad name") row "$n.x" "$AG" - '*' "${cmd[@]}" ;;
+	"name too long") row "$n$(printf 'x%.0s' {1..32})" "$AG" - '*' "${cmd[@]}" ;;
+	"name starts with a digit") row "1$n" "$AG" - '*' "${cmd[@]}" ;;
+	"gid below the range") row "$n" 29999 - '*' "${cmd[@]}" ;;
+	"gid above the range") row "$n" 60000 - '*' "${cmd[@]}" ;;
+	"gid 0$AG") row "$n" "0$AG" - '*' "${cmd[@]}" ;;
+	"gid +$AG") row "$n" "+$AG" - '*' "${cmd[@]}" ;;
+	"gid hex") row "$n" 0x7531 - '*' "${cmd[@]}" ;;
+	"gid -1") row "$n" -1 - '*' "${cmd[@]}" ;;
+	"gid 2^32") row "$n" 4294967296 - '*' "${cmd[@]}" ;;
+	"gid empty") row "$n" '' - '*' "${cmd[@]}" ;;
+	"unknown flag") row "$n" "$AG" bogusflag '*' "${cmd[@]}" ;;
+	"flag empty") row "$n" "$AG" '' '*' "${cmd[@]}" ;;
+	"flag trailing comma") row "$n" "$AG" dropgroups, '*' "${cmd[@]}" ;;
+	"flag - in a list") row "$n" "$AG" nonnp,- '*' "${cmd[@]}" ;;
+	"launchers empty") row "$n" "$AG" - '' "${cmd[@]}" ;;
+	"launchers * in a list") row "$n" "$AG" - '*,root' "${cmd[@]}" ;;
+	"launchers ,,") row "$n" "$AG" - root,,x "${cmd[@]}" ;;
+	"launchers @") row "$n" "$AG" - @ "${cmd[@]}" ;;
+	"launchers space") row "$n" "$AG" - 'a b' "${cmd[@]}" ;;
+	"launcher too long") row "$n" "$AG" - "root,$(printf 'x%.0s' {1..33})" "${cmd[@]}" ;;
+	"sha256 too short") pinned_row "$n" "$AG" - '*' abc "${cmd[@]}" ;;
+	"sha256 too long") pinned_row "$n" "$AG" - '*' "$(printf 'a%.0s' {1..65})" "${cmd[@]}" ;;
+	"sha256 upper case") pinned_row "$n" "$AG" - '*' "$(printf 'A%.0s' {1..64})" "${cmd[@]}" ;;
+	"sha256 empty") pinned_row "$n" "$AG" - '*' '' "${cmd[@]}" ;;
+	"relative command") row "$n" "$AG" - '*' touch "$OUT/marker" ;;
+	"empty command") printf '%s\n' "$n$t$AG$t-$t*$t-$t" ;;
+	"two …") row "$n" "$AG" - '*' /bin/sh -c "touch $OUT/marker" "$E" "$E" ;;
+	"NUL byte") row "$n" "$AG" - '*' "${cmd[@]}" $'x\001' ;;
+	"5 fields") printf '%s\n' "$n$t$AG$t-$t*$t${cmd[0]}" ;;
+	"4 fields") printf '%s\n' "$n$t$AG$t-$t*" ;;
+	"3 fields") printf '%s\n' "$n$t$AG$t-" ;;
+	"1 field") printf '%s\n' "$n" ;;
+	*) echo "bad_row: unknown kind $1" >&2; return 1 ;;
+	esac
+}
+
+# refused_at LINE DESC CONTENT: an index holding CONTENT refuses both
+# `galaf mark` and `galaf --list`, naming line LINE, and runs nothing.
+refused_at() {
+	local arg
+	for arg in mark --list; do
+		echo "case: $2 ($arg)"
+		printf '%s' "$3" | tr '\001' '\000' >"$IDX"
+		run -1 --separate-stderr as_user "$GATE" "$arg"
+		[[ "$stderr" == "galaf: $IDX: line $1: "* ]] || { echo "stderr: $stderr"; return 1; }
+		[ -z "$output" ]
+		no_marker
+	done
+}
+
+@test "a malformed line refuses every launch: the app's own line, one before it, one after it" {
+	local h='galaf-gate 2 30000 59999' m a z kind
+	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
+	a=$(row aaa "$AG" - '*' /usr/bin/true)
+	z=$(row zzz "$AG" - '*' /usr/bin/true)
+	# The frame alone is good: each refusal below is the malformed line's.
+	printf '%s\n' "$h" "$a" "$m" "$z" .end >"$IDX"
+	run -0 --separate-stderr as_user "$GATE" mark
+	rm "$OUT/marker"
+	while read -r kind; do
+		refused_at 3 "$kind, the app's own line" "$h
+$a
+$(bad_row "$kind" mark)
+$z
+.end
+"
+		refused_at 2 "$kind, before the app" "$h
+$(bad_row "$kind" aaa)
+$m
+$z
+.end
+"
+		refused_at 4 "$kind, after the app" "$h
+$a
+$m
+$(bad_row "$kind" zzz)
+.end
+"
+	done < <(bad_kinds)
+}
+
+@test "an empty line, a line out of order or a duplicate refuses every launch, wherever it is" {
+	local h='galaf-gate 2 30000 59999' m a b y z n=$'\n'
+	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
+	a=$(row aaa "$AG" - '*' /usr/bin/true)
+	b=$(row bbb "$AG" - '*' /usr/bin/true)
+	y=$(row yyy "$AG" - '*' /usr/bin/true)
+	z=$(row zzz "$AG" - '*' /usr/bin/true)
+	refused_at 2 "empty line, first" "$h$n$n$a$n$m$n$z$n.end$n"
+	refused_at 3 "empty line, before the app" "$h$n$a$n$n$m$n$z$n.end$n"
+	refused_at 4 "empty line, after the app" "$h$n$a$n$m$n$n$z$n.end$n"
+	refused_at 5 "empty line, last" "$h$n$a$n$m$n$z$n$n.end$n"
+	refused_at 3 "out of order, before the app" "$h$n$b$n$a$n$m$n$z$n.end$n"
+	refused_at 5 "out of order, after the app" "$h$n$a$n$m$n$z$n$y$n.end$n"
+	refused_at 3 "out of order, the app's own line" "$h$n$z$n$m$n.end$n"
+	refused_at 3 "out of order, next after the app" "$h$n$m$n$a$n$z$n.end$n"
+	refused_at 3 "duplicate, before the app" "$h$n$a$n$a$n$m$n$z$n.end$n"
+	refused_at 5 "duplicate, after the app" "$h$n$a$n$m$n$z$n$z$n.end$n"
+	refused_at 3 "duplicate, the app's own line" "$h$n$m$n$m$n.end$n"
+	refused_at 3 "duplicate with another command" "$h$n$m$n$(row mark "$AG" - '*' /usr/bin/true)$n.end$n"
 }
 
 @test "the lookup finds every app of a large index, and no missing one" {
