@@ -93,7 +93,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 	        "gid":   $AG,
 	        "execv": [ "$DIR/bin/id",
 	                   "-g" ],
-	        "launchers": ["*"]
+	        "launchers": ["root"]
 	    },
 	    "z": { "gid": 64002, "execv": ["$DIR/bin/id"], "mode": "audit" }
 	  }
