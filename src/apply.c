@@ -169,24 +169,6 @@ struct plan {
 	int oom;
 };
 
-static bool sorted_has(const struct strv *v, const char *s)
-{
-	size_t lo = 0, hi = v->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(v->v[mid], s);
-
-		if (!c)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 static void plan_flush_chain(json_t *o, void *ctx)
 {
 	struct plan *pl = ctx;
@@ -200,7 +182,7 @@ static void plan_delete_chain(json_t *o, void *ctx)
 	struct plan *pl = ctx;
 	const char *name = json_string_value(json_object_get(o, "name"));
 
-	if (name && !sorted_has(&pl->chains, name))
+	if (name && !strv_sorted_has(&pl->chains, name))
 		sb_printf(&pl->pre, "delete chain inet %s %s\n", pl->p->cfg.table, name);
 }
 
@@ -262,8 +244,8 @@ static void plan_sets(json_t *o, void *ctx, const char *kind)
 
 	if (!name)
 		return;
-	if (!strcmp(kind, "set") && sorted_has(&pl->learned, name)) {
-		bool revoked = sorted_has(pl->revoked, name);
+	if (!strcmp(kind, "set") && strv_sorted_has(&pl->learned, name)) {
+		bool revoked = strv_sorted_has(pl->revoked, name);
 
 		pl->emptied += revoked;
 		if (learned_set_fits(pl, o)) {
@@ -693,7 +675,7 @@ static int find_revoked(const struct policy *p, const struct compiled *c, struct
 	if (!ret)
 		ret = render_learned_sets(p, &learned);
 	for (i = 0; !ret && i < all.n; i++)
-		if (sorted_has(&learned, all.v[i]) && strv_push(out, all.v[i]))
+		if (strv_sorted_has(&learned, all.v[i]) && strv_push(out, all.v[i]))
 			ret = -ENOMEM;
 	if (ret)
 		fprintf(stderr, "galaf-config: out of memory\n");

@@ -480,24 +480,6 @@ static int feed_pairs(const char *table, const char *conf, struct strv *out)
 	return 0;
 }
 
-static bool sorted_contains(const struct strv *v, const char *s)
-{
-	size_t lo = 0, hi = v->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(v->v[mid], s);
-
-		if (!c)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 /* Whether NOW feeds SET (of length SL) with DOMAIN or one of its parents. */
 static int still_fed(const struct strv *now, const char *set, size_t sl, const char *domain)
 {
@@ -508,7 +490,7 @@ static int still_fed(const struct strv *now, const char *set, size_t sl, const c
 	for (d = domain; d; d = strchr(d, '.') ? strchr(d, '.') + 1 : NULL) {
 		if (asprintf(&key, "%.*s\t%s", (int)sl, set, d) < 0)
 			return -ENOMEM;
-		found = sorted_contains(now, key);
+		found = strv_sorted_has(now, key);
 		free(key);
 		if (found)
 			return 1;

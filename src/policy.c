@@ -66,6 +66,11 @@ void strv_sort_unique(struct strv *v)
 	v->n = j + 1;
 }
 
+bool strv_sorted_has(const struct strv *v, const char *s)
+{
+	return v->n && bsearch(&s, v->v, v->n, sizeof(*v->v), cmp_str);
+}
+
 bool strv_equal(const struct strv *a, const struct strv *b)
 {
 	size_t i;

@@ -137,6 +137,8 @@ void strv_free(struct strv *v);
 int strv_push(struct strv *v, const char *s);
 bool strv_contains(const struct strv *v, const char *s);
 void strv_sort_unique(struct strv *v);
+/* Whether S is in V, sorted as strv_sort_unique leaves it (a binary search). */
+bool strv_sorted_has(const struct strv *v, const char *s);
 bool strv_equal(const struct strv *a, const struct strv *b);
 
 /* Deepest cgroup path galaf matches: cg_levels is a bit mask. */

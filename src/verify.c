@@ -130,11 +130,6 @@ static int canonical(const char *listing, const struct strv *learned, struct str
 	return ret;
 }
 
-static bool sorted_in(const struct strv *v, const char *s)
-{
-	return v->n && bsearch(&s, v->v, v->n, sizeof(*v->v), cmp_str);
-}
-
 /* What LINE is, for the report: "set NAME", "chain NAME" or "the rules of chain NAME". */
 static int push_label(struct strv *out, const char *line)
 {
@@ -161,7 +156,7 @@ static int only_in(const struct strv *a, const struct strv *b, struct strv *out)
 	int ret = 0;
 
 	for (i = 0; !ret && i < a->n; i++)
-		if (!sorted_in(b, a->v[i]))
+		if (!strv_sorted_has(b, a->v[i]))
 			ret = push_label(out, a->v[i]);
 	if (!ret)
 		strv_sort_unique(out);
@@ -176,13 +171,13 @@ static int report(const struct strv *extra, const struct strv *lack, struct strv
 
 	for (i = 0; !ret && i < extra->n; i++) {
 		if (asprintf(&line, "%s: %s", extra->v[i],
-			     sorted_in(lack, extra->v[i]) ? "differs" : "added by hand") < 0)
+			     strv_sorted_has(lack, extra->v[i]) ? "differs" : "added by hand") < 0)
 			return -ENOMEM;
 		ret = strv_push(diffs, line);
 		free(line);
 	}
 	for (i = 0; !ret && i < lack->n; i++) {
-		if (sorted_in(extra, lack->v[i]))
+		if (strv_sorted_has(extra, lack->v[i]))
 			continue;
 		if (asprintf(&line, "%s: missing", lack->v[i]) < 0)
 			return -ENOMEM;
