@@ -431,16 +431,15 @@ static int run_reload(const struct strv *argv)
 }
 
 /* state_dir/good holds what was applied last; state_dir/previous the one before. */
-static int save_state(const struct policy *p, const char *file, const struct compiled *c, bool rotate)
+static int save_state(const struct policy *p, const struct compiled *c, bool rotate)
 {
 	const char *dir = p->cfg.state_dir;
-	char *tmp = NULL, *good = NULL, *prev = NULL, *src;
-	size_t len;
+	char *tmp = NULL, *good = NULL, *prev = NULL;
 	int ret = -ENOMEM;
 
-	src = file_read(file, 1u << 30, &len);
-	if (!src)
-		return -errno;
+	/* The bytes that were loaded, not the file now: it may have been edited since. */
+	if (!p->src)
+		return -EINVAL;
 	if (asprintf(&tmp, "%s/good.new", dir) < 0 || asprintf(&good, "%s/" STATE_GOOD, dir) < 0 ||
 	    asprintf(&prev, "%s/" STATE_PREVIOUS, dir) < 0)
 		goto out;
@@ -448,7 +447,7 @@ static int save_state(const struct policy *p, const char *file, const struct com
 	if (!ret)
 		ret = mkdir_p(tmp, 0700);
 	const struct file_data files[] = {
-		{ "policy.json", src, len },
+		{ "policy.json", p->src, p->src_len },
 		{ "ruleset.nft", c->nft.buf, c->nft.len },
 		{ "dnsmasq.conf", c->dnsmasq.buf, c->dnsmasq.len },
 		{ "gate.index", c->gate.buf, c->gate.len },
@@ -472,7 +471,6 @@ static int save_state(const struct policy *p, const char *file, const struct com
 	if (!ret)
 		ret = dir_sync(dir);
 out:
-	free(src);
 	free(tmp);
 	free(good);
 	free(prev);
@@ -582,7 +580,7 @@ static int after_commit(const struct policy *p, const char *file, const struct c
 	}
 	if (apply_ping_range(p, file))
 		code = EXIT_SYSTEM;
-	ret = save_state(p, file, c, rotate);
+	ret = save_state(p, c, rotate);
 	if (ret) {
 		fprintf(stderr,
 			"galaf-config: applied, but saving the last known good policy under %s failed: %s\n",

@@ -936,7 +936,10 @@ int policy_load(const char *file, struct policy *p, struct diags *d)
 	while (got < (size_t)st.st_size && (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
 		got += (size_t)n;
 	close(fd);
+	buf[got] = '\0';
 	ret = policy_load_buffer(buf, got, file, p, d);
-	free(buf);
+	/* Kept: apply saves these very bytes as the last known good policy. */
+	p->src = buf;
+	p->src_len = got;
 	return ret;
 }

@@ -127,6 +127,7 @@ void policy_free(struct policy *p)
 	for (i = 0; i < p->n_entries; i++)
 		entry_free(&p->entries[i]);
 	free(p->entries);
+	free(p->src);
 	for (i = 0; i < p->n_dsets; i++) {
 		free(p->dsets[i].name);
 		strv_free(&p->dsets[i].domains);

@@ -120,6 +120,8 @@ struct config {
 
 struct policy {
 	char *file;
+	char *src; /* the bytes policy_load read (NULL from a buffer), NUL-terminated */
+	size_t src_len;
 	bool loaded; /* the file parsed as a JSON object: worth checking */
 	struct config cfg;
 	struct entry *entries; /* users first, then groups, each sorted by name */
