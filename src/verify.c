@@ -75,6 +75,7 @@ static int canonical(const char *listing, const struct strv *learned, struct str
 	arr = json_object_get(root, "nftables");
 	json_array_foreach(arr, i, it)
 	{
+		kind = NULL; /* an empty object leaves it unset */
 		json_object_foreach(it, kind, obj) break;
 		if (!kind || !strcmp(kind, "metainfo") || !strcmp(kind, "table"))
 			continue;
