@@ -12,6 +12,7 @@ Q := @
 endif
 
 WARN := -Wall -Wextra -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-Wmissing-declarations -Wold-style-definition \
 	-Wshadow -Wwrite-strings -Wundef -Wno-unused-parameter
 ifeq ($(CI),true)
 WARN += -Werror
@@ -23,62 +24,68 @@ HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT ?= -O2 -g
 SAN ?=
 CFLAGS ?=
-CFLAGS += -std=gnu17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -MMD -MP \
+# Every object: includes name their folder, "lib/strbuf.h".
+CFLAGS += -std=gnu17 -D_GNU_SOURCE -Isrc $(OPT) $(WARN) $(HARDEN) $(SAN) -MMD -MP \
 	-DGALAF_VERSION='"$(VERSION)"' -DGATE_INDEX='"$(GATE_INDEX)"' \
 	-DBPF_OBJECT='"$(BPF_OBJECT)"' -DGALAF_PATH='"$(BINDIR)/galaf"'
-LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN)
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN)
 
-PKGS_CONFIG := libnftables jansson
-LIBS_CONFIG := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG) libbpf)
-CFLAGS_PKG  := $(shell $(PKG_CONFIG) --cflags $(PKGS_CONFIG) libcap libbpf)
+PKGS := libnftables jansson libcap libbpf
+CFLAGS_PKG := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
 # clang -target bpf does not search Debian's multiarch dir for <asm/types.h>.
 BPF_CFLAGS ?= -idirafter /usr/include/$(shell $(CLANG) -print-multiarch)
-LIBS_GATE   := $(shell $(PKG_CONFIG) --libs libcap)
-LIBS_STATS  := $(shell $(PKG_CONFIG) --libs $(PKGS_CONFIG))
 
-# The compiler pipeline, shared by galaf-config, the stats tools and the fuzzer.
-CORE := strbuf diag netaddr policy load check render render_dns render_cgroup sha256
-CORE_OBJ := $(CORE:%=$(B)/%.o)
-CONFIG_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/validate.o $(B)/fileio.o $(B)/apply.o $(B)/delta.o $(B)/verify.o $(B)/heap.o \
-	$(B)/status.o $(B)/status_dns.o $(B)/groups.o $(B)/marker.o $(B)/names.o $(B)/suggest.o \
-	$(B)/cgroups.o $(B)/desktop.o $(B)/resolver.o $(B)/pin.o $(B)/galaf-config.o
-STATS_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-stats.o
-TCPDUMP_OBJ := $(CORE_OBJ) $(B)/numeric_ids.o $(B)/nft.o $(B)/names.o $(B)/galaf-tcpdump.o
+# The layers, bottom up (docs/HACKING.md): a folder includes only from
+# folders below it. Each is part of the one library every tool links.
+LAYERS := lib policy render nft marker host cli stats
+# Mains and link-time interposers stay out of the archive.
+MAINS := src/stats/galaf-stats.c src/stats/galaf-tcpdump.c src/nft/numeric_ids.c
+LIB_SRC := $(filter-out $(MAINS),$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
+CONFIG_OBJ := $(patsubst src/%.c,$(B)/%.o,$(wildcard src/config/*.c))
+# libnftables asks getgrnam() about every number it parses: see numeric_ids.c.
+NFT_IDS := $(B)/nft/numeric_ids.o
 
 PROGS := $(B)/galaf-config $(B)/galaf $(B)/galaf-stats $(B)/galaf-tcpdump
 BPFOBJ := $(B)/galaf_mark.bpf.o
 
 all: $(PROGS) $(BPFOBJ)
 
-$(B):
-	$(Q)mkdir -p $@
-
-$(B)/%.o: src/%.c | $(B)
+$(B)/%.o: src/%.c
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(CFLAGS_PKG) -c -o $@ $<
 
-$(B)/galaf-config: $(CONFIG_OBJ)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CONFIG)
+$(B)/libgalaf.a: $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/galaf-stats: $(STATS_OBJ)
+$(B)/galaf-config: $(CONFIG_OBJ) $(NFT_IDS) $(B)/libgalaf.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/galaf-tcpdump: $(TCPDUMP_OBJ)
+$(B)/galaf-stats $(B)/galaf-tcpdump: $(B)/%: $(B)/stats/%.o $(NFT_IDS) $(B)/libgalaf.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# The gatekeeper links libc and libcap only (sha256.c is plain C).
-$(B)/galaf: $(B)/galaf.o $(B)/sha256.o
+# The gatekeeper: its own folder and lib/sha256.c, no package's flags.
+GATE_OBJ := $(patsubst src/%.c,$(B)/gatekeeper/%.o,$(wildcard src/gate/*.c) src/lib/sha256.c)
+$(B)/gatekeeper/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/galaf: $(GATE_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_GATE)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libcap)
 
-$(B)/galaf_mark.bpf.o: bpf/galaf_mark.bpf.c | $(B)
+$(B)/galaf_mark.bpf.o: bpf/galaf_mark.bpf.c
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  BPF     $@")
-	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror $(BPF_CFLAGS) -c -o $@ $<
+	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -Isrc $(BPF_CFLAGS) -c -o $@ $<
 
--include $(wildcard $(B)/*.d)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # --- tests -------------------------------------------------------------
 check: all

@@ -6,10 +6,14 @@
  *
  *   sk_mark = (gid & 0xffff) << 16 | (uid & 0xffff), uid 0 stored as 1
  *
+ * (src/lib/mark.h, which the ruleset, the loader and the stats tools share).
+ *
  * Layout, collisions with other fwmark users: docs/marker.md.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+
+#include "lib/mark.h"
 
 /* <sys/socket.h> clashes with the BPF target; these values are ABI. */
 #define GALAF_AF_INET 2
@@ -33,12 +37,10 @@ int galaf_mark(struct bpf_sock *ctx)
 		return 1;
 
 	uid_gid = bpf_get_current_uid_gid();
-	uid = uid_gid & 0xffff;
-	gid = (uid_gid >> 32) & 0xffff;
-	/* A mark of 0 means "not marked": keep root's sockets distinct. */
-	if (uid == 0)
-		uid = 1;
-	ctx->mark = (gid << 16 | uid) & mark_mask;
+	uid = (__u32)uid_gid;
+	gid = (__u32)(uid_gid >> 32);
+	/* The layout, root's uid 0 stored as 1 included, is lib/mark.h's. */
+	ctx->mark = galaf_mark_pack(gid, uid) & mark_mask;
 	return 1;	/* never refuse a socket: the ruleset decides */
 }
 

@@ -28,7 +28,7 @@ gate() {
 }
 
 c_files() { find src -name '*.c' | sort; }
-c_and_h() { find src tests/fuzz tests/gate tests/marker bench -name '*.[ch]' 2>/dev/null | sort; }
+c_and_h() { find src tests/fuzz tests/helpers bench -name '*.[ch]' 2>/dev/null | sort; }
 shell_files() {
 	{
 		find tests scripts examples bench debian -type f \( -name '*.sh' -o -name '*.bash' \) 2>/dev/null
@@ -36,12 +36,13 @@ shell_files() {
 	} | sort
 }
 
+gate "layering: folders, no cycles, one library per folder, file sizes" tests/layering.sh
 gate "valgrind: check and render of every golden and bad-input case" tests/valgrind.sh
 # cppcheck does not read system headers: tests/cppcheck.h spells out jansson's macros.
 gate "cppcheck src/" cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	--inline-suppr --std=c11 -D_GNU_SOURCE -DGALAF_VERSION='"x"' -DGATE_INDEX='"x"' \
+	--inline-suppr --std=c11 -D_GNU_SOURCE -Isrc -DGALAF_VERSION='"x"' -DGATE_INDEX='"x"' \
 	-DBPF_OBJECT='"x"' -DGALAF_PATH='"x"' --suppress=missingIncludeSystem --include=tests/cppcheck.h src/
-gate "clang-tidy src/" sh -c "clang-tidy --quiet $(c_files | tr '\n' ' ') -- -std=gnu17 -D_GNU_SOURCE \
+gate "clang-tidy src/" sh -c "clang-tidy --quiet $(c_files | tr '\n' ' ') -- -std=gnu17 -D_GNU_SOURCE -Isrc \
 	-DGALAF_VERSION='\"x\"' -DGATE_INDEX='\"x\"' -DBPF_OBJECT='\"x\"' -DGALAF_PATH='\"x\"' 2>&1 | tee /dev/stderr | \
 	{ ! grep -E 'warning:|error:'; }"
 # shellcheck disable=SC2046 # file lists, one word per file

@@ -100,7 +100,7 @@ setup_file() {
 	TUID=$(id -u "$TUSER")
 	TGID=$(id -g "$TUSER")
 	cc -shared -fPIC -Wall -Werror -DMARK="\"$OUT/preloaded\"" \
-		-o "$DIR/preload.so" "$BATS_TEST_DIRNAME/../gate/preload.c" || return 1
+		-o "$DIR/preload.so" "$GALAF_TOP/tests/helpers/preload.c" || return 1
 	printf '#!/bin/sh\ntouch %s/marker\n' "$OUT" >"$DIR/noexec"
 	chmod 0644 "$DIR/noexec"
 	XGID=$(galaf_free_gid)

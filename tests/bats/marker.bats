@@ -18,7 +18,7 @@ need() {
 }
 
 build_tools() {
-	local src=$BATS_TEST_DIRNAME/../marker
+	local src=$GALAF_TOP/tests/helpers
 	cc -std=gnu17 -O2 -Wall -Werror -o "$TOOLS/sockmark" "$src/sockmark.c" || return 1
 	# clang -target bpf does not search the multiarch dir for <asm/types.h>.
 	clang -target bpf -O2 -Wall -Werror -idirafter "/usr/include/$(clang -print-multiarch)" \

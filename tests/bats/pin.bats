@@ -53,8 +53,8 @@ install_index() {
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 @test "SHA-256 matches the FIPS 180-4 test vectors" {
-	cc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$DIR/vectors" \
-		"$BATS_TEST_DIRNAME/../gate/sha256-vectors.c" "$GALAF_TOP/src/sha256.c"
+	cc -std=gnu17 -O2 -Wall -Wextra -Werror -I"$GALAF_TOP/src" -o "$DIR/vectors" \
+		"$GALAF_TOP/tests/helpers/sha256-vectors.c" "$GALAF_TOP/src/lib/sha256.c"
 	run -0 "$DIR/vectors"
 	[ "$output" = "sha256: all FIPS 180-4 vectors match" ]
 }

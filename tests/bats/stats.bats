@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # galaf-stats: counters from real traffic of two apps and a user in throwaway
-# namespaces, golden layouts from a saved listing (tests/stats), the
+# namespaces, golden layouts from a saved listing (tests/fixtures/stats), the
 # Prometheus exposition format, --watch, --tried, and its errors.
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # run sets output, stderr, lines and status
@@ -8,7 +8,7 @@
 bats_require_minimum_version 1.5.0
 load ../lib/e2e
 
-FIX=$GALAF_TOP/tests/stats
+FIX=$GALAF_TOP/tests/fixtures/stats
 SINK_PORT=9000
 
 # galaf-stats in the client namespace, through GALAF_WRAP.

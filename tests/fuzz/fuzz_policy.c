@@ -3,12 +3,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../src/check.h"
-#include "../../src/diag.h"
-#include "../../src/load.h"
-#include "../../src/policy.h"
-#include "../../src/render.h"
-#include "../../src/strbuf.h"
+#include "policy/check.h"
+#include "lib/diag.h"
+#include "policy/load.h"
+#include "policy/policy.h"
+#include "render/render.h"
+#include "lib/strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

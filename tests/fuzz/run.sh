@@ -10,11 +10,17 @@ out=build-fuzz
 seconds=${FUZZ_SECONDS:-60}
 mkdir -p "$out" tests/fuzz/crashes "$out/corpus"
 
-srcs="src/strbuf.c src/diag.c src/netaddr.c src/policy.c src/load.c src/check.c src/render.c src/render_dns.c src/render_cgroup.c src/sha256.c"
-# shellcheck disable=SC2086,SC2046 # word lists on purpose
-clang -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all $(pkg-config --cflags jansson) \
-	-o "$out/fuzz_policy" tests/fuzz/fuzz_policy.c $srcs $(pkg-config --libs jansson) || exit 2
+# The fuzz targets link the same library archive as the tools, built here
+# with the fuzzer's instrumentation (B=build-fuzz keeps it apart).
+fsan="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
+make -s -j"$(nproc)" B="$out" CC=clang OPT="-g -O1" WARN="-Wall" SAN="$fsan" "$out/libgalaf.a" >/dev/null || exit 2
+for t in fuzz_policy fuzz_gate_index; do
+	[ -e "tests/fuzz/$t.c" ] || continue
+	# shellcheck disable=SC2046 # word lists on purpose
+	clang -std=gnu17 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(pkg-config --cflags jansson) -o "$out/$t" "tests/fuzz/$t.c" \
+		"$out/libgalaf.a" $(pkg-config --libs libnftables jansson libbpf) || exit 2
+done
 
 seeds=("$out/corpus")
 for d in tests/golden tests/bad examples tests/fuzz/regressions; do

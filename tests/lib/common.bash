@@ -104,7 +104,7 @@ galaf_test_gate() {
 	chmod 0755 "$DIR/build"
 	setcap cap_setgid+ep "$GATE" || return 1
 	cc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$DIR/probe" \
-		"$GALAF_TOP/tests/gate/probe.c" || return 1
+		"$GALAF_TOP/tests/helpers/gate-probe.c" || return 1
 	galaf_user TUSER || return 1
 	OUT=$DIR/out
 	install -d -o "$TUSER" -m 0755 "$OUT"

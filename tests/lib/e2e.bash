@@ -8,7 +8,7 @@
 # shellcheck source=tests/lib/common.bash
 source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
-PROBE="$GALAF_TOP/tests/e2e/probe.py"
+PROBE="$GALAF_TOP/tests/helpers/net-probe.py"
 # The system interpreter: a user-local one (pyenv) is not readable by the test user.
 PYTHON=/usr/bin/python3
 

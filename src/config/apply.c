@@ -1,0 +1,777 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "config/apply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "policy/check.h"
+#include "cli/cli.h"
+#include "config/cgroups.h"
+#include "nft/applied.h"
+#include "nft/validate.h"
+#include "render/delta.h"
+#include "lib/diag.h"
+#include "lib/fileio.h"
+#include "lib/heap.h"
+#include "nft/nft.h"
+#include "render/render.h"
+
+#define STATE_GOOD     "good"
+#define STATE_PREVIOUS "previous"
+
+/* What the kernel has now: the table's chains, sets and maps. */
+struct live {
+	bool exists;
+	json_t *root; /* the terse JSON listing; owned */
+};
+
+static int live_read(const char *table, struct live *l)
+{
+	char *cmd, *out = NULL, *err = NULL;
+	json_error_t jerr;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	if (asprintf(&cmd, "list table inet %s", table) < 0)
+		return -ENOMEM;
+	ret = nft_run(cmd, NFT_RUN_JSON | NFT_RUN_TERSE, &out, &err);
+	free(cmd);
+	if (ret) {
+		/* No such table is the only failure that means "nothing loaded". */
+		ret = err && strstr(err, "No such file or directory") ? 0 : -EIO;
+		if (ret)
+			fprintf(stderr, "galaf-config: cannot list table inet %s: %s", table,
+				err ? err : "unknown error\n");
+	} else {
+		l->root = json_loads(out ? out : "", 0, &jerr);
+		l->exists = l->root != NULL;
+		ret = l->root ? 0 : -EIO;
+	}
+	free(out);
+	free(err);
+	return ret;
+}
+
+/* Calls FN for every chain ("chain"), set ("set") and map ("map") listed. */
+static void live_each(const struct live *l, const char *kind, void (*fn)(json_t *obj, void *ctx),
+		      void *ctx)
+{
+	json_t *arr = json_object_get(l->root, "nftables"), *it;
+	size_t i;
+
+	json_array_foreach(arr, i, it)
+	{
+		json_t *o = json_object_get(it, kind);
+
+		if (o)
+			fn(o, ctx);
+	}
+}
+
+/*
+ * True when the listed table is galaf's: it has the "applied" set an apply
+ * leaves, or (loaded by hand from render --nft) galaf's refuse_out chain and
+ * stats_out_pre set. Any other table of that name is someone else's.
+ */
+static bool live_is_galaf(const struct live *l)
+{
+	json_t *arr = json_object_get(l->root, "nftables"), *it;
+	bool refuse_out = false, stats = false;
+	size_t i;
+
+	json_array_foreach(arr, i, it)
+	{
+		json_t *set = json_object_get(it, "set");
+		const char *name = json_string_value(
+			json_object_get(set ? set : json_object_get(it, "chain"), "name"));
+		const char *comment = json_string_value(json_object_get(set, "comment"));
+
+		if (!name)
+			continue;
+		if (set && !strcmp(name, "applied") && comment && !strncmp(comment, "galaf ", 6))
+			return true;
+		if (set && !strcmp(name, "stats_out_pre"))
+			stats = true;
+		if (!set && !strcmp(name, "refuse_out"))
+			refuse_out = true;
+	}
+	return refuse_out && stats;
+}
+
+/* The chains the new ruleset declares, read back from its text. */
+static int rendered_chains(const char *nft, struct strv *out)
+{
+	const char *s = nft;
+
+	while ((s = strstr(s, "\n\tchain "))) {
+		const char *name = s + strlen("\n\tchain ");
+		size_t n = strcspn(name, " {\n");
+		char *dup = strndup(name, n);
+
+		if (!dup || strv_push(out, dup)) {
+			free(dup);
+			return -ENOMEM;
+		}
+		free(dup);
+		s = name + n;
+	}
+	strv_sort_unique(out);
+	return 0;
+}
+
+struct plan {
+	const struct policy *p;
+	struct strv chains;	    /* chains the new ruleset declares */
+	struct strv learned;	    /* learned sets the new ruleset declares */
+	struct strbuf pre;	    /* commands before the ruleset */
+	struct strbuf post;	    /* commands after it */
+	const struct strv *revoked; /* learned sets to empty, sorted */
+	size_t kept, dropped, recreated, emptied;
+	int oom;
+};
+
+static void plan_flush_chain(json_t *o, void *ctx)
+{
+	struct plan *pl = ctx;
+
+	sb_printf(&pl->pre, "flush chain inet %s %s\n", pl->p->cfg.table,
+		  json_string_value(json_object_get(o, "name")));
+}
+
+static void plan_delete_chain(json_t *o, void *ctx)
+{
+	struct plan *pl = ctx;
+	const char *name = json_string_value(json_object_get(o, "name"));
+
+	if (name && !strv_sorted_has(&pl->chains, name))
+		sb_printf(&pl->pre, "delete chain inet %s %s\n", pl->p->cfg.table, name);
+}
+
+/* A learned address set whose timeout changed is remade with its addresses. */
+static bool learned_set_fits(const struct plan *pl, json_t *o)
+{
+	const char *type = json_string_value(json_object_get(o, "type"));
+	json_int_t timeout = json_integer_value(json_object_get(o, "timeout"));
+
+	if (!type || (strcmp(type, "ipv4_addr") && strcmp(type, "ipv6_addr")))
+		return true;
+	return timeout == pl->p->cfg.dns_timeout;
+}
+
+static void carry_elements(struct plan *pl, const char *name)
+{
+	char *cmd, *out = NULL;
+	json_t *root, *arr, *it, *el;
+	size_t i, j, n = 0;
+
+	if (asprintf(&cmd, "list set inet %s %s", pl->p->cfg.table, name) < 0) {
+		pl->oom = 1;
+		return;
+	}
+	if (nft_run(cmd, NFT_RUN_JSON, &out, NULL) == 0 && (root = json_loads(out, 0, NULL))) {
+		arr = json_object_get(root, "nftables");
+		json_array_foreach(arr, i, it)
+		{
+			json_t *elems = json_object_get(json_object_get(it, "set"), "elem");
+
+			json_array_foreach(elems, j, el)
+			{
+				json_t *v = json_is_string(el)
+						    ? el
+						    : json_object_get(json_object_get(el, "elem"),
+								      "val");
+
+				if (!json_is_string(v))
+					continue;
+				if (n++)
+					sb_printf(&pl->post, ", %s", json_string_value(v));
+				else
+					sb_printf(&pl->post, "add element inet %s %s { %s",
+						  pl->p->cfg.table, name, json_string_value(v));
+			}
+		}
+		json_decref(root);
+	}
+	if (n)
+		sb_add(&pl->post, " }\n");
+	free(out);
+	free(cmd);
+}
+
+static void plan_sets(json_t *o, void *ctx, const char *kind)
+{
+	struct plan *pl = ctx;
+	const char *name = json_string_value(json_object_get(o, "name"));
+
+	if (!name)
+		return;
+	if (!strcmp(kind, "set") && strv_sorted_has(&pl->learned, name)) {
+		bool revoked = strv_sorted_has(pl->revoked, name);
+
+		pl->emptied += revoked;
+		if (learned_set_fits(pl, o)) {
+			if (revoked)
+				sb_printf(&pl->post, "flush set inet %s %s\n", pl->p->cfg.table,
+					  name);
+			pl->kept++;
+			return;
+		}
+		if (!revoked)
+			carry_elements(pl, name);
+		pl->recreated++;
+	} else if (!strcmp(kind, "set") && strlen(name) > 2 &&
+		   (!strcmp(name + strlen(name) - 2, "_4") || !strcmp(name + strlen(name) - 2, "_6"))) {
+		pl->dropped++; /* the learned set of an entry that left the policy */
+	}
+	sb_printf(&pl->pre, "delete %s inet %s %s\n", kind, pl->p->cfg.table, name);
+}
+
+static void plan_set(json_t *o, void *ctx)
+{
+	plan_sets(o, ctx, "set");
+}
+
+static void plan_map(json_t *o, void *ctx)
+{
+	plan_sets(o, ctx, "map");
+}
+
+/*
+ * When config.table changed since the last apply, the old table goes in the
+ * same transaction: two galaf tables would filter twice.
+ */
+static void drop_renamed_table(struct plan *pl)
+{
+	char *path, *old, *cmd, name[64];
+	size_t len = 0;
+
+	if (asprintf(&path, "%s/" STATE_GOOD "/ruleset.nft", pl->p->cfg.state_dir) < 0)
+		return;
+	old = file_read(path, 64u << 20, &len);
+	free(path);
+	if (old &&
+	    sscanf(strstr(old, "\ntable inet ") ? strstr(old, "\ntable inet ") : "",
+		   "\ntable inet %63s", name) == 1 &&
+	    strcmp(name, pl->p->cfg.table) && asprintf(&cmd, "list table inet %s", name) >= 0) {
+		if (nft_run(cmd, NFT_RUN_TERSE, NULL, NULL) == 0)
+			sb_printf(&pl->post, "delete table inet %s\n", name);
+		free(cmd);
+	}
+	free(old);
+}
+
+/*
+ * The transaction: flush every chain (so nothing references what goes),
+ * delete static sets and maps and the chains and learned sets the new
+ * ruleset no longer declares, then the ruleset itself, which re-adds
+ * everything else; learned sets that stay are declared again unchanged and
+ * keep their elements.
+ */
+static int plan_build(struct plan *pl, const struct live *l, const struct compiled *c)
+{
+	int ret = rendered_chains(c->nft.buf, &pl->chains);
+
+	if (!ret)
+		ret = render_learned_sets(pl->p, &pl->learned);
+	if (ret)
+		return ret;
+	if (l->exists) {
+		live_each(l, "chain", plan_flush_chain, pl);
+		live_each(l, "set", plan_set, pl);
+		live_each(l, "map", plan_map, pl);
+		live_each(l, "chain", plan_delete_chain, pl);
+	}
+	sb_printf(&pl->post, "add set inet %s applied { type mark; comment \"galaf %s\"; }\n",
+		  pl->p->cfg.table, c->hash);
+	drop_renamed_table(pl);
+	return pl->oom || pl->pre.oom || pl->post.oom ? -ENOMEM : 0;
+}
+
+static void plan_free(struct plan *pl)
+{
+	strv_free(&pl->chains);
+	strv_free(&pl->learned);
+	sb_free(&pl->pre);
+	sb_free(&pl->post);
+}
+
+/* S without its trailing newlines: diag_print ends every record with one. */
+static int trimmed_len(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == '\n')
+		n--;
+	return (int)n;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/*
+ * Runs the transaction (dry or real, APPLY_* flags); reports nft's errors
+ * at their entries.
+ */
+static int run_transaction(const struct policy *p, const char *file, const struct plan *pl,
+			   const struct compiled *c, unsigned aflags)
+{
+	struct strbuf script = STRBUF_INIT;
+	char *err = NULL;
+	int ret;
+
+	sb_addn(&script, pl->pre.buf ? pl->pre.buf : "", pl->pre.len);
+	sb_addn(&script, c->nft.buf, c->nft.len);
+	sb_addn(&script, pl->post.buf ? pl->post.buf : "", pl->post.len);
+	if (script.oom) {
+		sb_free(&script);
+		return -ENOMEM;
+	}
+	ret = nft_run(script.buf, aflags & APPLY_DRY_RUN ? NFT_RUN_DRY : 0, NULL, &err);
+	if (!ret && (aflags & APPLY_PRINT))
+		fputs(script.buf, stdout);
+	if (ret && err) {
+		struct diags d = { 0 };
+
+		if (!report_nft_errors(p, err, count_lines(sb_str((struct strbuf *)&pl->pre)), &d))
+			diag_add(&d, DIAG_ERROR, NULL, "nft: %.*s", trimmed_len(err), err);
+		diag_print(&d, file, stderr);
+		diag_free(&d);
+	}
+	free(err);
+	sb_free(&script);
+	return ret;
+}
+
+/* Runs the policy's dnsmasq reload command; returns its exit status or -errno. */
+static int run_reload(const struct strv *argv)
+{
+	char **v = calloc(argv->n + 1, sizeof(*v));
+	int status;
+	pid_t pid;
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, argv->v, argv->n * sizeof(*v));
+	pid = fork();
+	if (pid < 0) {
+		free(v);
+		return -errno;
+	}
+	if (pid == 0) {
+		execv(v[0], v);
+		_exit(127);
+	}
+	free(v);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* state_dir/good holds what was applied last; state_dir/previous the one before. */
+static int save_state(const struct policy *p, const struct compiled *c, bool rotate)
+{
+	const char *dir = p->cfg.state_dir;
+	char *tmp = NULL, *good = NULL, *prev = NULL;
+	int ret = -ENOMEM;
+
+	/* The bytes that were loaded, not the file now: it may have been edited since. */
+	if (!p->src)
+		return -EINVAL;
+	if (asprintf(&tmp, "%s/good.new", dir) < 0 || asprintf(&good, "%s/" STATE_GOOD, dir) < 0 ||
+	    asprintf(&prev, "%s/" STATE_PREVIOUS, dir) < 0)
+		goto out;
+	ret = remove_tree(tmp);
+	if (!ret)
+		ret = mkdir_p(tmp, 0700);
+	const struct file_data files[] = {
+		{ "policy.json", p->src, p->src_len },
+		{ "ruleset.nft", c->nft.buf, c->nft.len },
+		{ "dnsmasq.conf", c->dnsmasq.buf, c->dnsmasq.len },
+		{ "gate.index", c->gate.buf, c->gate.len },
+		{ "hash", c->hash, strlen(c->hash) },
+	};
+	if (!ret)
+		ret = dir_write_files(tmp, files, sizeof(files) / sizeof(files[0]));
+	if (!ret && rotate && access(good, F_OK) == 0) {
+		ret = remove_tree(prev);
+		if (!ret && rename(good, prev) < 0)
+			ret = -errno;
+	} else if (!ret) {
+		ret = remove_tree(good);
+	}
+	if (!ret && rename(tmp, good) < 0) {
+		ret = -errno;
+		/* Never leave no last known good behind: put the old one back. */
+		if (rotate && access(good, F_OK) != 0)
+			(void)rename(prev, good);
+	}
+	if (!ret)
+		ret = dir_sync(dir);
+out:
+	free(tmp);
+	free(good);
+	free(prev);
+	return ret;
+}
+
+static void print_reload_failure(const char *file, const struct strv *cmd, int st)
+{
+	size_t i;
+
+	fprintf(stderr,
+		"%s: error: the ruleset, dnsmasq file and gate index are applied, but the dnsmasq reload command ",
+		file);
+	for (i = 0; i < cmd->n; i++)
+		fprintf(stderr, "%s%s", i ? " " : "'", cmd->v[i]);
+	if (st < 0)
+		fprintf(stderr, "' could not run (%s)", strerror(-st));
+	else
+		fprintf(stderr, "' failed (exit %d)", st);
+	fputs("; dnsmasq may still use the old domain lists: fix it and run that command\n", stderr);
+}
+
+/* Writes the files (staged before the commit, renamed after it). */
+static int stage_files(const struct policy *p, const struct compiled *c, struct staged *sd,
+		       struct staged *sg)
+{
+	int ret = staged_write(sd, p->cfg.dns_conf, c->dnsmasq.buf, c->dnsmasq.len, 0644);
+
+	if (ret) {
+		fprintf(stderr, "galaf-config: cannot write %s: %s; nothing was changed\n",
+			p->cfg.dns_conf, strerror(-ret));
+		return ret;
+	}
+	ret = staged_write(sg, p->cfg.gate_index, c->gate.buf, c->gate.len, 0644);
+	if (ret)
+		fprintf(stderr, "galaf-config: cannot write %s: %s; nothing was changed\n",
+			p->cfg.gate_index, strerror(-ret));
+	return ret;
+}
+
+static int commit_files(const struct policy *p, struct staged *sd, struct staged *sg)
+{
+	int ret = staged_commit(sd);
+
+	if (!ret)
+		ret = staged_commit(sg);
+	if (ret)
+		fprintf(stderr,
+			"galaf-config: the ruleset is applied, but putting %s in place failed: %s; run apply again\n",
+			sd->tmp ? p->cfg.dns_conf : p->cfg.gate_index, strerror(-ret));
+	return ret;
+}
+
+/*
+ * net.ipv4.ping_group_range belongs to the network namespace apply runs in;
+ * config.ping_sysctl keeps it across reboots and "sysctl --system" runs
+ * (its 60- name sorts after systemd's 50-default.conf, which opens ping to all).
+ */
+static int apply_ping_range(const struct policy *p, const char *file)
+{
+	const struct config *c = &p->cfg;
+	char range[32], *conf = NULL;
+	struct staged st = { 0 };
+	int ret, n;
+
+	if (!policy_uses_ping(p))
+		return 0;
+	n = snprintf(range, sizeof(range), "%u %u\n", c->ping_min, c->ping_max);
+	ret = file_write_existing(PING_RANGE_FILE, range, (size_t)n);
+	if (ret) {
+		fprintf(stderr, "%s: error: cannot set net.ipv4.ping_group_range (%s): %s\n", file,
+			PING_RANGE_FILE, strerror(-ret));
+		return ret;
+	}
+	if (!c->ping_sysctl)
+		return 0;
+	if (asprintf(&conf,
+		     "# Written by galaf-config apply from config.ping_gids: only these groups may\n"
+		     "# open ICMP echo sockets.\nnet.ipv4.ping_group_range = %u %u\n",
+		     c->ping_min, c->ping_max) < 0)
+		return -ENOMEM;
+	if (!file_equals(c->ping_sysctl, conf, strlen(conf))) {
+		ret = staged_write(&st, c->ping_sysctl, conf, strlen(conf), 0644);
+		if (!ret)
+			ret = staged_commit(&st);
+		staged_drop(&st);
+	}
+	if (ret)
+		fprintf(stderr, "%s: error: cannot write %s: %s\n", file, c->ping_sysctl,
+			strerror(-ret));
+	free(conf);
+	return ret;
+}
+
+/* After the commit: reload dnsmasq if its file changed, then save the state. */
+static int after_commit(const struct policy *p, const char *file, const struct compiled *c,
+			bool dns_changed, bool rotate)
+{
+	int code = EXIT_APPLIED, st, ret;
+
+	if (dns_changed && p->cfg.has_reload && p->cfg.dns_reload.n) {
+		st = run_reload(&p->cfg.dns_reload);
+		if (st) {
+			print_reload_failure(file, &p->cfg.dns_reload, st);
+			code = EXIT_REFUSED;
+		}
+	}
+	if (apply_ping_range(p, file))
+		code = EXIT_SYSTEM;
+	ret = save_state(p, c, rotate);
+	if (ret) {
+		fprintf(stderr,
+			"galaf-config: applied, but saving the last known good policy under %s failed: %s\n",
+			p->cfg.state_dir, strerror(-ret));
+		code = EXIT_SYSTEM;
+	}
+	return code;
+}
+
+/* The new table keeps its cgroup sets; refresh them from the cgroups that exist now. */
+static int fill_cgroup_sets(const struct policy *p, const char *file, int code)
+{
+	int ret = cgroups_sync(p, false);
+
+	if (!ret || ret == -ENOENT || ret == -ENOTSUP)
+		return code;
+	fprintf(stderr,
+		"%s: error: the ruleset is applied, but its cgroup sets could not be filled; run 'galaf-config cgroups --sync'\n",
+		file);
+	return code == EXIT_APPLIED ? EXIT_SYSTEM : code;
+}
+
+/*
+ * The fast path of a re-apply: when the loaded table carries the hash of
+ * the last known good state, the kernel holds that state's ruleset (plus
+ * what it learned), and only the difference to the new one is sent. Returns
+ * 0 with SCRIPT ready, or non-zero when the table must be rebuilt.
+ */
+static int delta_plan(const struct policy *p, const struct compiled *c, const struct strv *revoked,
+		      struct strbuf *script, struct delta_stats *st)
+{
+	char live[17], *path = NULL, *old = NULL, *hash = NULL;
+	size_t len = 0, hlen = 0;
+	int ret = 1;
+
+	if (applied_hash(p->cfg.table, live))
+		return 1;
+	if (asprintf(&path, "%s/" STATE_GOOD "/hash", p->cfg.state_dir) < 0)
+		return -ENOMEM;
+	hash = file_read(path, 64, &hlen);
+	free(path);
+	if (!hash || hlen != 16 || memcmp(hash, live, 16))
+		goto out;
+	if (asprintf(&path, "%s/" STATE_GOOD "/ruleset.nft", p->cfg.state_dir) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	old = file_read(path, 1u << 30, &len);
+	free(path);
+	if (!old || strlen(old) != len)
+		goto out;
+	ret = delta_build(p->cfg.table, old, c->nft.buf, script, st);
+	for (size_t i = 0; !ret && i < revoked->n; i++)
+		sb_printf(script, "flush set inet %s %s\n", p->cfg.table, revoked->v[i]);
+	st->learned_emptied = revoked->n;
+	if (!ret)
+		sb_printf(script,
+			  "delete set inet %s applied\n"
+			  "add set inet %s applied { type mark; comment \"galaf %s\"; }\n",
+			  p->cfg.table, p->cfg.table, c->hash);
+	if (!ret && script->oom)
+		ret = -ENOMEM;
+out:
+	free(hash);
+	free(old);
+	return ret;
+}
+
+/*
+ * The learned sets the new ruleset keeps that a domain no longer in the
+ * policy fed, per the dnsmasq file in place (docs/dns.md, "Removing a
+ * domain"). Errors are reported; returns 0 or non-zero.
+ */
+static int find_revoked(const struct policy *p, const struct compiled *c, struct strv *out)
+{
+	struct strv all = { 0 }, learned = { 0 };
+	size_t len = 0, i;
+	char *old;
+	int ret;
+
+	old = file_read(p->cfg.dns_conf, 1u << 30, &len);
+	if (!old && errno == ENOENT)
+		return 0;
+	if (!old) {
+		fprintf(stderr, "galaf-config: cannot read %s: %s; nothing was changed\n",
+			p->cfg.dns_conf, strerror(errno));
+		return -1;
+	}
+	ret = revoked_sets(p->cfg.table, old, c->dnsmasq.buf, &all);
+	if (!ret)
+		ret = render_learned_sets(p, &learned);
+	for (i = 0; !ret && i < all.n; i++)
+		if (strv_sorted_has(&learned, all.v[i]) && strv_push(out, all.v[i]))
+			ret = -ENOMEM;
+	if (ret)
+		fprintf(stderr, "galaf-config: out of memory\n");
+	free(old);
+	strv_free(&all);
+	strv_free(&learned);
+	return ret;
+}
+
+/* Tries the delta; returns 0 when it was applied (or would be, dry). */
+static int try_delta(const struct policy *p, const struct compiled *c, const struct strv *revoked,
+		     unsigned flags, struct delta_stats *st)
+{
+	struct strbuf script = STRBUF_INIT;
+	int ret = delta_plan(p, c, revoked, &script, st);
+
+	/* A refused delta is not an error yet: the full rebuild decides. */
+	if (!ret)
+		ret = nft_run(script.buf, flags & APPLY_DRY_RUN ? NFT_RUN_DRY : 0, NULL, NULL);
+	if (!ret && (flags & APPLY_PRINT))
+		fputs(script.buf, stdout);
+	sb_free(&script);
+	return ret;
+}
+
+/* The one line apply prints: what the delta D changed, or what the rebuild PL kept. */
+static void print_summary(FILE *msg, const char *file, const struct policy *p,
+			  const struct delta_stats *d, const struct plan *pl, bool dns_changed,
+			  bool dry)
+{
+	if (d)
+		fprintf(msg,
+			"%s: %s table inet %s: %zu entries; only the changes: %zu chains changed, %zu added, %zu removed; %zu sets added, %zu removed; %zu elements added, %zu removed",
+			file, dry ? "dry run: the changes would load into" : "applied to",
+			p->cfg.table, p->n_entries, d->chains_changed, d->chains_added,
+			d->chains_removed, d->sets_added, d->sets_removed, d->elems_added,
+			d->elems_removed);
+	else if (dry)
+		fprintf(msg,
+			"%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped)",
+			file, p->cfg.table, p->n_entries, pl->kept, pl->dropped);
+	else
+		fprintf(msg,
+			"%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped",
+			file, p->cfg.table, p->n_entries, pl->kept, pl->dropped);
+	if (d ? d->learned_emptied : pl->emptied)
+		fprintf(msg, "; %zu learned sets %semptied (a domain feeding them left the policy)",
+			d ? d->learned_emptied : pl->emptied, dry ? "would be " : "");
+	if (dry)
+		fprintf(msg, "; dnsmasq file %s; nothing was changed\n",
+			dns_changed ? "would change" : "unchanged");
+	else
+		fprintf(msg, "%s\n", dns_changed ? ", dnsmasq file updated" : "");
+}
+
+int apply_policy_file(const char *file, unsigned flags)
+{
+	bool dry_run = flags & APPLY_DRY_RUN, rotate = flags & APPLY_ROTATE;
+	/* With --print, stdout carries the nft commands and nothing else. */
+	FILE *msg = flags & APPLY_PRINT ? stderr : stdout;
+	struct delta_stats ds = { 0 };
+	bool delta = false;
+	struct staged sd = { 0 }, sg = { 0 };
+	struct compiled c = { 0 };
+	struct strv revoked = { 0 };
+	struct plan pl = { 0 };
+	struct live l = { 0 };
+	struct policy p;
+	int lock = -1, code = EXIT_REFUSED;
+	bool dns_changed;
+
+	if (geteuid() != 0) {
+		fprintf(stderr,
+			"galaf-config: apply needs root: it changes the firewall and files under /etc\n");
+		return EXIT_REFUSED;
+	}
+	heap_prefault_for(file, HEAP_FACTOR_DELTA);
+	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true) || require_ids(&p, file))
+		goto out;
+	/* What a raw fragment may do is the kernel's to parse (see validate.c). */
+	if (policy_has_fragments(&p) && cli_validate(&p, file)) {
+		fprintf(stderr, "%s: refused; nothing was changed\n", file);
+		goto out;
+	}
+	lock = cli_lock(p.cfg.state_dir);
+	code = EXIT_SYSTEM;
+	if (lock < 0) {
+		fprintf(stderr, "galaf-config: cannot lock %s: %s\n", p.cfg.state_dir,
+			strerror(-lock));
+		goto out;
+	}
+	if (cli_compile(&p, file, &c))
+		goto out;
+	dns_changed = !file_equals(p.cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
+	if (dns_changed && find_revoked(&p, &c, &revoked))
+		goto out;
+	if (!dry_run && stage_files(&p, &c, &sd, &sg))
+		goto out;
+	if (!(flags & APPLY_FULL))
+		delta = try_delta(&p, &c, &revoked, flags, &ds) == 0;
+	if (!delta) {
+		heap_prefault_for(file, HEAP_FACTOR_FULL);
+		if (live_read(p.cfg.table, &l))
+			goto out;
+		if (l.exists && !live_is_galaf(&l)) {
+			fprintf(stderr,
+				"%s: table inet %s exists and is not galaf's; nothing was changed: set another config.table, or delete that table first (nft delete table inet %s)\n",
+				file, p.cfg.table, p.cfg.table);
+			code = EXIT_REFUSED;
+			goto out;
+		}
+		pl.p = &p;
+		pl.revoked = &revoked;
+		if (plan_build(&pl, &l, &c))
+			goto out;
+		/*
+		 * The real transaction is all or nothing by itself, and the files
+		 * are only renamed into place after it commits: a dry run before
+		 * it would add no safety and double the time.
+		 */
+		code = EXIT_REFUSED;
+		if (run_transaction(&p, file, &pl, &c, flags)) {
+			fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
+			goto out;
+		}
+	}
+	if (dry_run) {
+		print_summary(msg, file, &p, delta ? &ds : NULL, &pl, dns_changed, true);
+		code = EXIT_APPLIED;
+		goto out;
+	}
+	code = EXIT_SYSTEM;
+	if (commit_files(&p, &sd, &sg))
+		goto out;
+	print_summary(msg, file, &p, delta ? &ds : NULL, &pl, dns_changed, false);
+	code = after_commit(&p, file, &c, dns_changed, rotate);
+	code = fill_cgroup_sets(&p, file, code);
+out:
+	staged_drop(&sd);
+	staged_drop(&sg);
+	plan_free(&pl);
+	strv_free(&revoked);
+	json_decref(l.root);
+	compiled_free(&c);
+	policy_free(&p);
+	if (lock >= 0)
+		close(lock);
+	return code;
+}

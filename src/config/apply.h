@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Stage 5: make a checked policy real; the only stage that changes the system. */
+#ifndef GALAF_APPLY_H
+#define GALAF_APPLY_H
+
+/* The ping range of the network namespace galaf-config runs in. */
+#define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
+
+#include <stdbool.h>
+
+#include "policy/policy.h"
+#include "lib/strbuf.h"
+
+/* Exit codes of the apply family of commands. */
+enum { EXIT_APPLIED = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+
+/*
+ * Checks, renders and applies FILE in one transaction, writes the dnsmasq
+ * file and gate index, runs the reload command, and saves the policy as
+ * last known good. When the loaded table is the last known good one, only
+ * the difference is sent (APPLY_FULL turns that off). Returns an exit code.
+ */
+enum {
+	APPLY_DRY_RUN = 1 << 0, /* ask the kernel, change nothing */
+	APPLY_ROTATE = 1 << 1,	/* keep the old last known good as "previous" */
+	APPLY_FULL = 1 << 2,	/* rebuild the whole table even when a delta would do */
+	APPLY_PRINT = 1 << 3,	/* print the nft commands sent (or that would be) */
+};
+int apply_policy_file(const char *file, unsigned flags);
+
+#endif

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * galaf-config cgroups: keep the cgroup sets of entries with "cgroups"
+ * current. nft resolves a cgroup path to its id when a command is parsed,
+ * so a cgroup that is removed and created again (a service restarted, a
+ * container recreated) has a new id that only a new "add element" puts in
+ * the set. Each sync rebuilds every such set from the policy in one
+ * transaction: live cgroups in, gone ones out, no moment with an empty set.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "config/cgroups.h"
+#include "config/cmds.h"
+#include "nft/nft.h"
+#include "lib/cgroup2.h"
+#include "lib/strbuf.h"
+
+/* Where nft looks up cgroup paths (nftables' SYSFS_CGROUPSV2_PATH). */
+#define NFT_CGROUP_ROOT	    "/sys/fs/cgroup"
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define SYNC_ATTEMPTS	    3
+
+static const char cgroups_help[] =
+	"Usage: galaf-config cgroups [--sync] [POLICY]\n"
+	"\n"
+	"List the cgroups that POLICY's group entries match (\"cgroups\"): for each,\n"
+	"whether it exists now, its id, and whether the loaded table holds that id:\n"
+	"  in-set    matched now\n"
+	"  stale     exists, but the table holds an older id (the cgroup was removed\n"
+	"            and created again): run --sync\n"
+	"  missing   does not exist; the entry matches nothing there until it does\n"
+	"            and --sync runs\n"
+	"  --sync    rebuild every entry's cgroup set from the cgroups that exist now\n"
+	"            (one transaction; ids of removed cgroups leave). Missing cgroups\n"
+	"            are warnings, so this is safe in a unit's ExecStartPre=+.\n"
+	"apply runs --sync after it loads the table. Paths are below the cgroup2\n"
+	"root, as /proc/PID/cgroup shows them (e.g. system.slice/nginx.service).\n"
+	"\n"
+	"Exit status: 0 every cgroup is in its set (--sync: the sets were rebuilt),\n"
+	"1 otherwise, 2 usage.\n";
+
+/* What nft must be told: the path below /sys/fs/cgroup of the cgroup2 root. */
+struct cgroot {
+	char mount[4096];
+	const char *nft_prefix; /* "" or "unified/" on a hybrid host */
+};
+
+static int cgroot_find(struct cgroot *r)
+{
+	size_t n = strlen(NFT_CGROUP_ROOT);
+	int ret = cgroup2_mount(r->mount, sizeof(r->mount));
+
+	if (ret) {
+		fprintf(stderr,
+			"galaf-config: warning: no cgroup2 hierarchy is mounted here, so no entry can match by cgroup\n");
+		return ret;
+	}
+	if (!strcmp(r->mount, NFT_CGROUP_ROOT)) {
+		r->nft_prefix = "";
+	} else if (!strncmp(r->mount, NFT_CGROUP_ROOT "/", n + 1) && !strchr(r->mount + n + 1, '/')) {
+		r->nft_prefix = r->mount + n + 1;
+	} else {
+		fprintf(stderr,
+			"galaf-config: warning: cgroup2 is mounted at %s, but nft looks cgroups up under " NFT_CGROUP_ROOT
+			"; no entry can match by cgroup\n",
+			r->mount);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* The cgroup's id (its inode number on cgroup2), or 0 when it does not exist. */
+static unsigned long long cgroup_id(const struct cgroot *r, const char *path)
+{
+	char full[8192];
+	struct statfs sfs;
+	struct stat st;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->mount, path) >= sizeof(full))
+		return 0;
+	if (stat(full, &st) || !S_ISDIR(st.st_mode) || statfs(full, &sfs) ||
+	    sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return 0;
+	return (unsigned long long)st.st_ino;
+}
+
+static bool has_cgroup_set(const struct entry *e)
+{
+	return e->cg_levels && e->sys_id >= 0 && !e->null_entry;
+}
+
+static void nft_path(struct strbuf *sb, const struct cgroot *r, const char *path)
+{
+	sb_printf(sb, "\"%s%s%s\"", r->nft_prefix, *r->nft_prefix ? "/" : "", path);
+}
+
+/* The transaction: each set flushed, then the cgroups that exist added. */
+static int sync_script(const struct policy *p, const struct cgroot *r, struct strbuf *sb,
+		       size_t *ret_missing)
+{
+	size_t i, j, n;
+
+	*ret_missing = 0;
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		if (!has_cgroup_set(e))
+			continue;
+		sb_printf(sb, "flush set inet %s cgroup_%s\n", p->cfg.table, e->name);
+		for (j = 0, n = 0; j < e->cgroups.n; j++) {
+			if (!cgroup_id(r, e->cgroups.v[j])) {
+				(*ret_missing)++;
+				continue;
+			}
+			if (!n++)
+				sb_printf(sb, "add element inet %s cgroup_%s { ", p->cfg.table,
+					  e->name);
+			else
+				sb_add(sb, ", ");
+			nft_path(sb, r, e->cgroups.v[j]);
+		}
+		if (n)
+			sb_add(sb, " }\n");
+	}
+	return sb->oom ? -ENOMEM : 0;
+}
+
+static void warn_missing(const struct policy *p, const struct cgroot *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n_entries; i++)
+		for (j = 0; has_cgroup_set(&p->entries[i]) && j < p->entries[i].cgroups.n; j++)
+			if (!cgroup_id(r, p->entries[i].cgroups.v[j]))
+				fprintf(stderr,
+					"galaf-config: warning: groups.%s: cgroup %s does not exist; the entry matches nothing there until it does and 'galaf-config cgroups --sync' runs\n",
+					p->entries[i].name, p->entries[i].cgroups.v[j]);
+}
+
+int cgroups_sync(const struct policy *p, bool quiet)
+{
+	struct cgroot r;
+	size_t i, missing = 0;
+	char *err = NULL;
+	int ret = 0, attempt;
+	bool any = false;
+
+	for (i = 0; i < p->n_entries; i++)
+		any |= has_cgroup_set(&p->entries[i]);
+	if (!any)
+		return 0;
+	ret = cgroot_find(&r);
+	if (ret)
+		return ret;
+	/* A cgroup removed between our stat and nft's parse fails the parse: look again. */
+	for (attempt = 0; attempt < SYNC_ATTEMPTS; attempt++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		free(err);
+		err = NULL;
+		ret = sync_script(p, &r, &sb, &missing);
+		if (!ret)
+			ret = nft_run(sb.buf, 0, NULL, &err);
+		sb_free(&sb);
+		if (!ret || !err || !strstr(err, "cgroupv2 path fails"))
+			break;
+	}
+	if (ret && ret != -ENOMEM)
+		fprintf(stderr, "galaf-config: cannot update the cgroup sets of table inet %s: %s",
+			p->cfg.table, err ? err : "unknown error\n");
+	else if (!ret && missing && !quiet)
+		warn_missing(p, &r);
+	free(err);
+	return ret;
+}
+
+/* Whether the loaded set holds PATH's current id. */
+static bool in_set(const struct policy *p, const struct cgroot *r, const struct entry *e,
+		   const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool yes;
+
+	sb_printf(&sb, "get element inet %s cgroup_%s { ", p->cfg.table, e->name);
+	nft_path(&sb, r, path);
+	sb_add(&sb, " }");
+	yes = !sb.oom && nft_run(sb.buf, 0, NULL, NULL) == 0;
+	sb_free(&sb);
+	return yes;
+}
+
+static int list_cgroups(const struct policy *p)
+{
+	struct cgroot r;
+	size_t i, j, bad = 0;
+	bool have_root = cgroot_find(&r) == 0;
+
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		for (j = 0; has_cgroup_set(e) && j < e->cgroups.n; j++) {
+			unsigned long long id = have_root ? cgroup_id(&r, e->cgroups.v[j]) : 0;
+			const char *state = "missing";
+
+			if (id)
+				state = in_set(p, &r, e, e->cgroups.v[j]) ? "in-set" : "stale";
+			bad += strcmp(state, "in-set") != 0;
+			if (id)
+				printf("%-24s %-48s %-8s %llu\n", e->name, e->cgroups.v[j], state,
+				       id);
+			else
+				printf("%-24s %-48s %-8s -\n", e->name, e->cgroups.v[j], state);
+		}
+	}
+	return bad ? 1 : 0;
+}
+
+static int cgroups_opt(int c, void *ctx)
+{
+	*(bool *)ctx = c == 's';
+	return c != 's';
+}
+
+int cmd_cgroups(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "sync", no_argument, NULL, 's' },
+					      { 0 } };
+	struct policy p;
+	bool sync = false;
+	int i = sub_getopt(argc, argv, cgroups_help, opts, cgroups_opt, &sync), lock, code;
+	const char *file;
+
+	if (i < 0)
+		return i == -1 ? 0 : 2;
+	if (argc - i > 1) {
+		usage_error("cgroups: at most one POLICY");
+		return 2;
+	}
+	file = argc - i == 1 ? argv[i] : DEFAULT_POLICY;
+	if (geteuid() != 0) {
+		fprintf(stderr, "galaf-config: cgroups needs root: it reads the firewall's sets\n");
+		return 1;
+	}
+	if (load_and_check(file, 0, &p, true)) {
+		policy_free(&p);
+		return 1;
+	}
+	if (!sync) {
+		code = list_cgroups(&p);
+		policy_free(&p);
+		return code;
+	}
+	lock = cli_lock(p.cfg.state_dir);
+	if (lock < 0) {
+		fprintf(stderr, "galaf-config: cannot lock %s: %s\n", p.cfg.state_dir,
+			strerror(-lock));
+		policy_free(&p);
+		return 1;
+	}
+	code = cgroups_sync(&p, false) ? 1 : 0;
+	close(lock);
+	policy_free(&p);
+	return code;
+}

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* galaf-config status: what is loaded, and whether it is what the policy says. */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/apply.h"
+#include "cli/cli.h"
+#include "config/cmds.h"
+#include "nft/applied.h"
+#include "lib/fileio.h"
+#include "nft/nft.h"
+#include "host/status_dns.h"
+#include "host/resolver.h"
+#include "nft/verify.h"
+
+struct status {
+	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
+	bool ping_used, ping_in_sync;
+	unsigned ping_lo, ping_hi; /* the kernel's range now */
+	char loaded_hash[17], policy_hash[17];
+	size_t users, groups;
+	json_t *sets; /* name -> element count, of the learned address sets */
+	int marker_pins;
+	struct dns_names dns;
+	struct resolver res;
+	bool verify, verified;	/* --verify asked; the comparison could be made */
+	struct strv hand_edits; /* what --verify found changed since the apply */
+	char *verify_err;
+};
+
+/* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
+static json_t *learned_set_sizes(const char *table)
+{
+	json_t *out = json_object(), *root, *arr, *it;
+	char *cmd, *res = NULL;
+	size_t i;
+
+	if (asprintf(&cmd, "list sets inet") < 0)
+		return out;
+	if (nft_run(cmd, NFT_RUN_JSON, &res, NULL) == 0 && (root = json_loads(res, 0, NULL))) {
+		arr = json_object_get(root, "nftables");
+		json_array_foreach(arr, i, it)
+		{
+			json_t *set = json_object_get(it, "set");
+			const char *name = json_string_value(json_object_get(set, "name"));
+			const char *tab = json_string_value(json_object_get(set, "table"));
+			size_t n;
+
+			if (!name || !tab || strcmp(tab, table))
+				continue;
+			n = strlen(name);
+			if (n > 2 && (!strcmp(name + n - 2, "_4") || !strcmp(name + n - 2, "_6")))
+				json_object_set_new(out, name,
+						    json_integer((json_int_t)json_array_size(
+							    json_object_get(set, "elem"))));
+		}
+		json_decref(root);
+	}
+	free(res);
+	free(cmd);
+	return out;
+}
+
+static int count_marker_pins(void)
+{
+	DIR *d = opendir("/sys/fs/bpf/galaf");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* net.ipv4.ping_group_range of this network namespace, against config.ping_gids. */
+static void read_ping_range(const struct policy *p, struct status *st)
+{
+	size_t len;
+	char *text = file_read(PING_RANGE_FILE, 64, &len), *end;
+
+	if (!text)
+		return;
+	st->ping_lo = (unsigned)strtoul(text, &end, 10);
+	st->ping_hi = (unsigned)strtoul(end, NULL, 10);
+	st->ping_in_sync = st->ping_lo == p->cfg.ping_min && st->ping_hi == p->cfg.ping_max;
+	free(text);
+}
+
+static void status_collect(struct policy *p, const char *file, const char *resolv_conf,
+			   struct status *st)
+{
+	struct compiled c = { 0 };
+	size_t i;
+
+	st->loaded = applied_hash(p->cfg.table, st->loaded_hash) == 0;
+	for (i = 0; i < p->n_entries; i++) {
+		st->users += p->entries[i].kind == ENTRY_USER;
+		st->groups += p->entries[i].kind == ENTRY_GROUP;
+	}
+	if (!require_ids(p, file) && !cli_compile(p, file, &c)) {
+		st->policy_ok = true;
+		memcpy(st->policy_hash, c.hash, sizeof(c.hash));
+		st->dns_in_sync = file_equals(p->cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
+		st->gate_in_sync = file_equals(p->cfg.gate_index, c.gate.buf, c.gate.len);
+		if (st->verify && st->loaded && !strcmp(st->loaded_hash, st->policy_hash))
+			st->verified =
+				ruleset_verify(p, c.nft.buf, &st->hand_edits, &st->verify_err) == 0;
+	}
+	st->ping_used = policy_uses_ping(p);
+	if (st->ping_used)
+		read_ping_range(p, st);
+	st->in_sync = st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) &&
+		      (!st->verify || (st->verified && !st->hand_edits.n)) && st->dns_in_sync &&
+		      st->gate_in_sync && (!st->ping_used || st->ping_in_sync);
+	st->sets = st->loaded ? learned_set_sizes(p->cfg.table) : json_object();
+	st->marker_pins = count_marker_pins();
+	dns_names_probe(p, &st->dns);
+	resolver_inspect(&p->cfg, resolv_conf, &st->res);
+	compiled_free(&c);
+}
+
+static json_t *resolver_json(const struct resolver *r)
+{
+	json_t *ns = json_array();
+
+	for (size_t i = 0; i < r->nameservers.n; i++)
+		json_array_append_new(ns, json_string(r->nameservers.v[i]));
+	return json_pack("{s:s, s:b, s:o, s:s, s:s, s:I, s:s?, s:s?, s:o, s:b, s:b}", "resolv_conf",
+			 r->resolv_conf, "resolv_conf_readable", r->readable, "nameservers", ns,
+			 "kind", resolver_kind_id(r->kind), "expected", resolver_kind_id(r->want),
+			 "pid", (json_int_t)r->pid, "comm", r->pid ? r->comm : NULL, "exe",
+			 r->pid && r->exe[0] ? r->exe : NULL, "nftset",
+			 r->nftset < 0 ? json_null() : json_boolean(r->nftset), "points_at_it",
+			 r->points_at_it, "other_nameservers", r->others_listed);
+}
+
+static void status_print_json(const struct policy *p, const char *file, const struct status *st)
+{
+	json_t *o =
+		json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:O, s:b}",
+			  "policy", file, "table", p->cfg.table, "loaded", st->loaded,
+			  "loaded_hash", st->loaded ? st->loaded_hash : NULL, "policy_hash",
+			  st->policy_ok ? st->policy_hash : NULL, "in_sync", st->in_sync,
+			  "ruleset_in_sync",
+			  st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash),
+			  "dnsmasq_in_sync", st->dns_in_sync, "gate_in_sync", st->gate_in_sync,
+			  "users", (json_int_t)st->users, "groups", (json_int_t)st->groups,
+			  "learned_sets", st->sets, "marker_loaded", st->marker_pins > 0);
+	if (o)
+		json_object_set_new(o, "dns_names",
+				    json_pack("{s:s, s:i, s:b, s:b, s:b}", "state",
+					      names_state_name(st->dns.state), "pid",
+					      (int)st->dns.pid, "conntrack", st->dns.conntrack,
+					      "connmark_allowlist", st->dns.allowlist,
+					      "cap_net_admin", st->dns.cap_net_admin));
+
+	if (o)
+		json_object_set_new(o, "resolver", resolver_json(&st->res));
+	if (o && st->verify) {
+		json_t *edits = json_array();
+
+		for (size_t i = 0; i < st->hand_edits.n; i++)
+			json_array_append_new(edits, json_string(st->hand_edits.v[i]));
+		json_object_set_new(o, "verify",
+				    json_pack("{s:b, s:o, s:s?}", "compared", st->verified,
+					      "differences", edits, "error", st->verify_err));
+	}
+	if (o && st->ping_used)
+		json_object_set_new(o, "ping_group_range",
+				    json_pack("{s:[I,I], s:[I,I], s:b}", "kernel",
+					      (json_int_t)st->ping_lo, (json_int_t)st->ping_hi,
+					      "policy", (json_int_t)p->cfg.ping_min,
+					      (json_int_t)p->cfg.ping_max, "in_sync",
+					      st->ping_in_sync));
+	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
+static void print_resolver(const struct resolver *r)
+{
+	if (!r->readable) {
+		printf("resolver: cannot read %s\n", r->resolv_conf);
+		return;
+	}
+	if (!r->nameservers.n) {
+		printf("resolver: %s lists no nameserver (glibc then asks 127.0.0.1)\n",
+		       r->resolv_conf);
+		return;
+	}
+	printf("resolver: %s at %s", resolver_kind_name(r->kind), r->nameservers.v[0]);
+	if (r->pid)
+		printf(" (pid %d, %s)", (int)r->pid, r->exe[0] ? r->exe : r->comm);
+	printf("\n");
+	printf("resolv.conf %s: %s\n", r->resolv_conf,
+	       r->points_at_it ? "points at it, as config.dns expects"
+			       : "does NOT point at the dnsmasq config.dns is written for");
+	if (!r->points_at_it)
+		printf("  config.dns is written for %s: apps that ask another resolver are not learned, and their domains stay blocked\n",
+		       resolver_kind_name(r->want));
+	if (r->others_listed)
+		printf("  it lists %zu nameservers: when the first fails, lookups go around dnsmasq\n",
+		       r->nameservers.n);
+	if (r->kind == RES_DNSMASQ || r->kind == RES_NM_DNSMASQ)
+		printf("dnsmasq nftset support: %s\n",
+		       r->nftset > 0 ? "yes"
+		       : r->nftset == 0
+			       ? "NO: this dnsmasq was built without nftset and ignores galaf's file"
+			       : "unknown (dnsmasq --version did not run: galaf runs it only as nobody,\n"
+				 "  and only when root owns the binary and nobody else may write it)");
+}
+
+/* At most this many differences are listed; the rest are counted. */
+#define VERIFY_SHOWN 10
+
+static void print_verify(const struct status *st)
+{
+	size_t i;
+
+	if (!st->loaded || !st->policy_ok || strcmp(st->loaded_hash, st->policy_hash))
+		printf("verify: not compared (the table is not this policy's)\n");
+	else if (!st->verified)
+		printf("verify: the comparison failed: %s", st->verify_err ? st->verify_err : "?\n");
+	else if (!st->hand_edits.n)
+		printf("verify: the table is exactly what the policy renders (learned addresses and counters aside)\n");
+	else
+		printf("verify: %zu objects differ from what the policy renders (run galaf-config apply --full):\n",
+		       st->hand_edits.n);
+	for (i = 0; st->verified && i < st->hand_edits.n && i < VERIFY_SHOWN; i++)
+		printf("  %s\n", st->hand_edits.v[i]);
+	if (st->verified && st->hand_edits.n > VERIFY_SHOWN)
+		printf("  ... and %zu more\n", st->hand_edits.n - VERIFY_SHOWN);
+}
+
+static void status_print_text(const struct policy *p, const char *file, const struct status *st)
+{
+	const char *key;
+	json_t *v;
+	size_t total = 0;
+
+	printf("table inet %s: %s\n", p->cfg.table,
+	       st->loaded ? "loaded" : "not loaded (run galaf-config apply)");
+	printf("policy %s: %zu users, %zu groups%s\n", file, st->users, st->groups,
+	       st->policy_ok ? "" : " (cannot be rendered on this machine)");
+	if (st->loaded)
+		printf("ruleset: %s\n", st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash)
+						? "matches the policy"
+						: "differs from the policy (run galaf-config apply)");
+	if (st->verify)
+		print_verify(st);
+	printf("dnsmasq file %s: %s\n", p->cfg.dns_conf,
+	       st->dns_in_sync ? "in sync" : "differs or missing");
+	printf("gate index %s: %s\n", p->cfg.gate_index,
+	       st->gate_in_sync ? "in sync" : "differs or missing");
+	json_object_foreach(st->sets, key, v) total += (size_t)json_integer_value(v);
+	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
+	printf("socket marker: %s\n",
+	       st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
+	dns_names_print(&st->dns);
+	if (st->ping_used)
+		printf("ping_group_range: %u %u, %s\n", st->ping_lo, st->ping_hi,
+		       st->ping_in_sync ? "as config.ping_gids says"
+					: "differs from config.ping_gids (run galaf-config apply)");
+	print_resolver(&st->res);
+	printf("status: %s\n", st->in_sync ? "in sync" : "NOT in sync");
+}
+
+static const char status_help[] =
+	"Usage: galaf-config status [--json] [--verify] [POLICY]\n"
+	"\n"
+	"Say whether galaf's table is loaded, whether it, the dnsmasq file and the\n"
+	"gate index match POLICY (by a hash stored in the table), how many addresses\n"
+	"dnsmasq has added to each domain set, whether the socket marker is loaded,\n"
+	"and whether the dnsmasq on config.dns.listen enforces the per-app name lists\n"
+	"(dns names: enforced, FAIL-OPEN with the reason, no resolver, or off);\n"
+	"when POLICY uses ping, whether net.ipv4.ping_group_range is config.ping_gids.\n"
+	"Then say which resolver answers: the first nameserver of resolv.conf, the\n"
+	"program listening there on port 53 (dnsmasq, NetworkManager's dnsmasq,\n"
+	"systemd-resolved or another), whether it is the one config.dns is written\n"
+	"for, and whether that dnsmasq was built with nftset support.\n"
+	"  --json               the same as one JSON object\n"
+	"  --verify             also compare the loaded table, object by object, with a\n"
+	"                       fresh load of POLICY's ruleset in a private network\n"
+	"                       namespace (learned addresses and counters aside): the\n"
+	"                       hash says which policy was applied, not that nobody\n"
+	"                       edited the table since; differences are listed and\n"
+	"                       make the status NOT in sync\n"
+	"  --resolv-conf FILE   read FILE instead of /etc/resolv.conf\n"
+	"\n"
+	"Exit status: 0 in sync, 1 not in sync, 2 usage.\n";
+
+struct status_args {
+	bool json, verify;
+	const char *resolv_conf;
+};
+
+static int status_opt(int c, void *ctx)
+{
+	struct status_args *a = ctx;
+
+	if (c == 'j')
+		a->json = true;
+	else if (c == 'v')
+		a->verify = true;
+	else if (c == 'r')
+		a->resolv_conf = optarg;
+	return c != 'j' && c != 'v' && c != 'r';
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "json", no_argument, NULL, 'j' },
+					      { "resolv-conf", required_argument, NULL, 'r' },
+					      { "verify", no_argument, NULL, 'v' },
+					      { 0 } };
+	struct status_args a = { false, false, "/etc/resolv.conf" };
+	struct status st = { 0 };
+	struct policy p;
+	const char *file;
+	int i = sub_getopt(argc, argv, status_help, opts, status_opt, &a);
+
+	if (i < 0)
+		return i == -1 ? 0 : 2;
+	if (argc - i > 1) {
+		usage_error("status: at most one POLICY");
+		return 2;
+	}
+	file = argc - i == 1 ? argv[i] : DEFAULT_POLICY;
+	if (load_and_check(file, 0, &p, true)) {
+		policy_free(&p);
+		return 1;
+	}
+	st.verify = a.verify;
+	status_collect(&p, file, a.resolv_conf, &st);
+	if (a.json)
+		status_print_json(&p, file, &st);
+	else
+		status_print_text(&p, file, &st);
+	json_decref(st.sets);
+	resolver_free(&st.res);
+	strv_free(&st.hand_edits);
+	free(st.verify_err);
+	policy_free(&p);
+	return st.in_sync ? 0 : 1;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The DNS side doors (docs/dns.md): maps, chains and name lists. */
+#ifndef GALAF_RENDER_DNS_H
+#define GALAF_RENDER_DNS_H
+
+#include "lib/strbuf.h"
+#include "policy/policy.h"
+#include "lib/diag.h"
+int render_dns_maps(struct strbuf *sb, const struct policy *p);
+void render_dns_mark_jump(struct strbuf *sb, const struct policy *p);
+void render_dns_out_jump(struct strbuf *sb);
+void render_dns_chains(struct strbuf *sb, const struct policy *p);
+int render_dns_names(struct strbuf *sb, const struct policy *p, struct diags *dg);
+
+#endif
