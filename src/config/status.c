@@ -28,9 +28,9 @@ struct status {
 	int marker_pins;
 	struct dns_names dns;
 	struct resolver res;
-	bool verify, verified;	/* --verify asked; the comparison could be made */
-	struct strv hand_edits; /* what --verify found changed since the apply */
-	char *verify_err;
+	bool verify, verified;	   /* --verify asked; the comparison could be made */
+	struct strv hand_edits;	   /* what --verify found changed since the apply */
+	struct diags verify_diags; /* why the comparison failed, when nft said */
 };
 
 /* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
@@ -111,8 +111,8 @@ static void status_collect(struct policy *p, const char *file, const char *resol
 		st->dns_in_sync = file_equals(p->cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
 		st->gate_in_sync = file_equals(p->cfg.gate_index, c.gate.buf, c.gate.len);
 		if (st->verify && st->loaded && !strcmp(st->loaded_hash, st->policy_hash))
-			st->verified =
-				ruleset_verify(p, c.nft.buf, &st->hand_edits, &st->verify_err) == 0;
+			st->verified = ruleset_verify(p, c.nft.buf, &st->hand_edits,
+						      &st->verify_diags) == 0;
 	}
 	st->ping_used = policy_uses_ping(p);
 	if (st->ping_used)
@@ -171,7 +171,8 @@ static void status_print_json(const struct policy *p, const char *file, const st
 			json_array_append_new(edits, json_string(st->hand_edits.v[i]));
 		json_object_set_new(o, "verify",
 				    json_pack("{s:b, s:o, s:s?}", "compared", st->verified,
-					      "differences", edits, "error", st->verify_err));
+					      "differences", edits, "error",
+					      diag_first(&st->verify_diags)));
 	}
 	if (o && st->ping_used)
 		json_object_set_new(o, "ping_group_range",
@@ -231,7 +232,8 @@ static void print_verify(const struct status *st)
 	if (!st->loaded || !st->policy_ok || strcmp(st->loaded_hash, st->policy_hash))
 		printf("verify: not compared (the table is not this policy's)\n");
 	else if (!st->verified)
-		printf("verify: the comparison failed: %s", st->verify_err ? st->verify_err : "?\n");
+		printf("verify: the comparison failed: %s",
+		       diag_first(&st->verify_diags) ? diag_first(&st->verify_diags) : "?\n");
 	else if (!st->hand_edits.n)
 		printf("verify: the table is exactly what the policy renders (learned addresses and counters aside)\n");
 	else
@@ -351,7 +353,7 @@ int cmd_status(int argc, char **argv)
 	json_decref(st.sets);
 	resolver_free(&st.res);
 	strv_free(&st.hand_edits);
-	free(st.verify_err);
+	diag_free(&st.verify_diags);
 	policy_free(&p);
 	return st.in_sync ? 0 : 1;
 }

@@ -423,8 +423,11 @@ static int suggs_print(struct suggs *s)
 
 /* Reading and the command ---------------------------------------------------- */
 
-static int read_error(const char *table, int ret, char *err)
+/* Reports what reading the table left in D (and empties D): returns 1. */
+static int read_error(const char *table, int ret, struct diags *d)
 {
+	const char *err = diag_first(d);
+
 	if (ret == -EPERM)
 		fprintf(stderr,
 			"galaf-config: suggest: reading nftables needs root (CAP_NET_ADMIN)\n");
@@ -437,7 +440,7 @@ static int read_error(const char *table, int ret, char *err)
 	else
 		fprintf(stderr, "galaf-config: suggest: cannot read table inet %s%s%s\n", table,
 			err ? ": " : "", err ? err : strerror(-ret));
-	free(err);
+	diag_free(d);
 	return 1;
 }
 
@@ -449,23 +452,24 @@ static int suggest_run(const struct policy *p, const struct who *w, const struct
 	struct dns_names dns = { 0 };
 	struct names_src ns = { .p = p, .learned = &l, .dns = a->log ? &dns : NULL };
 	struct suggs s = { 0 };
-	char *err = NULL;
+	struct diags d = { 0 };
 	int ret;
 
 	if (a->log && (ret = dns_log_read(a->log, &dns))) {
 		fprintf(stderr, "galaf-config: suggest: %s: %s\n", a->log, strerror(-ret));
 		return 1;
 	}
-	ret = nft_src_check(&src, &err);
+	ret = nft_src_check(&src, &d);
 	if (!ret)
-		ret = tried_rows_read(&src, false, &tr, &err);
+		ret = tried_rows_read(&src, false, &tr, &d);
 	if (!ret && p)
-		ret = learned_read(&src, p, &l, &err);
+		ret = learned_read(&src, p, &l, &d);
 	if (ret) {
 		dns_names_free(&dns);
 		tried_rows_free(&tr);
-		return read_error(src.table, ret, err);
+		return read_error(src.table, ret, &d);
 	}
+	diag_free(&d);
 	ret = suggs_build(&tr, w, &ns, &s);
 	if (!ret)
 		ret = suggs_print(&s);

@@ -90,6 +90,11 @@ void diag_print(const struct diags *d, const char *file, void *stream)
 	}
 }
 
+const char *diag_first(const struct diags *d)
+{
+	return d->n ? d->v[0].msg : NULL;
+}
+
 void diag_free(struct diags *d)
 {
 	size_t i;

@@ -29,6 +29,8 @@ __attribute__((format(printf, 5, 6))) void diag_add_at(struct diags *d, enum dia
 						       int line, int column, const char *fmt, ...);
 /* Writes every record as FILE:LINE:COL: or FILE: PATH: prefixed lines. */
 void diag_print(const struct diags *d, const char *file, void *stream);
+/* The first record's message, or NULL: for a command that reports one line. */
+const char *diag_first(const struct diags *d);
 void diag_free(struct diags *d);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/diag.h"
 #include "lib/fileio.h"
 #include "lib/heap.h"
 #include "lib/strbuf.h"
@@ -32,28 +33,26 @@ static bool nft_name_ok(const char *s)
 	return true;
 }
 
-int nft_src_load(struct nft_src *src, const char *file, char **ret_err)
+int nft_src_load(struct nft_src *src, const char *file, struct diags *d)
 {
 	json_error_t jerr;
 
-	*ret_err = NULL;
 	/* A saved listing of 10,000 apps is some megabytes; more is not one. */
 	src->text = file_read(file, 1u << 30, &src->text_len);
 	if (!src->text) {
-		if (asprintf(ret_err, "%s: %s", file, strerror(errno)) < 0)
-			*ret_err = NULL;
+		diag_add(d, DIAG_ERROR, NULL, "%s: %s", file, strerror(errno));
 		return -EIO;
 	}
 	src->saved = json_loadb(src->text, src->text_len, 0, &jerr);
 	if (!src->saved) {
-		if (asprintf(ret_err, "%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text) < 0)
-			*ret_err = NULL;
+		diag_add(d, DIAG_ERROR, NULL, "%s:%d:%d: %s", file, jerr.line, jerr.column,
+			 jerr.text);
 		nft_src_free(src);
 		return -EINVAL;
 	}
 	if (!json_is_array(json_object_get(src->saved, "nftables"))) {
-		if (asprintf(ret_err, "%s: not an nft JSON listing (no \"nftables\" array)", file) < 0)
-			*ret_err = NULL;
+		diag_add(d, DIAG_ERROR, NULL, "%s: not an nft JSON listing (no \"nftables\" array)",
+			 file);
 		nft_src_free(src);
 		return -EINVAL;
 	}
@@ -100,21 +99,22 @@ static int nft_errno(const char *err)
 }
 
 /* Runs CMD with JSON output (and FLAGS); *RET_ROOT is the parsed output. */
-static int nft_json(const char *cmd, unsigned flags, json_t **ret_root, char **ret_err)
+static int nft_json(const char *cmd, unsigned flags, json_t **ret_root, struct diags *d)
 {
-	char *out = NULL;
-	int ret = nft_run(cmd, NFT_RUN_JSON | flags, &out, ret_err);
+	char *out = NULL, *err = NULL;
+	int ret = nft_run(cmd, NFT_RUN_JSON | flags, &out, &err);
 
 	*ret_root = NULL;
 	if (ret) {
-		ret = nft_errno(*ret_err);
+		ret = nft_errno(err);
+		if (err)
+			diag_add(d, DIAG_ERROR, NULL, "%s", err);
 	} else {
-		free(*ret_err);
-		*ret_err = NULL;
 		*ret_root = json_loads(out ? out : "", 0, NULL);
 		if (!*ret_root)
 			ret = -EIO;
 	}
+	free(err);
 	free(out);
 	return ret;
 }
@@ -140,12 +140,11 @@ bool have_net_admin(void)
 	return !found || (eff & (1ULL << 12));
 }
 
-int nft_src_check(struct nft_src *src, char **ret_err)
+int nft_src_check(struct nft_src *src, struct diags *d)
 {
 	json_t *root = NULL;
 	int ret;
 
-	*ret_err = NULL;
 	if (!nft_name_ok(src->table))
 		return -EINVAL;
 	/* Checked first: libnftables would print its own message on stderr. */
@@ -158,7 +157,7 @@ int nft_src_check(struct nft_src *src, char **ret_err)
 		return -ENOENT;
 	}
 	/* nft 1.0.6 fetches every set element for "list tables"; terse "list sets" does not. */
-	ret = nft_json("list sets inet", NFT_RUN_TERSE, &root, ret_err);
+	ret = nft_json("list sets inet", NFT_RUN_TERSE, &root, d);
 	if (!ret && !listing_find(root, "set", src->table, NULL))
 		ret = -ENOENT;
 	json_decref(root);
@@ -240,11 +239,12 @@ struct jobs {
 	const char *const *names;
 	nft_take_fn take;
 	void *ctx;
-	char **ret_err;
+	struct diags *d;
+	bool failed; /* nft's first message is in D: the others add nothing */
 };
 
 /* Reaps the child and hands its answer on. */
-static int job_finish(struct job *j, int how, const struct jobs *js)
+static int job_finish(struct job *j, int how, struct jobs *js)
 {
 	int r = how < 0 ? how : 0;
 
@@ -257,8 +257,10 @@ static int job_finish(struct job *j, int how, const struct jobs *js)
 		r = -EIO;
 	if (!r && j->out.buf[0] == '1') {
 		r = nft_errno(j->out.buf + 1);
-		if (r != -ENOENT && !*js->ret_err)
-			*js->ret_err = strdup(j->out.buf + 1);
+		if (r != -ENOENT && !js->failed) {
+			diag_add(js->d, DIAG_ERROR, NULL, "%s", j->out.buf + 1);
+			js->failed = true;
+		}
 		if (r == -ENOENT)
 			r = js->take(j->idx, NULL, 0, js->ctx);
 	} else if (!r) {
@@ -269,7 +271,7 @@ static int job_finish(struct job *j, int how, const struct jobs *js)
 }
 
 /* Waits until running jobs have output, and takes it in. */
-static int jobs_poll(struct job *jobs, size_t *running, const struct jobs *js)
+static int jobs_poll(struct job *jobs, size_t *running, struct jobs *js)
 {
 	struct pollfd pfd[NFT_SRC_JOBS];
 	size_t i;
@@ -293,13 +295,12 @@ static int jobs_poll(struct job *jobs, size_t *running, const struct jobs *js)
 }
 
 /* Lists the sets NAMES[0..N) of the kernel's table, each handed to JS->take. */
-static int kernel_sets(struct nft_src *src, size_t n, const struct jobs *js)
+static int kernel_sets(struct nft_src *src, size_t n, struct jobs *js)
 {
 	struct job jobs[NFT_SRC_JOBS] = { 0 };
 	size_t next = 0, running = 0, i;
 	int r = 0, pr;
 
-	*js->ret_err = NULL;
 	for (i = 0; i < n; i++)
 		if (!nft_name_ok(js->names[i]))
 			r = -EINVAL;
@@ -342,14 +343,14 @@ static int take_json(size_t idx, const char *text, size_t len, void *ctx)
 	return 0;
 }
 
-int nft_src_sets(struct nft_src *src, const char *const *names, size_t n, json_t **ret, char **ret_err)
+int nft_src_sets(struct nft_src *src, const char *const *names, size_t n, json_t **ret,
+		 struct diags *d)
 {
 	struct take_json_ctx t = { src->table, names, ret };
-	struct jobs js = { names, take_json, &t, ret_err };
+	struct jobs js = { names, take_json, &t, d, false };
 	size_t i;
 	int r;
 
-	*ret_err = NULL;
 	for (i = 0; i < n; i++) {
 		ret[i] = NULL;
 		if (src->saved)
@@ -403,9 +404,9 @@ int nft_json_u32(json_t *v, uint32_t *ret)
 }
 
 int nft_src_each(struct nft_src *src, const char *const *names, size_t n, nft_take_fn take,
-		 void *ctx, char **ret_err)
+		 void *ctx, struct diags *d)
 {
-	struct jobs js = { names, take, ctx, ret_err };
+	struct jobs js = { names, take, ctx, d, false };
 
 	return kernel_sets(src, n, &js);
 }

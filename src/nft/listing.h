@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/diag.h"
+
 /*
  * True when this process has CAP_NET_ADMIN, which nftables wants; checked
  * first, as libnftables would print its own message on stderr.
@@ -26,23 +28,24 @@ struct nft_src {
 };
 
 /*
- * Loads a saved listing from FILE into SRC. Returns 0 or -errno; RET_ERR
- * gets a message to free.
+ * Loads a saved listing from FILE into SRC. Returns 0 or -errno, with a
+ * message that names FILE in D.
  */
-int nft_src_load(struct nft_src *src, const char *file, char **ret_err);
+int nft_src_load(struct nft_src *src, const char *file, struct diags *d);
 void nft_src_free(struct nft_src *src);
 /*
  * Checks that table inet SRC->table exists. Returns 0, -ENOENT when it is
- * not loaded, -EPERM when nftables refused us, or -EIO; RET_ERR gets nft's
- * message (or NULL).
+ * not loaded, -EPERM when nftables refused us, or -EIO; nft's message, when
+ * it gave one, goes into D.
  */
-int nft_src_check(struct nft_src *src, char **ret_err);
+int nft_src_check(struct nft_src *src, struct diags *d);
 /*
  * The sets NAMES[0..N) of the table: RET[i] is a new reference, or NULL
- * when that set does not exist. Returns 0 or -errno (RET all NULL).
+ * when that set does not exist. Returns 0 or -errno (RET all NULL), with
+ * nft's first message, when it gave one, in D.
  */
 int nft_src_sets(struct nft_src *src, const char *const *names, size_t n, json_t **ret,
-		 char **ret_err);
+		 struct diags *d);
 
 /* An element's key and its counter: {"elem": {"val": V, "counter": {...}}} or plain V. */
 json_t *nft_elem_val(json_t *e, uint64_t *packets, uint64_t *bytes);
@@ -55,9 +58,10 @@ int nft_json_u32(json_t *v, uint32_t *ret);
 typedef int (*nft_take_fn)(size_t idx, const char *text, size_t len, void *ctx);
 /*
  * Lists the sets NAMES[0..N) of the kernel's table SRC->table, handing each
- * to TAKE. Returns 0 or -errno; RET_ERR gets nft's message (or NULL).
+ * to TAKE. Returns 0 or -errno; nft's first message, when it gave one, goes
+ * into D.
  */
 int nft_src_each(struct nft_src *src, const char *const *names, size_t n, nft_take_fn take,
-		 void *ctx, char **ret_err);
+		 void *ctx, struct diags *d);
 
 #endif

@@ -190,22 +190,24 @@ static int report(const struct strv *extra, const struct strv *lack, struct strv
 	return ret;
 }
 
-int ruleset_verify(const struct policy *p, const char *nft, struct strv *diffs, char **ret_err)
+int ruleset_verify(const struct policy *p, const char *nft, struct strv *diffs, struct diags *d)
 {
 	struct strv learned = { 0 }, want = { 0 }, have = { 0 }, extra = { 0 }, lack = { 0 };
-	char *list = NULL, *live = NULL, *fresh = NULL;
+	char *list = NULL, *live = NULL, *fresh = NULL, *err = NULL;
 	int ret;
 
-	*ret_err = NULL;
 	if (asprintf(&list, "list table inet %s", p->cfg.table) < 0)
 		return -ENOMEM;
 	ret = render_learned_sets(p, &learned);
 	if (!ret)
-		ret = nft_run(list, NFT_RUN_JSON, &live, ret_err);
+		ret = nft_run(list, NFT_RUN_JSON, &live, &err);
 	if (!ret) {
-		free(*ret_err); /* the empty error text of a run that worked */
-		ret = nft_list_private(nft, list, &fresh, ret_err);
+		free(err); /* the empty error text of a run that worked */
+		ret = nft_list_private(nft, list, &fresh, &err);
 	}
+	if (err)
+		diag_add(d, DIAG_ERROR, NULL, "%s", err);
+	free(err);
 	if (!ret)
 		ret = canonical(live, &learned, &have);
 	if (!ret)

@@ -3,6 +3,7 @@
 #ifndef GALAF_VERIFY_H
 #define GALAF_VERIFY_H
 
+#include "lib/diag.h"
 #include "policy/policy.h"
 
 /*
@@ -10,9 +11,10 @@
  * namespace and compares that table with the loaded one, leaving out what
  * a running system changes by itself. Appends one line per object that
  * differs to DIFFS, sorted: "set NAME: differs", "the rules of chain
- * NAME: differs", "chain NAME: added by hand", "map NAME: missing"... Returns 0 (compared), or -errno with *RET_ERR
- * set when nft's message says why the comparison could not be made.
+ * NAME: differs", "chain NAME: added by hand", "map NAME: missing"... Returns 0 (compared),
+ * or -errno, with nft's message in D when it says why the comparison could
+ * not be made.
  */
-int ruleset_verify(const struct policy *p, const char *nft, struct strv *diffs, char **ret_err);
+int ruleset_verify(const struct policy *p, const char *nft, struct strv *diffs, struct diags *d);
 
 #endif

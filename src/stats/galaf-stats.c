@@ -96,7 +96,7 @@ static void sample_free(struct sample *s)
 		stat_rows_free(&s->rows[i]);
 }
 
-static int sample_read(struct ctx *c, struct sample *s, char **ret_err)
+static int sample_read(struct ctx *c, struct sample *s, struct diags *d)
 {
 	const char *names[N_STAT_SETS];
 	size_t i;
@@ -104,7 +104,7 @@ static int sample_read(struct ctx *c, struct sample *s, char **ret_err)
 
 	for (i = 0; i < N_STAT_SETS; i++)
 		names[i] = stat_sets[i].set;
-	ret = nft_src_counters(&c->src, names, N_STAT_SETS, s->rows, ret_err);
+	ret = nft_src_counters(&c->src, names, N_STAT_SETS, s->rows, d);
 	s->t = now();
 	return ret;
 }
@@ -278,8 +278,11 @@ static int show(struct ctx *c, const struct sample *cur, const struct sample *pr
 
 /* Setup and main ------------------------------------------------------------- */
 
-static int report_read_error(const struct ctx *c, int ret, char *err)
+/* Reports what reading the table left in D (and empties D): returns 1. */
+static int report_read_error(const struct ctx *c, int ret, struct diags *d)
 {
+	const char *err = diag_first(d);
+
 	if (ret == -EPERM)
 		fprintf(stderr,
 			PROG ": reading nftables needs root (CAP_NET_ADMIN); run it as root\n");
@@ -295,7 +298,7 @@ static int report_read_error(const struct ctx *c, int ret, char *err)
 	else
 		fprintf(stderr, PROG ": cannot read table inet %s%s%s\n", c->src.table,
 			err ? ": " : "", err ? err : "");
-	free(err);
+	diag_free(d);
 	return 1;
 }
 
@@ -322,7 +325,7 @@ static int run_tried(struct ctx *c)
 	struct tried_rows tr = { 0 };
 	struct learned l = { 0 };
 	struct who w = { 0 };
-	char *err = NULL;
+	struct diags d = { 0 };
 	int ret = 0;
 
 	if (c->o.app) {
@@ -332,14 +335,17 @@ static int run_tried(struct ctx *c)
 			return 1;
 		}
 	}
-	ret = tried_rows_read(&c->src, true, &tr, &err);
+	ret = tried_rows_read(&c->src, true, &tr, &d);
 	if (!ret && c->has_policy)
-		ret = learned_read(&c->src, &c->pol, &l, &err);
+		ret = learned_read(&c->src, &c->pol, &l, &d);
 	if (!ret)
 		ret = tried_print(c, &tr, &l, c->o.app ? &w : NULL);
 	tried_rows_free(&tr);
 	learned_free(&l);
-	return ret ? report_read_error(c, ret, err) : 0;
+	if (ret)
+		return report_read_error(c, ret, &d);
+	diag_free(&d);
+	return 0;
 }
 
 static int sleep_secs(double secs)
@@ -356,12 +362,12 @@ static int sleep_secs(double secs)
 static int run_stats(struct ctx *c)
 {
 	struct sample a, b, *prev = &a, *cur = &b, *t;
-	char *err = NULL;
+	struct diags d = { 0 };
 	long frame;
-	int ret = sample_read(c, prev, &err);
+	int ret = sample_read(c, prev, &d);
 
 	if (ret)
-		return report_read_error(c, ret, err);
+		return report_read_error(c, ret, &d);
 	if (!c->o.watch) {
 		ret = show(c, prev, NULL);
 		sample_free(prev);
@@ -370,9 +376,9 @@ static int run_stats(struct ctx *c)
 	for (frame = 0; !stop && (!c->o.count || frame < c->o.count); frame++) {
 		if (sleep_secs(c->o.watch))
 			break;
-		ret = sample_read(c, cur, &err);
+		ret = sample_read(c, cur, &d);
 		if (ret) {
-			report_read_error(c, ret, err);
+			report_read_error(c, ret, &d);
 			break;
 		}
 		ret = show(c, cur, prev);
@@ -547,7 +553,7 @@ static int setup_policy(struct ctx *c)
 
 static int setup(struct ctx *c)
 {
-	char *err = NULL;
+	struct diags d = { 0 };
 	int ret;
 
 	if (setup_policy(c))
@@ -555,13 +561,17 @@ static int setup(struct ctx *c)
 	c->src.table = c->o.table ? c->o.table : c->has_policy ? c->pol.cfg.table : "galaf";
 	namer_init(&c->names, c->has_policy ? &c->pol : NULL);
 	c->box = want_box(&c->o);
-	if (c->o.input && nft_src_load(&c->src, c->o.input, &err)) {
-		fprintf(stderr, PROG ": %s\n", err ? err : "cannot read the listing");
-		free(err);
+	if (c->o.input && nft_src_load(&c->src, c->o.input, &d)) {
+		fprintf(stderr, PROG ": %s\n",
+			diag_first(&d) ? diag_first(&d) : "cannot read the listing");
+		diag_free(&d);
 		return 1;
 	}
-	ret = nft_src_check(&c->src, &err);
-	return ret ? report_read_error(c, ret, err) : 0;
+	ret = nft_src_check(&c->src, &d);
+	if (ret)
+		return report_read_error(c, ret, &d);
+	diag_free(&d);
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -344,16 +344,15 @@ static int take_counters(size_t idx, const char *text, size_t len, void *ctx)
 }
 
 int nft_src_counters(struct nft_src *src, const char *const *names, size_t n, struct stat_rows *ret,
-		     char **ret_err)
+		     struct diags *d)
 {
 	struct take_counters_ctx t = { src->table, names, ret };
 	size_t i;
 	int r = 0;
 
-	*ret_err = NULL;
 	memset(ret, 0, n * sizeof(*ret));
 	if (!src->text)
-		r = nft_src_each(src, names, n, take_counters, &t, ret_err);
+		r = nft_src_each(src, names, n, take_counters, &t, d);
 	for (i = 0; !r && src->text && i < n; i++)
 		r = take_counters(i, src->text, src->text_len, &t);
 	for (i = 0; r && i < n; i++)

@@ -32,10 +32,10 @@ struct stat_rows {
 
 /*
  * The `type mark` counter sets NAMES[0..N): RET[i] sorted by mark, empty
- * when that set does not exist. Returns 0 or -errno.
+ * when that set does not exist. Returns 0 or -errno, nft's message in D.
  */
 int nft_src_counters(struct nft_src *src, const char *const *names, size_t n, struct stat_rows *ret,
-		     char **ret_err);
+		     struct diags *d);
 void stat_rows_free(struct stat_rows *r);
 
 #endif

@@ -146,7 +146,7 @@ static void tried_merge(struct tried_rows *r)
 	r->n = j;
 }
 
-int tried_rows_read(struct nft_src *src, bool tried, struct tried_rows *ret, char **ret_err)
+int tried_rows_read(struct nft_src *src, bool tried, struct tried_rows *ret, struct diags *d)
 {
 	static const char *const names[] = { "tried4", "tried6", "refused4", "refused6" };
 	json_t *sets[4];
@@ -154,7 +154,7 @@ int tried_rows_read(struct nft_src *src, bool tried, struct tried_rows *ret, cha
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	r = nft_src_sets(src, names + first, 4 - first, sets, ret_err);
+	r = nft_src_sets(src, names + first, 4 - first, sets, d);
 	for (i = 0; !r && i < 4 - first; i++)
 		if (sets[i])
 			r = tried_add_set(ret, sets[i], first + i >= 2);
@@ -253,7 +253,7 @@ static int learned_names(const struct policy *p, struct strv *v, int **d)
 	return 0;
 }
 
-int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret, char **ret_err)
+int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret, struct diags *d)
 {
 	struct strv names = { 0 };
 	json_t **sets = NULL;
@@ -261,12 +261,11 @@ int learned_read(struct nft_src *src, const struct policy *p, struct learned *re
 	size_t i;
 
 	memset(ret, 0, sizeof(*ret));
-	*ret_err = NULL;
 	r = learned_names(p, &names, &dset);
 	if (!r && names.n && !(sets = calloc(names.n, sizeof(*sets))))
 		r = -ENOMEM;
 	if (!r && names.n)
-		r = nft_src_sets(src, (const char *const *)names.v, names.n, sets, ret_err);
+		r = nft_src_sets(src, (const char *const *)names.v, names.n, sets, d);
 	for (i = 0; !r && i < names.n; i++)
 		if (sets[i])
 			r = learned_add_set(ret, sets[i], dset[i]);

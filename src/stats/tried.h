@@ -31,8 +31,11 @@ struct tried_rows {
 	size_t n;
 };
 
-/* Reads tried4/6 (when TRIED) and refused4/6, merged and sorted by key. */
-int tried_rows_read(struct nft_src *src, bool tried, struct tried_rows *ret, char **ret_err);
+/*
+ * Reads tried4/6 (when TRIED) and refused4/6, merged and sorted by key.
+ * Returns 0 or -errno, nft's message in D.
+ */
+int tried_rows_read(struct nft_src *src, bool tried, struct tried_rows *ret, struct diags *d);
 void tried_rows_free(struct tried_rows *r);
 /* "10.0.0.1" or "fd00::1". */
 void tried_addr_format(const struct tried_row *t, char *buf, size_t len);
@@ -45,7 +48,8 @@ struct learned {
 	size_t n;
 };
 
-int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret, char **ret_err);
+/* Returns 0 or -errno, nft's message in D. */
+int learned_read(struct nft_src *src, const struct policy *p, struct learned *ret, struct diags *d);
 void learned_free(struct learned *l);
 /* Adds the domains of every set holding ADDR to OUT (sorted, unique). */
 int learned_domains(const struct learned *l, const struct policy *p, int family,
