@@ -46,9 +46,12 @@ int load_and_check(const char *file, unsigned flags, struct policy *p, bool quie
 	return ret;
 }
 
-/* Parses "--help" and the options in OPTS for a subcommand; returns optind or -1/-2. */
-int sub_getopt(int argc, char **argv, const char *help, const struct option *opts,
-	       int (*on_opt)(int c, void *ctx), void *ctx)
+/*
+ * sub_getopt and cli_getopt_any: SHORTOPTS after getopt's rules; OWN_ERRORS
+ * hands '?' to ON_OPT, which has then printed its usage error.
+ */
+static int cli_getopt(int argc, char **argv, const char *shortopts, bool own_errors, const char *help,
+		      const struct option *opts, int (*on_opt)(int c, void *ctx), void *ctx)
 {
 	int c, i;
 
@@ -58,12 +61,17 @@ int sub_getopt(int argc, char **argv, const char *help, const struct option *opt
 			return -1;
 		}
 	}
-	optind = 1;
+	optind = 0; /* glibc: a full reset, as the order rules may differ from the last call's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(help, stdout);
 			return -1;
+		}
+		if (own_errors) {
+			if (on_opt(c, ctx))
+				return -2;
+			continue;
 		}
 		if (c == '?' || !on_opt || on_opt(c, ctx)) {
 			usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
@@ -71,6 +79,18 @@ int sub_getopt(int argc, char **argv, const char *help, const struct option *opt
 		}
 	}
 	return optind;
+}
+
+int sub_getopt(int argc, char **argv, const char *help, const struct option *opts,
+	       int (*on_opt)(int c, void *ctx), void *ctx)
+{
+	return cli_getopt(argc, argv, "+h", false, help, opts, on_opt, ctx);
+}
+
+int cli_getopt_any(int argc, char **argv, const char *shortopts, const char *help,
+		   const struct option *opts, int (*on_opt)(int c, void *ctx), void *ctx)
+{
+	return cli_getopt(argc, argv, shortopts, true, help, opts, on_opt, ctx);
 }
 
 /* Every entry needs an id to render; say which do not have one. */

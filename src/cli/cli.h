@@ -23,6 +23,17 @@ __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...);
  */
 int sub_getopt(int argc, char **argv, const char *help, const struct option *opts,
 	       int (*on_opt)(int c, void *ctx), void *ctx);
+/*
+ * sub_getopt for a subcommand whose verb may come before its options
+ * (galaf-config marker load --cgroup DIR): options and arguments in any
+ * order (the arguments end up from the returned optind on), the short
+ * options SHORTOPTS ("h" among them), and usage errors of its own wording:
+ * ON_OPT gets '?' too, for an unknown option or a missing argument (the
+ * option is argv[optind - 1]), and returns nonzero after calling
+ * usage_error. Returns as sub_getopt does.
+ */
+int cli_getopt_any(int argc, char **argv, const char *shortopts, const char *help,
+		   const struct option *opts, int (*on_opt)(int c, void *ctx), void *ctx);
 /* Loads and checks FILE, printing diagnostics; 0 when it has no errors. */
 int load_and_check(const char *file, unsigned flags, struct policy *p, bool quiet_ok);
 /* Every entry needs an id to render: prints those that have none; -EINVAL then. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * galaf-config marker: load, unload and report the socket marker.
+ * The socket marker: load, unload and report it (libbpf's side; the pins
+ * are in pins.c, the cgroups in cgroup.c).
  *
  * The program is attached with a bpf_link (always BPF_F_ALLOW_MULTI for
  * cgroups, so other programs on the hook keep running) and the link is
@@ -10,50 +11,23 @@
  */
 #include "marker/marker.h"
 
-#include "lib/cgroup2.h"
-
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <linux/magic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
-#define PFX		MARKER_PFX
+#include "marker/cgroup.h"
+#include "marker/pins.h"
+
 #define PROG_NAME	"galaf_mark"
-#define LINK_PREFIX	"link-"
 #define MAX_QUERY_PROGS 256
-
-enum {
-	EXIT_OK = MARKER_EXIT_OK,
-	EXIT_REFUSED = MARKER_EXIT_REFUSED,
-	EXIT_SYSTEM = MARKER_EXIT_SYSTEM
-};
-
-struct cgroup_ref {
-	int fd;
-	uint64_t id; /* kernfs id, what link info calls cgroup_id */
-	char path[PATH_MAX];
-};
-
-/* A pinned link as the kernel reports it. */
-struct pinned_link {
-	char path[PATH_MAX];
-	uint32_t link_id;
-	uint32_t prog_id;
-	uint64_t cgroup_id; /* 0 once its cgroup has been released */
-};
 
 enum load_outcome { LOAD_ATTACHED, LOAD_ALREADY, LOAD_UPDATED };
 
@@ -63,233 +37,35 @@ struct load_result {
 	uint32_t prog_id;
 };
 
-/* libbpf's print callback has no user pointer. */
-static bool libbpf_verbose;
-
-__attribute__((format(printf, 4, 5))) static int fail(struct marker_error *e, int exit_code,
-						      int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	e->exit_code = exit_code;
-	return err < 0 ? err : -EINVAL;
-}
+/* libbpf's print callback has no user pointer: where its messages go, or NULL. */
+static struct diags *libbpf_log;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (!libbpf_verbose || level == LIBBPF_DEBUG)
+	char *msg;
+	int n;
+
+	if (!libbpf_log || level == LIBBPF_DEBUG)
 		return 0;
-	fputs(PFX, stderr);
-	return vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
+	if (n < 0)
+		return 0;
+	diag_add(libbpf_log, DIAG_WARNING, NULL, "%s", msg);
+	free(msg);
+	return n;
 }
 
-/* The root of the cgroup2 tree, or why there is none. */
-static int cgroup2_root(char *buf, size_t len, struct marker_error *e)
-{
-	int ret = cgroup2_mount(buf, len);
-
-	if (ret == -ENOENT)
-		return fail(e, EXIT_SYSTEM, -ENODEV,
-			    "no cgroup2 filesystem is mounted (mount one: mount -t cgroup2 none /sys/fs/cgroup)");
-	if (ret == -ENAMETOOLONG)
-		return fail(e, EXIT_SYSTEM, ret, "cgroup2 mount point too long");
-	if (ret)
-		return fail(e, EXIT_SYSTEM, ret, "cannot read /proc/self/mountinfo: %s",
-			    strerror(-ret));
-	return 0;
-}
-
-static int cgroup_not_v2(const char *dir, struct marker_error *e)
-{
-	struct marker_error ignored = { 0 };
-	char root[PATH_MAX];
-
-	if (cgroup2_root(root, sizeof(root), &ignored))
-		return fail(e, EXIT_REFUSED, -ENOTDIR,
-			    "%s is not a cgroup2 directory, and no cgroup2 filesystem is mounted",
-			    dir);
-	return fail(e, EXIT_REFUSED, -ENOTDIR,
-		    "%s is not a cgroup2 directory (the cgroup2 mount is %s)", dir, root);
-}
-
-/* Open DIR (NULL: the cgroup2 root) and learn its id. */
-static int cgroup_open(const char *dir, struct cgroup_ref *cg, struct marker_error *e)
-{
-	char root[PATH_MAX];
-	struct statfs sfs;
-	struct stat st;
-	int ret;
-
-	if (!dir) {
-		ret = cgroup2_root(root, sizeof(root), e);
-		if (ret)
-			return ret;
-		dir = root;
-	}
-	cg->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg->fd < 0)
-		return fail(e, EXIT_REFUSED, -errno, "cannot open cgroup %s: %s", dir,
-			    strerror(errno));
-	if (fstatfs(cg->fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
-		return cgroup_not_v2(dir, e);
-	if (fstat(cg->fd, &st))
-		return fail(e, EXIT_SYSTEM, -errno, "cannot stat %s: %s", dir, strerror(errno));
-	/* On 64-bit kernfs the inode number is the cgroup id. */
-	cg->id = st.st_ino;
-	if (!realpath(dir, cg->path))
-		snprintf(cg->path, sizeof(cg->path), "%s", dir);
-	return 0;
-}
-
-static void cgroup_close(struct cgroup_ref *cg)
-{
-	if (cg->fd >= 0)
-		close(cg->fd);
-	cg->fd = -1;
-}
-
-/* Depth-first search under PATH for the cgroup with inode ID; PATH grows. */
-static bool cgroup_find(char *path, size_t len, uint64_t id)
-{
-	size_t n = strlen(path);
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir(path);
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (snprintf(path + n, len - n, "/%s", de->d_name) >= (int)(len - n))
-			continue;
-		found = de->d_ino == id || cgroup_find(path, len, id);
-	}
-	if (!found)
-		path[n] = '\0';
-	closedir(d);
-	return found;
-}
-
-/* A readable name for a cgroup id: its path, or the bare id. */
-static void cgroup_name(uint64_t id, char *buf, size_t len)
-{
-	struct marker_error ignored = { 0 };
-	struct stat st;
-
-	if (id && !cgroup2_root(buf, len, &ignored) && !stat(buf, &st)) {
-		if (st.st_ino == id || cgroup_find(buf, len, id))
-			return;
-	}
-	snprintf(buf, len, "cgroup id %" PRIu64 "%s", id, id ? "" : " (removed)");
-}
-
-/*
- * Pins live on bpffs only: check the pin dir, or its parent when it does
- * not exist yet, so the user gets a way out instead of libbpf's EPERM.
- */
-static int pin_dir_check(const char *dir, bool *ret_exists, struct marker_error *e)
-{
-	char parent[PATH_MAX];
-	const char *where = dir;
-	struct statfs sfs;
-	char *slash;
-
-	*ret_exists = !statfs(dir, &sfs);
-	if (!*ret_exists) {
-		if (errno != ENOENT)
-			return fail(e, EXIT_SYSTEM, -errno, "pin dir %s: %s", dir, strerror(errno));
-		snprintf(parent, sizeof(parent), "%s", dir);
-		slash = strrchr(parent, '/');
-		if (slash)
-			*(slash == parent ? slash + 1 : slash) = '\0';
-		where = slash ? parent : ".";
-		if (statfs(where, &sfs))
-			return fail(e, EXIT_SYSTEM, -errno, "pin dir %s: %s: %s", dir, where,
-				    strerror(errno));
-	}
-	if (sfs.f_type != BPF_FS_MAGIC)
-		return fail(e, EXIT_SYSTEM, -ENOTSUP,
-			    "%s is not a BPF filesystem (mount one: mount -t bpf bpf %s)", where,
-			    where);
-	return 0;
-}
-
-static int link_path(const char *pin_dir, uint64_t cgroup_id, char *buf, size_t len,
-		     struct marker_error *e)
-{
-	int n = snprintf(buf, len, "%s/" LINK_PREFIX "%" PRIu64, pin_dir, cgroup_id);
-
-	if (n < 0 || (size_t)n >= len)
-		return fail(e, EXIT_REFUSED, -ENAMETOOLONG, "pin dir %s: name too long", pin_dir);
-	return 0;
-}
-
-/* Open a pinned link; -ENOENT when nothing is pinned there. */
-static int pinned_link_open(const char *path, struct pinned_link *pl, int *ret_fd)
-{
-	struct bpf_link_info info;
-	__u32 len = sizeof(info);
-	int fd, ret = 0;
-
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return fd;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		ret = -errno;
-	else if (info.type != BPF_LINK_TYPE_CGROUP ||
-		 info.cgroup.attach_type != BPF_CGROUP_INET_SOCK_CREATE)
-		ret = -EMEDIUMTYPE; /* someone else's object */
-	if (ret || !ret_fd)
-		close(fd);
-	if (ret)
-		return ret;
-	snprintf(pl->path, sizeof(pl->path), "%s", path);
-	pl->link_id = info.id;
-	pl->prog_id = info.prog_id;
-	pl->cgroup_id = info.cgroup.cgroup_id;
-	if (ret_fd)
-		*ret_fd = fd;
-	return 0;
-}
-
-/*
- * Detach before unpinning: another process (bpftool, say) may hold the
- * link open, and unload promises that nothing stays attached.
- */
-static int pinned_link_drop(const char *path, struct marker_error *e)
-{
-	int fd = bpf_obj_get(path);
-	int ret = 0;
-
-	if (fd < 0)
-		return fd == -ENOENT ? -ENOENT
-				     : fail(e, EXIT_SYSTEM, fd, "cannot open pinned link %s: %s",
-					    path, strerror(-fd));
-	/* ENOLINK: already detached; EINVAL: no BPF_LINK_DETACH before 5.9. */
-	if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
-		ret = fail(e, EXIT_SYSTEM, -errno, "cannot detach %s: %s", path, strerror(errno));
-	else if (unlink(path))
-		ret = fail(e, EXIT_SYSTEM, -errno, "cannot unpin %s: %s", path, strerror(errno));
-	close(fd);
-	return ret;
-}
-
-static int check_root(struct marker_error *e)
+static int check_root(struct marker_report *rep)
 {
 	if (geteuid() != 0)
-		return fail(e, EXIT_REFUSED, -EPERM,
-			    "must be run as root (loading BPF programs needs CAP_BPF and CAP_NET_ADMIN)");
+		return marker_fail(rep, MARKER_REFUSED, -EPERM,
+				   "must be run as root (loading BPF programs needs CAP_BPF and CAP_NET_ADMIN)");
 	return 0;
 }
 
 /* Open and load the object; the caller closes *ret_obj. */
 /* The program's only read-only global is mark_mask: fill it before loading. */
-static int set_mask(struct bpf_object *obj, uint32_t mask, const char *file, struct marker_error *e)
+static int set_mask(struct bpf_object *obj, uint32_t mask, const char *file, struct marker_report *rep)
 {
 	struct bpf_map *map;
 	const void *init;
@@ -314,39 +90,42 @@ static int set_mask(struct bpf_object *obj, uint32_t mask, const char *file, str
 	}
 	if (mask == 0xffffffffu)
 		return 0; /* an older object without the mask works unmasked */
-	return fail(e, EXIT_REFUSED, -ENOENT, "%s has no mark_mask: rebuild it with make", file);
+	return marker_fail(rep, MARKER_REFUSED, -ENOENT,
+			   "%s has no mark_mask: rebuild it with make", file);
 }
 
 static int object_load(const char *file, uint32_t mask, struct bpf_object **ret_obj,
-		       struct bpf_program **ret_prog, struct marker_error *e)
+		       struct bpf_program **ret_prog, struct marker_report *rep)
 {
 	char msg[128];
 	struct bpf_object *obj;
 	int ret;
 
 	if (access(file, R_OK))
-		return fail(e, EXIT_REFUSED, -errno,
-			    "BPF object %s: %s (build it with make, or pass --object FILE)", file,
-			    strerror(errno));
+		return marker_fail(rep, MARKER_REFUSED, -errno,
+				   "BPF object %s: %s (build it with make, or pass --object FILE)",
+				   file, strerror(errno));
 	obj = bpf_object__open_file(file, NULL);
 	if (!obj) {
 		ret = -errno;
 		libbpf_strerror(ret, msg, sizeof(msg));
-		return fail(e, EXIT_REFUSED, ret, "cannot open BPF object %s: %s", file, msg);
+		return marker_fail(rep, MARKER_REFUSED, ret, "cannot open BPF object %s: %s", file,
+				   msg);
 	}
 	*ret_obj = obj;
 	*ret_prog = bpf_object__find_program_by_name(obj, PROG_NAME);
 	if (!*ret_prog)
-		return fail(e, EXIT_REFUSED, -ENOENT,
-			    "%s has no program " PROG_NAME " (is it galaf_mark.bpf.o?)", file);
-	ret = set_mask(obj, mask, file, e);
+		return marker_fail(rep, MARKER_REFUSED, -ENOENT,
+				   "%s has no program " PROG_NAME " (is it galaf_mark.bpf.o?)", file);
+	ret = set_mask(obj, mask, file, rep);
 	if (ret)
 		return ret;
 	ret = bpf_object__load(obj);
 	if (ret) {
 		libbpf_strerror(ret, msg, sizeof(msg));
-		return fail(e, EXIT_SYSTEM, ret,
-			    "the kernel refused %s: %s (--verbose shows libbpf's log)", file, msg);
+		return marker_fail(rep, MARKER_SYSTEM, ret,
+				   "the kernel refused %s: %s (--verbose shows libbpf's log)", file,
+				   msg);
 	}
 	return 0;
 }
@@ -385,7 +164,7 @@ static int prog_same(uint32_t prog_id, int new_fd, uint32_t *ret_new_id)
  * its cgroup is gone. Returns 1 when handled, 0 when the caller must attach.
  */
 static int link_adopt(const char *path, const struct cgroup_ref *cg, struct bpf_program *prog,
-		      struct load_result *r, struct marker_error *e)
+		      struct load_result *r, struct marker_report *rep)
 {
 	struct pinned_link pl;
 	int fd, ret;
@@ -394,11 +173,11 @@ static int link_adopt(const char *path, const struct cgroup_ref *cg, struct bpf_
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
-		return fail(e, EXIT_SYSTEM, ret, "cannot use pinned link %s: %s", path,
-			    strerror(-ret));
+		return marker_fail(rep, MARKER_SYSTEM, ret, "cannot use pinned link %s: %s", path,
+				   strerror(-ret));
 	if (pl.cgroup_id != cg->id) {
 		close(fd);
-		ret = pinned_link_drop(path, e);
+		ret = pinned_link_drop(path, rep);
 		return ret == -ENOENT ? 0 : ret;
 	}
 	r->link_id = pl.link_id;
@@ -413,12 +192,13 @@ static int link_adopt(const char *path, const struct cgroup_ref *cg, struct bpf_
 	}
 	close(fd);
 	if (ret < 0)
-		return fail(e, EXIT_SYSTEM, ret, "cannot update %s: %s", path, strerror(-ret));
+		return marker_fail(rep, MARKER_SYSTEM, ret, "cannot update %s: %s", path,
+				   strerror(-ret));
 	return 1;
 }
 
 static int link_attach(const char *path, const struct cgroup_ref *cg, struct bpf_program *prog,
-		       struct load_result *r, struct marker_error *e)
+		       struct load_result *r, struct marker_report *rep)
 {
 	struct bpf_link_info info;
 	struct bpf_link *link;
@@ -427,16 +207,17 @@ static int link_attach(const char *path, const struct cgroup_ref *cg, struct bpf
 
 	link = bpf_program__attach_cgroup(prog, cg->fd);
 	if (!link)
-		return fail(e, EXIT_SYSTEM, -errno,
-			    "cannot attach to %s: %s (an exclusive program there? see bpftool cgroup show %s)",
-			    cg->path, strerror(errno), cg->path);
+		return marker_fail(rep, MARKER_SYSTEM, -errno,
+				   "cannot attach to %s: %s (an exclusive program there? see bpftool cgroup show %s)",
+				   cg->path, strerror(errno), cg->path);
 	ret = bpf_link__pin(link, path);
 	if (ret) {
 		bpf_link__destroy(link);
 		/* A concurrent load won the race: report its link. */
-		if (ret == -EEXIST && link_adopt(path, cg, prog, r, e) == 1)
+		if (ret == -EEXIST && link_adopt(path, cg, prog, r, NULL) == 1)
 			return 0;
-		return fail(e, EXIT_SYSTEM, ret, "cannot pin link at %s: %s", path, strerror(-ret));
+		return marker_fail(rep, MARKER_SYSTEM, ret, "cannot pin link at %s: %s", path,
+				   strerror(-ret));
 	}
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len)) {
@@ -450,7 +231,7 @@ static int link_attach(const char *path, const struct cgroup_ref *cg, struct bpf
 }
 
 static int marker_load(const struct marker_args *a, struct cgroup_ref *cg, struct load_result *r,
-		       struct marker_error *e)
+		       struct marker_report *rep)
 {
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog = NULL;
@@ -458,25 +239,25 @@ static int marker_load(const struct marker_args *a, struct cgroup_ref *cg, struc
 	char path[PATH_MAX];
 	int ret;
 
-	ret = check_root(e);
+	ret = check_root(rep);
 	if (!ret)
-		ret = cgroup_open(a->cgroup, cg, e);
+		ret = cgref_open(a->cgroup, cg, rep);
 	if (!ret)
-		ret = pin_dir_check(a->pin_dir, &exists, e);
+		ret = pin_dir_check(a->pin_dir, &exists, rep);
 	if (!ret)
-		ret = link_path(a->pin_dir, cg->id, path, sizeof(path), e);
+		ret = pin_path(a->pin_dir, cg->id, path, sizeof(path), rep);
 	if (!ret)
-		ret = object_load(a->object, a->mask, &obj, &prog, e);
+		ret = object_load(a->object, a->mask, &obj, &prog, rep);
 	if (!ret && !exists) {
 		created = !mkdir(a->pin_dir, 0700);
 		if (!created && errno != EEXIST)
-			ret = fail(e, EXIT_SYSTEM, -errno, "cannot create pin dir %s: %s",
-				   a->pin_dir, strerror(errno));
+			ret = marker_fail(rep, MARKER_SYSTEM, -errno, "cannot create pin dir %s: %s",
+					  a->pin_dir, strerror(errno));
 	}
 	if (!ret)
-		ret = link_adopt(path, cg, prog, r, e);
+		ret = link_adopt(path, cg, prog, r, rep);
 	if (ret == 0)
-		ret = link_attach(path, cg, prog, r, e);
+		ret = link_attach(path, cg, prog, r, rep);
 	/* A failed first load leaves nothing behind. */
 	if (ret < 0 && created)
 		rmdir(a->pin_dir);
@@ -484,159 +265,84 @@ static int marker_load(const struct marker_args *a, struct cgroup_ref *cg, struc
 	return ret < 0 ? ret : 0;
 }
 
-static int pin_cmp(const void *a, const void *b)
-{
-	const struct pinned_link *pa = a, *pb = b;
-
-	return strcmp(pa->path, pb->path);
-}
-
-/* The pinned links in DIR, sorted by name; the caller frees *ret. */
-static int pins_list(const char *dir, struct pinned_link **ret_pins, size_t *ret_n,
-		     struct marker_error *e)
-{
-	struct pinned_link *v = NULL, *nv;
-	char path[PATH_MAX];
-	struct dirent *de;
-	size_t n = 0;
-	int ret = 0;
-	DIR *d = opendir(dir);
-
-	*ret_pins = NULL;
-	*ret_n = 0;
-	if (!d)
-		return errno == ENOENT ? 0
-				       : fail(e, EXIT_SYSTEM, -errno, "cannot read %s: %s", dir,
-					      strerror(errno));
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, LINK_PREFIX, strlen(LINK_PREFIX)) ||
-		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
-			continue;
-		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv) {
-			ret = fail(e, EXIT_SYSTEM, -ENOMEM, "out of memory");
-			break;
-		}
-		v = nv;
-		if (!pinned_link_open(path, &v[n], NULL))
-			n++;
-	}
-	closedir(d);
-	if (ret) {
-		free(v);
-		return ret;
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), pin_cmp);
-	*ret_pins = v;
-	*ret_n = n;
-	return 0;
-}
-
-static const struct pinned_link *pins_find_prog(const struct pinned_link *v, size_t n,
-						uint32_t prog_id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].prog_id == prog_id)
-			return &v[i];
-	return NULL;
-}
-
-/* Pins whose cgroup was removed hold a dead link: nothing to keep. */
-static void pins_sweep_stale(const char *dir)
-{
-	struct marker_error ignored = { 0 };
-	struct pinned_link *v;
-	size_t n;
-
-	if (pins_list(dir, &v, &n, &ignored))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (!v[i].cgroup_id) {
-			pinned_link_drop(v[i].path, &ignored);
-			printf(PFX "removed %s: its cgroup is gone\n", v[i].path);
-		}
-	}
-	free(v);
-}
-
-static int unload_all(const char *dir, struct marker_error *e)
+static int unload_all(const char *dir, struct marker_report *rep)
 {
 	char name[PATH_MAX];
 	struct pinned_link *v;
 	size_t n, done = 0;
 	int ret;
 
-	ret = pins_list(dir, &v, &n, e);
+	ret = pins_list(dir, &v, &n, rep);
 	for (size_t i = 0; !ret && i < n; i++) {
-		cgroup_name(v[i].cgroup_id, name, sizeof(name));
-		ret = pinned_link_drop(v[i].path, e);
+		cgref_name(v[i].cgroup_id, name, sizeof(name));
+		ret = pinned_link_drop(v[i].path, rep);
 		if (ret == -ENOENT) {
 			ret = 0; /* a concurrent unload was quicker */
 		} else if (!ret) {
-			printf(PFX "unloaded from %s\n", name);
+			marker_say(rep, "unloaded from %s", name);
 			done++;
 		}
 	}
 	free(v);
 	if (!ret && !done)
-		printf(PFX "nothing loaded (pin dir %s)\n", dir);
+		marker_say(rep, "nothing loaded (pin dir %s)", dir);
 	return ret;
 }
 
-static int unload_one(const struct marker_args *a, struct marker_error *e)
+static int unload_one(const struct marker_args *a, struct marker_report *rep)
 {
 	struct cgroup_ref cg = { .fd = -1 };
 	char path[PATH_MAX];
 	int ret;
 
-	ret = cgroup_open(a->cgroup, &cg, e);
+	ret = cgref_open(a->cgroup, &cg, rep);
 	if (!ret)
-		ret = link_path(a->pin_dir, cg.id, path, sizeof(path), e);
+		ret = pin_path(a->pin_dir, cg.id, path, sizeof(path), rep);
 	if (!ret)
-		ret = pinned_link_drop(path, e);
+		ret = pinned_link_drop(path, rep);
 	if (!ret)
-		printf(PFX "unloaded from %s\n", cg.path);
+		marker_say(rep, "unloaded from %s", cg.path);
 	else if (ret == -ENOENT)
-		printf(PFX "not loaded on %s; nothing to do\n", cg.path);
-	cgroup_close(&cg);
+		marker_say(rep, "not loaded on %s; nothing to do", cg.path);
+	cgref_close(&cg);
 	return ret == -ENOENT ? 0 : ret;
 }
 
-static int marker_unload(const struct marker_args *a, struct marker_error *e)
+static int marker_unload(const struct marker_args *a, struct marker_report *rep)
 {
 	bool exists;
 	int ret;
 
-	ret = check_root(e);
+	ret = check_root(rep);
 	if (!ret)
-		ret = pin_dir_check(a->pin_dir, &exists, e);
+		ret = pin_dir_check(a->pin_dir, &exists, rep);
 	if (ret)
 		return ret;
-	ret = a->all ? unload_all(a->pin_dir, e) : unload_one(a, e);
+	ret = a->all ? unload_all(a->pin_dir, rep) : unload_one(a, rep);
 	if (!exists)
 		return ret;
-	pins_sweep_stale(a->pin_dir);
+	pins_sweep_stale(a->pin_dir, rep);
 	/* Leave no trace once the last cgroup is unloaded. */
 	if (rmdir(a->pin_dir) && errno != ENOTEMPTY && errno != ENOENT)
-		return fail(e, EXIT_SYSTEM, -errno, "cannot remove %s: %s", a->pin_dir,
-			    strerror(errno));
+		return marker_fail(rep, MARKER_SYSTEM, -errno, "cannot remove %s: %s", a->pin_dir,
+				   strerror(errno));
 	return ret;
 }
 
-static void print_pin(const struct pinned_link *pl)
+static void print_pin(const struct pinned_link *pl, struct marker_report *rep)
 {
 	char name[PATH_MAX];
 
-	cgroup_name(pl->cgroup_id, name, sizeof(name));
+	cgref_name(pl->cgroup_id, name, sizeof(name));
 	if (pl->cgroup_id)
-		printf(PFX "loaded on %s (prog id %" PRIu32 ", link id %" PRIu32 ", pinned at %s)\n",
-		       name, pl->prog_id, pl->link_id, pl->path);
+		marker_say(rep,
+			   "loaded on %s (prog id %" PRIu32 ", link id %" PRIu32 ", pinned at %s)",
+			   name, pl->prog_id, pl->link_id, pl->path);
 	else
-		printf(PFX "stale pin %s: its cgroup is gone (unload removes it)\n", pl->path);
+		marker_say(rep, "stale pin %s: its cgroup is gone (unload removes it)", pl->path);
 }
 
-static void print_foreign_prog(const char *cgroup, uint32_t id)
+static void print_foreign_prog(const char *cgroup, uint32_t id, struct marker_report *rep)
 {
 	struct bpf_prog_info info;
 	int fd = bpf_prog_get_fd_by_id(id);
@@ -645,9 +351,10 @@ static void print_foreign_prog(const char *cgroup, uint32_t id)
 		info.name[0] = '\0';
 	if (fd >= 0)
 		close(fd);
-	printf(PFX "%s: also runs cgroup/sock_create prog id %" PRIu32
-		   " (%s), which may change the mark\n",
-	       cgroup, id, info.name[0] ? info.name : "?");
+	marker_say(rep,
+		   "%s: also runs cgroup/sock_create prog id %" PRIu32
+		   " (%s), which may change the mark",
+		   cgroup, id, info.name[0] ? info.name : "?");
 }
 
 /*
@@ -655,7 +362,7 @@ static void print_foreign_prog(const char *cgroup, uint32_t id)
  * cgroup: attached there or on an ancestor (effective programs).
  */
 static int status_cgroup(const struct cgroup_ref *cg, const struct pinned_link *pins, size_t npins,
-			 struct marker_error *e)
+			 struct marker_report *rep)
 {
 	__u32 ids[MAX_QUERY_PROGS], cnt = MAX_QUERY_PROGS, flags = 0;
 	const struct pinned_link *ours = NULL, *pl;
@@ -665,26 +372,27 @@ static int status_cgroup(const struct cgroup_ref *cg, const struct pinned_link *
 	ret = bpf_prog_query(cg->fd, BPF_CGROUP_INET_SOCK_CREATE, BPF_F_QUERY_EFFECTIVE, &flags,
 			     ids, &cnt);
 	if (ret && ret != -ENOSPC)
-		return fail(e, EXIT_SYSTEM, ret, "cannot query %s: %s", cg->path, strerror(-ret));
+		return marker_fail(rep, MARKER_SYSTEM, ret, "cannot query %s: %s", cg->path,
+				   strerror(-ret));
 	for (__u32 i = 0; i < cnt; i++) {
 		pl = pins_find_prog(pins, npins, ids[i]);
 		if (!pl)
-			print_foreign_prog(cg->path, ids[i]);
+			print_foreign_prog(cg->path, ids[i], rep);
 		else if (!ours || pl->cgroup_id == cg->id)
 			ours = pl;
 	}
 	if (!ours) {
-		printf(PFX "not loaded on %s\n", cg->path);
+		marker_say(rep, "not loaded on %s", cg->path);
 		return 1;
 	}
 	if (ours->cgroup_id != cg->id) {
-		cgroup_name(ours->cgroup_id, name, sizeof(name));
-		printf(PFX "%s: marked through %s\n", cg->path, name);
+		cgref_name(ours->cgroup_id, name, sizeof(name));
+		marker_say(rep, "%s: marked through %s", cg->path, name);
 	}
 	return 0;
 }
 
-static int marker_status(const struct marker_args *a, struct marker_error *e)
+static int marker_status(const struct marker_args *a, struct marker_report *rep)
 {
 	struct cgroup_ref cg = { .fd = -1 };
 	struct pinned_link *pins = NULL;
@@ -692,23 +400,23 @@ static int marker_status(const struct marker_args *a, struct marker_error *e)
 	bool exists;
 	int ret;
 
-	ret = check_root(e);
+	ret = check_root(rep);
 	if (!ret)
-		ret = pin_dir_check(a->pin_dir, &exists, e);
+		ret = pin_dir_check(a->pin_dir, &exists, rep);
 	if (!ret)
-		ret = cgroup_open(a->cgroup, &cg, e);
+		ret = cgref_open(a->cgroup, &cg, rep);
 	if (!ret)
-		ret = pins_list(a->pin_dir, &pins, &npins, e);
+		ret = pins_list(a->pin_dir, &pins, &npins, rep);
 	for (size_t i = 0; !ret && i < npins; i++)
-		print_pin(&pins[i]);
+		print_pin(&pins[i], rep);
 	if (!ret)
-		ret = status_cgroup(&cg, pins, npins, e);
+		ret = status_cgroup(&cg, pins, npins, rep);
 	free(pins);
-	cgroup_close(&cg);
+	cgref_close(&cg);
 	return ret;
 }
 
-static int cmd_load(const struct marker_args *a, struct marker_error *e)
+static int load_and_say(const struct marker_args *a, struct marker_report *rep)
 {
 	static const char *const done[] = {
 		[LOAD_ATTACHED] = "loaded on",
@@ -719,29 +427,29 @@ static int cmd_load(const struct marker_args *a, struct marker_error *e)
 	struct load_result r = { 0 };
 	int ret;
 
-	ret = marker_load(a, &cg, &r, e);
+	ret = marker_load(a, &cg, &r, rep);
 	if (!ret)
-		printf(PFX "%s %s (prog id %" PRIu32 ", link id %" PRIu32 ")%s\n", done[r.outcome],
-		       cg.path, r.prog_id, r.link_id,
-		       r.outcome == LOAD_ALREADY ? "; nothing changed" : "");
-	cgroup_close(&cg);
+		marker_say(rep, "%s %s (prog id %" PRIu32 ", link id %" PRIu32 ")%s",
+			   done[r.outcome], cg.path, r.prog_id, r.link_id,
+			   r.outcome == LOAD_ALREADY ? "; nothing changed" : "");
+	cgref_close(&cg);
 	return ret;
 }
 
-int marker_run(const struct marker_args *a, struct marker_error *e)
+int marker_run(const struct marker_args *a, struct marker_report *rep)
 {
 	libbpf_print_fn_t old_print;
 	int ret;
 
-	libbpf_verbose = a->verbose;
+	libbpf_log = a->verbose ? &rep->d : NULL;
 	old_print = libbpf_set_print(libbpf_print);
 	if (!strcmp(a->verb, "load"))
-		ret = cmd_load(a, e);
+		ret = load_and_say(a, rep);
 	else if (!strcmp(a->verb, "unload"))
-		ret = marker_unload(a, e);
+		ret = marker_unload(a, rep);
 	else
-		ret = marker_status(a, e);
+		ret = marker_status(a, rep);
 	libbpf_set_print(old_print);
-	fflush(stdout);
+	libbpf_log = NULL;
 	return ret;
 }

@@ -7,21 +7,12 @@
 #ifndef GALAF_MARKER_H
 #define GALAF_MARKER_H
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MARKER_PFX     "galaf-config: marker: "
+#include "marker/report.h"
+
 #define MARKER_PIN_DIR "/sys/fs/bpf/galaf"
-
-/* The exit codes of galaf-config marker. */
-enum { MARKER_EXIT_OK, MARKER_EXIT_REFUSED, MARKER_EXIT_USAGE, MARKER_EXIT_SYSTEM };
-
-/* What went wrong, for the command to print once. */
-struct marker_error {
-	int exit_code;
-	char msg[PATH_MAX + 256];
-};
 
 /* galaf-config marker's request. */
 struct marker_args {
@@ -35,9 +26,12 @@ struct marker_args {
 };
 
 /*
- * Carries out A (reports on stdout as it goes). Returns 0 done (status:
- * loaded), 1 status: not loaded, or -errno with E filled.
+ * Carries out A, adding what it did or found to REP's lines. Returns 0 done
+ * (status: loaded), 1 status: not loaded, or -errno with the error in
+ * REP->d and REP->fault saying whose it is (galaf-config marker exits 1 for
+ * MARKER_REFUSED, 3 for MARKER_SYSTEM). Under A->verbose, libbpf's own
+ * messages are REP->d's warnings, in the order libbpf gave them.
  */
-int marker_run(const struct marker_args *a, struct marker_error *e);
+int marker_run(const struct marker_args *a, struct marker_report *rep);
 
 #endif /* GALAF_MARKER_H */
