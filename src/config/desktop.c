@@ -17,6 +17,8 @@
 #include "policy/check.h"
 #include "cli/cli.h"
 #include "config/cmds.h"
+#include "config/desktop_exec.h"
+#include "config/desktop_manifest.h"
 #include "lib/fileio.h"
 #include "render/render.h"
 #include "lib/strbuf.h"
@@ -40,18 +42,6 @@ struct plan {
 	struct output *v;
 	size_t n;
 	int errors;
-};
-
-/* A manifest line: "file HASH PATH" or "dir - PATH" (directories install created). */
-struct mentry {
-	char kind; /* 'f' or 'd' */
-	char hash[17];
-	char *path;
-};
-
-struct manifest {
-	struct mentry *v;
-	size_t n;
 };
 
 static void plan_free(struct plan *pl)
@@ -114,130 +104,6 @@ static char *find_original(const char *search, const char *sub, const char *name
 	}
 	free(dirs);
 	return NULL;
-}
-
-/* --- Exec= values ------------------------------------------------------ */
-
-/* Undoes the key-file string escapes (\s \n \t \r \\) of VALUE. */
-static char *unescape_value(const char *v)
-{
-	char *out = malloc(strlen(v) + 1), *o = out;
-
-	for (; out && *v; v++) {
-		if (*v != '\\' || !v[1]) {
-			*o++ = *v;
-			continue;
-		}
-		v++;
-		*o++ = *v == 's'   ? ' '
-		       : *v == 'n' ? '\n'
-		       : *v == 't' ? '\t'
-		       : *v == 'r' ? '\r'
-				   : *v;
-	}
-	if (out)
-		*o = '\0';
-	return out;
-}
-
-/* Splits an unescaped Exec value into arguments (desktop entry quoting); -EINVAL if unbalanced. */
-static int exec_split(const char *s, struct strv *out)
-{
-	struct strbuf arg = STRBUF_INIT;
-	bool in_arg = false, quoted = false;
-	int ret = 0;
-
-	for (;; s++) {
-		if (!*s || (!quoted && (*s == ' ' || *s == '\t' || *s == '\n'))) {
-			if (in_arg && strv_push(out, sb_str(&arg)))
-				ret = -ENOMEM;
-			sb_reset(&arg);
-			in_arg = false;
-			if (!*s || ret)
-				break;
-			continue;
-		}
-		in_arg = true;
-		if (*s == '"')
-			quoted = !quoted;
-		else if (quoted && *s == '\\' && s[1] && strchr("\"`$\\", s[1]))
-			sb_addc(&arg, *++s);
-		else
-			sb_addc(&arg, *s);
-	}
-	sb_free(&arg);
-	return quoted ? -EINVAL : ret;
-}
-
-/* Field codes the specification deprecates: launchers expand them to nothing. */
-static bool deprecated_code(const char *a)
-{
-	return strlen(a) == 2 && a[0] == '%' && strchr("dDnNvm", a[1]);
-}
-
-/* Appends one argument to an Exec value, quoted when it must be (then string-escaped). */
-static void exec_add_arg(struct strbuf *sb, const char *a)
-{
-	bool quote = !*a || strpbrk(a, " \t\n\"'\\><~|&;$*?#()`=") != NULL;
-
-	if (sb->len)
-		sb_addc(sb, ' ');
-	if (!quote) {
-		sb_add(sb, a);
-		return;
-	}
-	sb_addc(sb, '"');
-	for (; *a; a++) {
-		if (strchr("\"`$\\", *a))
-			sb_add(sb, *a == '\\' ? "\\\\\\\\"
-					      : "\\\\"); /* quote escape, then string escape */
-		if (*a == '\\')
-			continue;
-		if (*a == '\n')
-			sb_add(sb, "\\n");
-		else
-			sb_addc(sb, *a);
-	}
-	sb_addc(sb, '"');
-}
-
-/*
- * The new Exec value: GALAF APP, then the original arguments after the
- * program (field codes included), which the gatekeeper puts where the
- * policy's "…" stands. Without a "…" it refuses arguments, so none are
- * passed. *RET_DROPPED counts arguments that could not be passed.
- */
-static int exec_rewrite(const char *value, const struct entry *e, const char *galaf,
-			struct strbuf *out, size_t *ret_dropped)
-{
-	struct strv argv = { 0 };
-	char *raw = unescape_value(value);
-	bool pass = strv_contains(&e->execv, ELLIPSIS);
-	int ret = raw ? exec_split(raw, &argv) : -ENOMEM;
-	size_t i;
-
-	*ret_dropped = 0;
-	if (!ret && argv.n == 0)
-		ret = -EINVAL;
-	if (!ret) {
-		exec_add_arg(out, galaf);
-		exec_add_arg(out, e->name);
-		for (i = 1; i < argv.n; i++) {
-			if (deprecated_code(argv.v[i]))
-				continue;
-			if (!pass) {
-				++*ret_dropped;
-				continue;
-			}
-			if (argv.v[i][0] == '%' && strlen(argv.v[i]) == 2)
-				sb_add(out, " "), sb_add(out, argv.v[i]); /* field codes stay bare */
-			else
-				exec_add_arg(out, argv.v[i]);
-		}
-	}
-	strv_free(&argv);
-	free(raw);
-	return out->oom ? -ENOMEM : ret;
 }
 
 /* --- desktop entries and D-Bus services ------------------------------- */
@@ -465,132 +331,6 @@ static void plan_build(struct plan *pl, const struct dopts *o, const struct poli
 			pl->errors++;
 }
 
-/* --- the manifest ------------------------------------------------------ */
-
-static void manifest_free(struct manifest *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free(m->v[i].path);
-	free(m->v);
-	memset(m, 0, sizeof(*m));
-}
-
-static int manifest_add(struct manifest *m, char kind, const char *hash, const char *path)
-{
-	struct mentry *nv = realloc(m->v, (m->n + 1) * sizeof(*nv));
-
-	if (!nv)
-		return -ENOMEM;
-	m->v = nv;
-	nv[m->n].kind = kind;
-	snprintf(nv[m->n].hash, sizeof(nv[m->n].hash), "%s", hash);
-	nv[m->n].path = strdup(path);
-	return nv[m->n++].path ? 0 : -ENOMEM;
-}
-
-static const struct mentry *manifest_find(const struct manifest *m, const char *path)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].path, path))
-			return &m->v[i];
-	return NULL;
-}
-
-static int manifest_read(const char *file, struct manifest *m)
-{
-	size_t len;
-	char *text = file_read(file, 16u << 20, &len), *l, *save = NULL;
-	int ret = 0;
-
-	memset(m, 0, sizeof(*m));
-	if (!text)
-		return errno == ENOENT ? 0 : -errno;
-	for (l = strtok_r(text, "\n", &save); l && !ret; l = strtok_r(NULL, "\n", &save)) {
-		char kind[8], hash[17];
-		int off = 0;
-
-		if (l[0] == '#')
-			continue;
-		if (sscanf(l, "%7s %16s %n", kind, hash, &off) != 2 || !off ||
-		    (strcmp(kind, "file") && strcmp(kind, "dir")) || l[off] != '/') {
-			fprintf(stderr, "galaf-config: %s: cannot read line \"%s\"\n", file, l);
-			ret = -EINVAL;
-		} else {
-			ret = manifest_add(m, kind[0], hash, l + off);
-		}
-	}
-	free(text);
-	return ret;
-}
-
-/* Directories first, then files, each by path: stable bytes, and parents before children. */
-static int cmp_mentry(const void *a, const void *b)
-{
-	const struct mentry *x = a, *y = b;
-
-	return x->kind != y->kind ? (x->kind == 'd' ? -1 : 1) : strcmp(x->path, y->path);
-}
-
-static int manifest_write(const char *file, struct manifest *m)
-{
-	struct strbuf sb = STRBUF_INIT;
-	struct staged st = { 0 };
-	int ret;
-
-	if (m->n == 0)
-		return unlink(file) < 0 && errno != ENOENT ? -errno : 0;
-	qsort(m->v, m->n, sizeof(*m->v), cmp_mentry);
-	sb_add(&sb, "# galaf-config desktop: what --install wrote; --remove deletes exactly this.\n");
-	for (size_t i = 0; i < m->n; i++)
-		sb_printf(&sb, "%s %s %s\n", m->v[i].kind == 'f' ? "file" : "dir", m->v[i].hash,
-			  m->v[i].path);
-	ret = sb.oom ? -ENOMEM : staged_write(&st, file, sb.buf, sb.len, 0644);
-	if (!ret)
-		ret = staged_commit(&st);
-	staged_drop(&st);
-	sb_free(&sb);
-	return ret;
-}
-
-/* The hash of PATH's content, or "" when it cannot be read. */
-static void file_hash(const char *path, char out[17])
-{
-	size_t len;
-	char *text = file_read(path, 64u << 20, &len);
-
-	out[0] = '\0';
-	if (text)
-		render_hash(text, len, out);
-	free(text);
-}
-
-/* Creates the missing directories of PATH's parent, recording each in M. */
-static int mkdirs_recorded(const char *path, struct manifest *m)
-{
-	char *d = strdup(path), *s;
-	int ret = 0;
-
-	if (!d)
-		return -ENOMEM;
-	*strrchr(d, '/') = '\0';
-	for (s = d + 1; !ret; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(d, 0755) == 0)
-			ret = manifest_add(m, 'd', "-", d);
-		else if (errno != EEXIST)
-			ret = -errno;
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(d);
-	return ret;
-}
-
 /* --- install and remove ------------------------------------------------ */
 
 /* Refuses to overwrite a file galaf did not write, or one changed since it did. */
@@ -710,8 +450,7 @@ static int do_remove(struct manifest *old, const char *mfile)
 		    !manifest_add(&keep, 'f', old->v[i].hash, old->v[i].path))
 			ret = -EBUSY;
 	/* Directories install made, deepest first, when nothing else lives in them. */
-	if (old->n)
-		qsort(old->v, old->n, sizeof(*old->v), cmp_mentry);
+	manifest_sort(old);
 	for (i = old->n; i-- > 0;) {
 		if (old->v[i].kind != 'd')
 			continue;
