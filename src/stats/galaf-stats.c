@@ -69,15 +69,6 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
-/* "galaf-stats: MSG" or "galaf-stats: MSG: 'ARG'", and where to read more. */
-static void usage_err(const char *msg, const char *arg)
-{
-	fprintf(stderr, PROG ": %s", msg);
-	if (arg)
-		fprintf(stderr, ": '%s'", arg);
-	fputs("\nTry 'galaf-stats --help'.\n", stderr);
-}
-
 /* Counter sets ------------------------------------------------------------ */
 
 static double now(void)
@@ -402,7 +393,7 @@ static int parse_watch(struct opts *o, const char *arg)
 	errno = 0;
 	o->watch = strtod(arg, &end);
 	if (errno || end == arg || *end || !(o->watch >= 0.1 && o->watch <= 86400)) {
-		usage_err("--watch takes seconds, 0.1 to 86400", arg);
+		usage_error("--watch takes seconds, 0.1 to 86400: '%s'", arg);
 		return -1;
 	}
 	return 0;
@@ -415,7 +406,7 @@ static int parse_count(struct opts *o, const char *arg)
 	errno = 0;
 	o->count = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || o->count < 1) {
-		usage_err("--count takes a number of updates, 1 or more", arg);
+		usage_error("--count takes a number of updates, 1 or more: '%s'", arg);
 		return -1;
 	}
 	return 0;
@@ -446,7 +437,7 @@ static int parse_one(struct opts *o, int ch, const char *arg)
 	case 'j':
 	case 'P':
 		if (o->out != OUT_TABLE) {
-			usage_err("give one of --json and --prometheus", NULL);
+			usage_error("give one of --json and --prometheus");
 			return -1;
 		}
 		o->out = ch == 'j' ? OUT_JSON : OUT_PROM;
@@ -473,19 +464,19 @@ static int check_combination(struct opts *o, int argc, char **argv)
 	if (o->tried && !o->app && optind < argc)
 		o->app = argv[optind++];
 	if (optind < argc) {
-		usage_err("unexpected argument", argv[optind]);
+		usage_error("unexpected argument: '%s'", argv[optind]);
 		return -1;
 	}
 	if (o->tried && (o->watch || o->out == OUT_PROM)) {
-		usage_err("--tried goes with neither --watch nor --prometheus", NULL);
+		usage_error("--tried goes with neither --watch nor --prometheus");
 		return -1;
 	}
 	if (o->count && !o->watch) {
-		usage_err("--count needs --watch", NULL);
+		usage_error("--count needs --watch");
 		return -1;
 	}
 	if (o->watch && o->out == OUT_PROM) {
-		usage_err("--prometheus prints counters; Prometheus computes the rates", NULL);
+		usage_error("--prometheus prints counters; Prometheus computes the rates");
 		return -1;
 	}
 	return 0;
@@ -500,7 +491,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hjw:", long_opts, NULL)) != -1) {
 		if (ch == '?') {
-			usage_err("unknown option or missing argument", argv[optind - 1]);
+			usage_error("unknown option or missing argument: '%s'", argv[optind - 1]);
 			return 2;
 		}
 		r = parse_one(o, ch, optarg);

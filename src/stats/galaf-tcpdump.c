@@ -57,15 +57,6 @@ struct cap {
 	struct who who;
 };
 
-/* "galaf-tcpdump: MSG" or "galaf-tcpdump: MSG: 'ARG'", and where to read more. */
-static void usage_err(const char *msg, const char *arg)
-{
-	fprintf(stderr, PROG ": %s", msg);
-	if (arg)
-		fprintf(stderr, ": '%s'", arg);
-	fputs("\nTry 'galaf-tcpdump --help'.\n", stderr);
-}
-
 /* The capture table ------------------------------------------------------ */
 
 /* Marks groups bound in this network namespace (tcpdump, ulogd, ...). */
@@ -465,7 +456,8 @@ static int check_tcpdump_args(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-i") || !strncmp(argv[i], "--interface", 11) ||
 		    (!strncmp(argv[i], "-i", 2) && strlen(argv[i]) > 2)) {
-			usage_err("galaf-tcpdump chooses the interface (nflog:GROUP)", argv[i]);
+			usage_error("galaf-tcpdump chooses the interface (nflog:GROUP): '%s'",
+				    argv[i]);
 			return -1;
 		}
 	}
@@ -494,14 +486,14 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (ch != 'p') {
-			usage_err("unknown option or missing argument", argv[optind - 1]);
+			usage_error("unknown option or missing argument: '%s'", argv[optind - 1]);
 			return 2;
 		}
 		policy = optarg;
 		given = true;
 	}
 	if (optind >= argc) {
-		usage_err("name an app, a user or a 0xMARK to capture", NULL);
+		usage_error("name an app, a user or a 0xMARK to capture");
 		return 2;
 	}
 	if (check_tcpdump_args(argc - optind - 1, argv + optind + 1))
