@@ -225,6 +225,17 @@ static void print_resolver(const struct resolver *r)
 /* At most this many differences are listed; the rest are counted. */
 #define VERIFY_SHOWN 10
 
+static void print_dns_names(const struct dns_names *r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *line;
+
+	dns_names_describe(r, &sb);
+	line = sb_str(&sb);
+	fputs(line ? line : "dns names: out of memory\n", stdout);
+	sb_free(&sb);
+}
+
 static void print_verify(const struct status *st)
 {
 	size_t i;
@@ -269,7 +280,7 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
 	printf("socket marker: %s\n",
 	       st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
-	dns_names_print(&st->dns);
+	print_dns_names(&st->dns);
 	if (st->ping_used)
 		printf("ping_group_range: %u %u, %s\n", st->ping_lo, st->ping_hi,
 		       st->ping_in_sync ? "as config.ping_gids says"

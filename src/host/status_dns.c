@@ -160,28 +160,30 @@ const char *names_state_name(enum names_state s)
 	return names[s];
 }
 
-void dns_names_print(const struct dns_names *r)
+void dns_names_describe(const struct dns_names *r, struct strbuf *sb)
 {
 	switch (r->state) {
-	case NAMES_OFF: printf("dns names: off (config.dns.names is false)\n"); break;
+	case NAMES_OFF: sb_add(sb, "dns names: off (config.dns.names is false)\n"); break;
 	case NAMES_NO_RESOLVER:
-		printf("dns names: no resolver listens on port 53 of config.dns.listen here\n");
+		sb_add(sb, "dns names: no resolver listens on port 53 of config.dns.listen here\n");
 		break;
 	case NAMES_ENFORCED:
-		printf("dns names: enforced by dnsmasq (pid %d on %s)\n", (int)r->pid, r->listen);
+		sb_printf(sb, "dns names: enforced by dnsmasq (pid %d on %s)\n", (int)r->pid,
+			  r->listen);
 		break;
 	case NAMES_FAIL_OPEN:
-		printf("dns names: FAIL-OPEN: %s (pid %d on %s) answers every name to every app",
-		       r->is_dnsmasq ? "dnsmasq" : "the resolver", (int)r->pid, r->listen);
+		sb_printf(sb,
+			  "dns names: FAIL-OPEN: %s (pid %d on %s) answers every name to every app",
+			  r->is_dnsmasq ? "dnsmasq" : "the resolver", (int)r->pid, r->listen);
 		if (!r->is_dnsmasq)
-			fputs("; it is not dnsmasq", stdout);
+			sb_add(sb, "; it is not dnsmasq");
 		if (r->is_dnsmasq && !r->conntrack)
-			fputs("; started without --conntrack", stdout);
+			sb_add(sb, "; started without --conntrack");
 		if (r->is_dnsmasq && !r->allowlist)
-			fputs("; no connmark-allowlist-enable in its options", stdout);
+			sb_add(sb, "; no connmark-allowlist-enable in its options");
 		if (!r->cap_net_admin)
-			fputs("; it lacks CAP_NET_ADMIN, so it cannot read conntrack marks", stdout);
-		putchar('\n');
+			sb_add(sb, "; it lacks CAP_NET_ADMIN, so it cannot read conntrack marks");
+		sb_addc(sb, '\n');
 		break;
 	}
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "lib/strbuf.h"
 #include "policy/policy.h"
 
 enum names_state { NAMES_OFF, NAMES_NO_RESOLVER, NAMES_FAIL_OPEN, NAMES_ENFORCED };
@@ -23,7 +24,7 @@ struct dns_names {
 /* Finds the process listening on port 53 of config.dns.listen, in this network namespace. */
 void dns_names_probe(const struct policy *p, struct dns_names *r);
 const char *names_state_name(enum names_state s);
-/* One line for galaf-config status. */
-void dns_names_print(const struct dns_names *r);
+/* One line for galaf-config status, appended to SB. */
+void dns_names_describe(const struct dns_names *r, struct strbuf *sb);
 
 #endif
