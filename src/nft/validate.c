@@ -244,8 +244,6 @@ static int check_fragment_statements(const struct policy *p, struct strbuf *scri
 	char *out = NULL, *err = NULL;
 	int ret = fragment_chains(p, script, &list);
 
-	if (getenv("GALAF_DEBUG_FRAG"))
-		fputs(sb_str(script), stderr);
 	if (!ret && list.len)
 		ret = nft_list_private(sb_str(script), sb_str(&list), &out, &err);
 	if (!ret && out)
