@@ -151,3 +151,16 @@ teardown_file() {
 	[ "$(recap changed)" -gt 0 ]
 	run -0 ip netns exec "$NS" "$ROOT/usr/sbin/galaf-config" status "$ROOT/etc/galaf/galaf.json"
 }
+
+@test "desktop overrides when asked: written by the first run, unchanged by the second" {
+	jq --arg a "$APP" --arg t "$T" '.galaf_desktop = true
+		| .galaf_desktop_options = ["--bin", ($t + "/bin"), "--applications", ($t + "/apps"),
+		                            "--services", ($t + "/services"), "--galaf", "/usr/bin/galaf"]
+		| .galaf_policy__zz_test.groups[$a].wrapper = true' "$T/vars.json" >"$T/vars.new"
+	mv "$T/vars.new" "$T/vars.json"
+	run -0 play
+	[ "$(recap changed)" -gt 0 ]
+	grep -qF "exec '/usr/bin/galaf' '$APP'" "$T/bin/$APP"
+	run -0 play
+	[ "$(recap changed)" = 0 ]
+}
