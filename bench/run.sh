@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--tiny] [--only PART,...] [--out FILE]
 #
-# PARTs: datapath apply dns gate marker stats render (default: all).
+# PARTs: datapath apply dns gate marker stats render cgroup textfile (default: all).
 # --tiny (or BENCH_QUICK=1): every part once at a tiny size, in about a
 # minute, to prove the suite still works (make check); its report goes to a
 # temporary file unless --out is given, so bench/RESULTS.md is only written
@@ -30,10 +30,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$tiny" = 0 ] || tiny=1
-parts=(datapath apply dns gate marker stats render cgroup)
+parts=(datapath apply dns gate marker stats render cgroup textfile)
 [ -n "$only" ] && IFS=, read -r -a parts <<<"$only"
 for p in "${parts[@]}"; do
-	case $p in datapath | apply | dns | gate | marker | stats | render | cgroup) ;; *) bl_die "unknown part $p" ;; esac
+	case $p in datapath | apply | dns | gate | marker | stats | render | cgroup | textfile) ;; *) bl_die "unknown part $p" ;; esac
 done
 
 bl_init
@@ -60,6 +60,7 @@ if [ "$tiny" = 1 ]; then
 	st=(100 1)
 	rd=(100 1)
 	cg=(RUNS=1 SECS=0.2)
+	tf=(100 1)
 else
 	dp=(SIZES="1 100 1000 10000" RUNS=5 SECS=1)
 	ap=(SIZES="10 100 1000 10000" RE_SIZES=1000 RUNS=5 LEARNED=100000 DIAG_SIZE=1000 CAP=20)
@@ -69,6 +70,7 @@ else
 	st=(10000 5)
 	rd=(10000 5)
 	cg=(RUNS=7 SECS=1)
+	tf=(10000 7)
 fi
 
 export BENCH_HEADLINES=$BL_DIR/headlines
@@ -147,6 +149,26 @@ part_render() {
 	sections+=("$f")
 }
 
+part_textfile() {
+	local f=$BL_DIR/textfile.md line apps sets series bytes med lo hi cpu load
+	line=$(N=${tf[0]} RUNS=${tf[1]} "$bench/textfile.sh") || bl_die "bench/textfile.sh failed"
+	read -r apps sets series bytes med lo hi cpu load < <(sed -n 's/^textfile, \([0-9]*\) apps, \([0-9]*\) learned sets: \([0-9]*\) series, \([0-9]*\) bytes; median \([0-9]*\) ms (min \([0-9]*\), max \([0-9]*\)) over [0-9]* runs; CPU \([0-9]*\) ms; load average \([0-9.]*\)$/\1 \2 \3 \4 \5 \6 \7 \8 \9/p' <<<"$line")
+	[ -n "$load" ] || bl_die "bench/textfile.sh printed: $line"
+	{
+		echo "## 9. Prometheus textfile (issue 20)"
+		echo
+		echo "\`bench/textfile.sh\`: \`galaf-stats --prometheus --output FILE\` (what galaf-stats-textfile.service runs every 15 s)"
+		echo "on a machine with $(bl_fmt "$apps") apps applied for real in a throwaway namespace, one in ten with a domain list,"
+		echo "every mark counted in the three counter sets, 20 learned addresses in each learned set; ${tf[1]} runs, median (min–max)."
+		echo
+		echo "| apps | learned sets | series | bytes | wall time | CPU time | load average |"
+		echo "| --- | --- | --- | --- | --- | --- | --- |"
+		echo "| $(bl_fmt "$apps") | $(bl_fmt "$sets") | $(bl_fmt "$series") | $(bl_fmt "$bytes") | $med ms ($lo–$hi) | $cpu ms | $load |"
+	} >"$f"
+	bl_headline "galaf-stats --prometheus --output, $(bl_fmt "$apps") apps" "$med ms" "< 200 ms" "$(bl_cmp "$med" '<' 200)"
+	sections+=("$f")
+}
+
 run_part() {
 	local p=$1 start f=$BL_DIR/$1.md
 	start=$(date +%s)
@@ -160,6 +182,7 @@ run_part() {
 	marker) part_marker ;;
 	stats) part_stats ;;
 	render) part_render ;;
+	textfile) part_textfile ;;
 	esac
 	took[$p]=$(($(date +%s) - start))
 	bl_log "$p took ${took[$p]} s"

@@ -114,12 +114,12 @@ _galaf_stats() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
 	case $prev in
-	--policy | --input) _galaf_files && return 0 ;;
+	--policy | --input | --output) _galaf_files && return 0 ;;
 	--tried) mapfile -t COMPREPLY < <(compgen -W "$(_galaf_apps)" -- "$cur") && return 0 ;;
 	--watch | --count | --table) return 0 ;;
 	esac
 	_galaf_reply --json --prometheus --watch --count --tried --policy --table \
-		--box --plain --si --exact --input --help --version
+		--box --plain --si --exact --input --output --help --version
 }
 
 _galaf_tcpdump() {

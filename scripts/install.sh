@@ -67,7 +67,8 @@ walk() {
 		[ -e "$m" ] || continue
 		"$1" 644 "$m" "$MANDIR/man${m##*.}/${m##*/}"
 	done
-	for u in galaf.service galaf-marker.service dnsmasq.service.d/galaf.conf \
+	for u in galaf.service galaf-marker.service galaf-stats-textfile.service \
+		galaf-stats-textfile.timer dnsmasq.service.d/galaf.conf \
 		NetworkManager.service.d/galaf.conf; do
 		"$1" r644 "$top/systemd/$u" "$UNITDIR/$u"
 	done
@@ -112,6 +113,7 @@ render() {
 	rw=$SYSCONFDIR/galaf
 	[ "$gate_dir" = "$rw" ] || rw="$rw $gate_dir"
 	sed -e "s|/usr/sbin/galaf-config|$SBINDIR/galaf-config|g" \
+		-e "s|/usr/sbin/galaf-stats|$SBINDIR/galaf-stats|g" \
 		-e "s|/usr/lib/galaf/galaf_mark.bpf.o|$BPF_OBJECT|g" \
 		-e "s|/usr/lib/galaf/galaf-boot|$LIBDIR/galaf-boot|g" \
 		-e "s|^\(RequiresMountsFor=.*\) /usr/lib/galaf\$|\1 $(dirname "$BPF_OBJECT")|" \

@@ -681,6 +681,18 @@ static void print_summary(FILE *msg, const char *file, const struct policy *p,
 		fprintf(msg, "%s\n", dns_changed ? ", dnsmasq file updated" : "");
 }
 
+/* For galaf-stats' galaf_apply_last_failure_timestamp_seconds; never changes the exit code. */
+static void record_outcome(const struct policy *p, bool ok)
+{
+	int ret = mkdir_p(p->cfg.state_dir, 0755);
+
+	if (!ret)
+		ret = apply_outcome_record(p->cfg.state_dir, ok);
+	if (ret)
+		fprintf(stderr, "galaf-config: warning: cannot record the outcome in %s: %s\n",
+			p->cfg.state_dir, strerror(-ret));
+}
+
 int apply_policy_file(const char *file, unsigned flags)
 {
 	bool dry_run = flags & APPLY_DRY_RUN, rotate = flags & APPLY_ROTATE;
@@ -695,7 +707,7 @@ int apply_policy_file(const char *file, unsigned flags)
 	struct live l = { 0 };
 	struct policy p;
 	int lock = -1, code = EXIT_REFUSED;
-	bool dns_changed;
+	bool dns_changed, record = false;
 
 	if (geteuid() != 0) {
 		fprintf(stderr,
@@ -703,7 +715,11 @@ int apply_policy_file(const char *file, unsigned flags)
 		return EXIT_REFUSED;
 	}
 	heap_prefault_for(file, HEAP_FACTOR_DELTA);
-	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true) || require_ids(&p, file))
+	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true))
+		goto out;
+	/* From here on p.cfg.state_dir is known, and a failure is recorded there. */
+	record = (flags & APPLY_RECORD) && !dry_run;
+	if (require_ids(&p, file))
 		goto out;
 	/* What a raw fragment may do is the kernel's to parse (see validate.c). */
 	if (policy_has_fragments(&p) && cli_validate(&p, file)) {
@@ -764,6 +780,8 @@ int apply_policy_file(const char *file, unsigned flags)
 	code = after_commit(&p, file, &c, dns_changed, rotate);
 	code = fill_cgroup_sets(&p, file, code);
 out:
+	if (record)
+		record_outcome(&p, code == EXIT_APPLIED);
 	staged_drop(&sd);
 	staged_drop(&sg);
 	plan_free(&pl);

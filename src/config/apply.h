@@ -3,11 +3,9 @@
 #ifndef GALAF_APPLY_H
 #define GALAF_APPLY_H
 
-/* The ping range of the network namespace galaf-config runs in. */
-#define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
-
 #include <stdbool.h>
 
+#include "stats/state.h" /* PING_RANGE_FILE, the ping range of this network namespace */
 #include "policy/policy.h"
 #include "lib/strbuf.h"
 
@@ -25,6 +23,7 @@ enum {
 	APPLY_ROTATE = 1 << 1,	/* keep the old last known good as "previous" */
 	APPLY_FULL = 1 << 2,	/* rebuild the whole table even when a delta would do */
 	APPLY_PRINT = 1 << 3,	/* print the nft commands sent (or that would be) */
+	APPLY_RECORD = 1 << 4,	/* keep whether it failed in state_dir (apply, not rollback) */
 };
 int apply_policy_file(const char *file, unsigned flags);
 

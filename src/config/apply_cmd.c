@@ -64,7 +64,7 @@ int cmd_apply(int argc, char **argv)
 					      { "full", no_argument, NULL, 'f' },
 					      { "print", no_argument, NULL, 'p' },
 					      { 0 } };
-	unsigned flags = APPLY_ROTATE;
+	unsigned flags = APPLY_ROTATE | APPLY_RECORD;
 	int i = sub_getopt(argc, argv, apply_help, opts, apply_flags_opt, &flags);
 
 	if (i < 0)

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* galaf-config status: what is loaded, and whether it is what the policy says. */
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,88 +10,20 @@
 #include "config/apply.h"
 #include "cli/cli.h"
 #include "config/cmds.h"
-#include "nft/applied.h"
-#include "lib/fileio.h"
-#include "nft/nft.h"
+#include "stats/state.h"
 #include "host/status_dns.h"
 #include "host/resolver.h"
 #include "nft/verify.h"
 
 struct status {
-	bool loaded, policy_ok, in_sync, dns_in_sync, gate_in_sync;
-	bool ping_used, ping_in_sync;
-	unsigned ping_lo, ping_hi; /* the kernel's range now */
-	char loaded_hash[17], policy_hash[17];
+	struct host_state h; /* shared with galaf-stats --prometheus */
+	bool in_sync;	     /* h.in_sync, and --verify found no hand edits */
 	size_t users, groups;
-	json_t *sets; /* name -> element count, of the learned address sets */
-	int marker_pins;
-	struct dns_names dns;
 	struct resolver res;
 	bool verify, verified;	   /* --verify asked; the comparison could be made */
 	struct strv hand_edits;	   /* what --verify found changed since the apply */
 	struct diags verify_diags; /* why the comparison failed, when nft said */
 };
-
-/* Element counts of the address sets dnsmasq fills (names ending in _4/_6). */
-static json_t *learned_set_sizes(const char *table)
-{
-	json_t *out = json_object(), *root, *arr, *it;
-	char *cmd, *res = NULL;
-	size_t i;
-
-	if (asprintf(&cmd, "list sets inet") < 0)
-		return out;
-	if (nft_run(cmd, NFT_RUN_JSON, &res, NULL) == 0 && (root = json_loads(res, 0, NULL))) {
-		arr = json_object_get(root, "nftables");
-		json_array_foreach(arr, i, it)
-		{
-			json_t *set = json_object_get(it, "set");
-			const char *name = json_string_value(json_object_get(set, "name"));
-			const char *tab = json_string_value(json_object_get(set, "table"));
-			size_t n;
-
-			if (!name || !tab || strcmp(tab, table))
-				continue;
-			n = strlen(name);
-			if (n > 2 && (!strcmp(name + n - 2, "_4") || !strcmp(name + n - 2, "_6")))
-				json_object_set_new(out, name,
-						    json_integer((json_int_t)json_array_size(
-							    json_object_get(set, "elem"))));
-		}
-		json_decref(root);
-	}
-	free(res);
-	free(cmd);
-	return out;
-}
-
-static int count_marker_pins(void)
-{
-	DIR *d = opendir("/sys/fs/bpf/galaf");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-/* net.ipv4.ping_group_range of this network namespace, against config.ping_gids. */
-static void read_ping_range(const struct policy *p, struct status *st)
-{
-	size_t len;
-	char *text = file_read(PING_RANGE_FILE, 64, &len), *end;
-
-	if (!text)
-		return;
-	st->ping_lo = (unsigned)strtoul(text, &end, 10);
-	st->ping_hi = (unsigned)strtoul(end, NULL, 10);
-	st->ping_in_sync = st->ping_lo == p->cfg.ping_min && st->ping_hi == p->cfg.ping_max;
-	free(text);
-}
 
 static void status_collect(struct policy *p, const char *file, const char *resolv_conf,
 			   struct status *st)
@@ -100,29 +31,18 @@ static void status_collect(struct policy *p, const char *file, const char *resol
 	struct compiled c = { 0 };
 	size_t i;
 
-	st->loaded = applied_hash(p->cfg.table, st->loaded_hash) == 0;
+	host_state_probe(p, &st->h);
 	for (i = 0; i < p->n_entries; i++) {
 		st->users += p->entries[i].kind == ENTRY_USER;
 		st->groups += p->entries[i].kind == ENTRY_GROUP;
 	}
 	if (!require_ids(p, file) && !cli_compile(p, file, &c)) {
-		st->policy_ok = true;
-		memcpy(st->policy_hash, c.hash, sizeof(c.hash));
-		st->dns_in_sync = file_equals(p->cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
-		st->gate_in_sync = file_equals(p->cfg.gate_index, c.gate.buf, c.gate.len);
-		if (st->verify && st->loaded && !strcmp(st->loaded_hash, st->policy_hash))
-			st->verified = ruleset_verify(p, c.nft.buf, &st->hand_edits,
-						      &st->verify_diags) == 0;
+		host_state_compare(p, &c, &st->h);
+		if (st->verify && st->h.ruleset_in_sync)
+			st->verified =
+				ruleset_verify(p, c.nft.buf, &st->hand_edits, &st->verify_diags) == 0;
 	}
-	st->ping_used = policy_uses_ping(p);
-	if (st->ping_used)
-		read_ping_range(p, st);
-	st->in_sync = st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash) &&
-		      (!st->verify || (st->verified && !st->hand_edits.n)) && st->dns_in_sync &&
-		      st->gate_in_sync && (!st->ping_used || st->ping_in_sync);
-	st->sets = st->loaded ? learned_set_sizes(p->cfg.table) : json_object();
-	st->marker_pins = count_marker_pins();
-	dns_names_probe(p, &st->dns);
+	st->in_sync = st->h.in_sync && (!st->verify || (st->verified && !st->hand_edits.n));
 	resolver_inspect(&p->cfg, resolv_conf, &st->res);
 	compiled_free(&c);
 }
@@ -144,23 +64,21 @@ static json_t *resolver_json(const struct resolver *r)
 
 static void status_print_json(const struct policy *p, const char *file, const struct status *st)
 {
-	json_t *o =
-		json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:O, s:b}",
-			  "policy", file, "table", p->cfg.table, "loaded", st->loaded,
-			  "loaded_hash", st->loaded ? st->loaded_hash : NULL, "policy_hash",
-			  st->policy_ok ? st->policy_hash : NULL, "in_sync", st->in_sync,
-			  "ruleset_in_sync",
-			  st->loaded && st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash),
-			  "dnsmasq_in_sync", st->dns_in_sync, "gate_in_sync", st->gate_in_sync,
-			  "users", (json_int_t)st->users, "groups", (json_int_t)st->groups,
-			  "learned_sets", st->sets, "marker_loaded", st->marker_pins > 0);
+	json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:b, s:b, s:b, s:b, s:I, s:I, s:O, s:b}",
+			      "policy", file, "table", p->cfg.table, "loaded", st->h.loaded,
+			      "loaded_hash", st->h.loaded ? st->h.loaded_hash : NULL, "policy_hash",
+			      st->h.policy_ok ? st->h.policy_hash : NULL, "in_sync", st->in_sync,
+			      "ruleset_in_sync", st->h.ruleset_in_sync, "dnsmasq_in_sync",
+			      st->h.dns_in_sync, "gate_in_sync", st->h.gate_in_sync, "users",
+			      (json_int_t)st->users, "groups", (json_int_t)st->groups,
+			      "learned_sets", st->h.sets, "marker_loaded", st->h.marker_pins > 0);
 	if (o)
 		json_object_set_new(o, "dns_names",
 				    json_pack("{s:s, s:i, s:b, s:b, s:b}", "state",
-					      names_state_name(st->dns.state), "pid",
-					      (int)st->dns.pid, "conntrack", st->dns.conntrack,
-					      "connmark_allowlist", st->dns.allowlist,
-					      "cap_net_admin", st->dns.cap_net_admin));
+					      names_state_name(st->h.dns.state), "pid",
+					      (int)st->h.dns.pid, "conntrack", st->h.dns.conntrack,
+					      "connmark_allowlist", st->h.dns.allowlist,
+					      "cap_net_admin", st->h.dns.cap_net_admin));
 
 	if (o)
 		json_object_set_new(o, "resolver", resolver_json(&st->res));
@@ -174,13 +92,13 @@ static void status_print_json(const struct policy *p, const char *file, const st
 					      "differences", edits, "error",
 					      diag_first(&st->verify_diags)));
 	}
-	if (o && st->ping_used)
+	if (o && st->h.ping_used)
 		json_object_set_new(o, "ping_group_range",
 				    json_pack("{s:[I,I], s:[I,I], s:b}", "kernel",
-					      (json_int_t)st->ping_lo, (json_int_t)st->ping_hi,
+					      (json_int_t)st->h.ping_lo, (json_int_t)st->h.ping_hi,
 					      "policy", (json_int_t)p->cfg.ping_min,
 					      (json_int_t)p->cfg.ping_max, "in_sync",
-					      st->ping_in_sync));
+					      st->h.ping_in_sync));
 	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
 	if (s)
@@ -240,7 +158,7 @@ static void print_verify(const struct status *st)
 {
 	size_t i;
 
-	if (!st->loaded || !st->policy_ok || strcmp(st->loaded_hash, st->policy_hash))
+	if (!st->h.ruleset_in_sync)
 		printf("verify: not compared (the table is not this policy's)\n");
 	else if (!st->verified)
 		printf("verify: the comparison failed: %s",
@@ -263,28 +181,28 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	size_t total = 0;
 
 	printf("table inet %s: %s\n", p->cfg.table,
-	       st->loaded ? "loaded" : "not loaded (run galaf-config apply)");
+	       st->h.loaded ? "loaded" : "not loaded (run galaf-config apply)");
 	printf("policy %s: %zu users, %zu groups%s\n", file, st->users, st->groups,
-	       st->policy_ok ? "" : " (cannot be rendered on this machine)");
-	if (st->loaded)
-		printf("ruleset: %s\n", st->policy_ok && !strcmp(st->loaded_hash, st->policy_hash)
-						? "matches the policy"
-						: "differs from the policy (run galaf-config apply)");
+	       st->h.policy_ok ? "" : " (cannot be rendered on this machine)");
+	if (st->h.loaded)
+		printf("ruleset: %s\n",
+		       st->h.ruleset_in_sync ? "matches the policy"
+					     : "differs from the policy (run galaf-config apply)");
 	if (st->verify)
 		print_verify(st);
 	printf("dnsmasq file %s: %s\n", p->cfg.dns_conf,
-	       st->dns_in_sync ? "in sync" : "differs or missing");
+	       st->h.dns_in_sync ? "in sync" : "differs or missing");
 	printf("gate index %s: %s\n", p->cfg.gate_index,
-	       st->gate_in_sync ? "in sync" : "differs or missing");
-	json_object_foreach(st->sets, key, v) total += (size_t)json_integer_value(v);
-	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->sets));
+	       st->h.gate_in_sync ? "in sync" : "differs or missing");
+	json_object_foreach(st->h.sets, key, v) total += (size_t)json_integer_value(v);
+	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->h.sets));
 	printf("socket marker: %s\n",
-	       st->marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
-	print_dns_names(&st->dns);
-	if (st->ping_used)
-		printf("ping_group_range: %u %u, %s\n", st->ping_lo, st->ping_hi,
-		       st->ping_in_sync ? "as config.ping_gids says"
-					: "differs from config.ping_gids (run galaf-config apply)");
+	       st->h.marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
+	print_dns_names(&st->h.dns);
+	if (st->h.ping_used)
+		printf("ping_group_range: %u %u, %s\n", st->h.ping_lo, st->h.ping_hi,
+		       st->h.ping_in_sync ? "as config.ping_gids says"
+					  : "differs from config.ping_gids (run galaf-config apply)");
 	print_resolver(&st->res);
 	printf("status: %s\n", st->in_sync ? "in sync" : "NOT in sync");
 }
@@ -361,7 +279,7 @@ int cmd_status(int argc, char **argv)
 		status_print_json(&p, file, &st);
 	else
 		status_print_text(&p, file, &st);
-	json_decref(st.sets);
+	host_state_free(&st.h);
 	resolver_free(&st.res);
 	strv_free(&st.hand_edits);
 	diag_free(&st.verify_diags);

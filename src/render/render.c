@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SET_SIZE    65536
 #define PORT_PROTOS "{ tcp, udp, dccp, sctp, udplite }"
 
 /* Lines counted as text is added, so raw fragments can be traced to entries. */

@@ -11,6 +11,9 @@
 #include "policy/policy.h"
 #include "lib/strbuf.h"
 
+/* Elements every rendered set holds at most (learned, counter and tried sets). */
+#define SET_SIZE 65536
+
 /* The nft script: one table, loadable with nft -f into an empty ruleset. */
 int render_nft(struct policy *p, struct strbuf *out);
 /* The dnsmasq file of nftset= lines; errors (too long a line) go to D. */

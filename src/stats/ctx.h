@@ -18,7 +18,7 @@ struct opts {
 	bool si, exact, tried;
 	double watch;
 	long count;
-	const char *app, *policy, *table, *input;
+	const char *app, *policy, *table, *input, *output;
 };
 
 struct ctx {
@@ -28,6 +28,7 @@ struct ctx {
 	struct nft_src src;
 	struct namer names;
 	bool box;
+	bool no_table; /* --prometheus on a machine without the table: fleet metrics only */
 };
 
 /* One reading of the counter sets, and the rows shown from it. */

@@ -160,7 +160,7 @@ int json_print(json_t *doc)
 	return ret ? -EIO : 0;
 }
 
-static void prom_label(struct strbuf *sb, const char *key, const char *val)
+void prom_label(struct strbuf *sb, const char *key, const char *val)
 {
 	sb_printf(sb, "%s=\"", key);
 	for (; val && *val; val++) {

@@ -17,5 +17,7 @@ json_t *doc_head(struct ctx *c);
 int json_print(json_t *doc);
 json_t *json_mark(struct ctx *c, uint32_t mark);
 int write_out(struct strbuf *sb);
+/* KEY="VAL" with VAL escaped for the Prometheus text format. */
+void prom_label(struct strbuf *sb, const char *key, const char *val);
 
 #endif

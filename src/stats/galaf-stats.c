@@ -20,7 +20,9 @@
 #include "nft/listing.h"
 #include "stats/ctx.h"
 #include "stats/export.h"
+#include "stats/fleet.h"
 #include "stats/namer.h"
+#include "stats/outfile.h"
 #include "stats/rows.h"
 #include "stats/tried.h"
 #include "stats/tried_out.h"
@@ -33,7 +35,7 @@
 static const char usage_text[] =
 	"Usage: galaf-stats [--json|--prometheus] [--watch SECS [--count N]]\n"
 	"                   [--tried [APP]] [--policy FILE] [--table NAME]\n"
-	"                   [--box|--plain] [--si|--exact]\n"
+	"                   [--box|--plain] [--si|--exact] [--output FILE]\n"
 	"\n"
 	"Traffic per user/app from galaf's counters, one table per counter set:\n"
 	"attempted out (every outgoing packet, before the filter), accepted out and\n"
@@ -43,7 +45,11 @@ static const char usage_text[] =
 	"\n"
 	"  --json            one JSON document (schema: docs/stats-json.md)\n"
 	"  --prometheus      node_exporter textfile format: galaf_packets_total and\n"
-	"                    galaf_bytes_total with user, app, mark, direction, stage\n"
+	"                    galaf_bytes_total with user, app, mark, direction, stage,\n"
+	"                    and the fleet metrics: in sync, policy hash, last apply,\n"
+	"                    learned addresses per set, marker, DNS name lists\n"
+	"  --output FILE     write to a temporary file beside FILE, then rename it\n"
+	"                    over FILE (for node_exporter's textfile directory)\n"
 	"  --watch SECS      rates per second over each SECS, redrawn in place on a\n"
 	"                    terminal; with --json one document per line\n"
 	"  --count N         stop --watch after N updates\n"
@@ -59,7 +65,8 @@ static const char usage_text[] =
 	"  --input FILE      read a saved 'nft -j list table' instead of the kernel\n"
 	"\n"
 	"Needs root. Exit status: 0 ok, 1 cannot read the counters (not root, galaf\n"
-	"not applied) or a bad policy, 2 usage. See galaf-stats(8).\n";
+	"not applied: with --prometheus, only the fleet metrics are written then) or\n"
+	"a bad policy, 2 usage. See galaf-stats(8).\n";
 
 static volatile sig_atomic_t stop;
 
@@ -250,6 +257,9 @@ static int show(struct ctx *c, const struct sample *cur, const struct sample *pr
 		ret = views_json(c, &sb, v, secs);
 	} else if (c->o.out == OUT_PROM) {
 		ret = views_prom(c, &sb, v);
+		/* They describe the machine, not a saved listing. */
+		if (!ret && !c->o.input)
+			ret = fleet_append(c, &sb);
 	} else {
 		if (prev && isatty(STDOUT_FILENO))
 			watch_header(c, &sb);
@@ -355,8 +365,12 @@ static int run_stats(struct ctx *c)
 	struct sample a, b, *prev = &a, *cur = &b, *t;
 	struct diags d = { 0 };
 	long frame;
-	int ret = sample_read(c, prev, &d);
+	int ret = 0;
 
+	if (c->no_table)
+		memset(prev, 0, sizeof(*prev));
+	else
+		ret = sample_read(c, prev, &d);
 	if (ret)
 		return report_read_error(c, ret, &d);
 	if (!c->o.watch) {
@@ -412,21 +426,16 @@ static int parse_count(struct opts *o, const char *arg)
 	return 0;
 }
 
-static const struct option long_opts[] = { { "help", no_argument, NULL, 'h' },
-					   { "version", no_argument, NULL, 'V' },
-					   { "json", no_argument, NULL, 'j' },
-					   { "prometheus", no_argument, NULL, 'P' },
-					   { "watch", required_argument, NULL, 'w' },
-					   { "count", required_argument, NULL, 'c' },
-					   { "tried", optional_argument, NULL, 't' },
-					   { "policy", required_argument, NULL, 'p' },
-					   { "table", required_argument, NULL, 'T' },
-					   { "box", no_argument, NULL, 'B' },
-					   { "plain", no_argument, NULL, 'L' },
-					   { "si", no_argument, NULL, 'S' },
-					   { "exact", no_argument, NULL, 'x' },
-					   { "input", required_argument, NULL, 'i' },
-					   { 0 } };
+static const struct option long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },	    { "version", no_argument, NULL, 'V' },
+	{ "json", no_argument, NULL, 'j' },	    { "prometheus", no_argument, NULL, 'P' },
+	{ "watch", required_argument, NULL, 'w' },  { "count", required_argument, NULL, 'c' },
+	{ "tried", optional_argument, NULL, 't' },  { "policy", required_argument, NULL, 'p' },
+	{ "table", required_argument, NULL, 'T' },  { "box", no_argument, NULL, 'B' },
+	{ "plain", no_argument, NULL, 'L' },	    { "si", no_argument, NULL, 'S' },
+	{ "exact", no_argument, NULL, 'x' },	    { "input", required_argument, NULL, 'i' },
+	{ "output", required_argument, NULL, 'o' }, { 0 }
+};
 
 /* One option; returns 0, 1 (done: exit 0) or -1 (usage error). */
 static int parse_one(struct opts *o, int ch, const char *arg)
@@ -455,6 +464,7 @@ static int parse_one(struct opts *o, int ch, const char *arg)
 	case 'S':
 	case 'x': *(ch == 'S' ? &o->si : &o->exact) = true; return 0;
 	case 'i': o->input = arg; return 0;
+	case 'o': o->output = arg; return 0;
 	}
 	return -1;
 }
@@ -473,6 +483,10 @@ static int check_combination(struct opts *o, int argc, char **argv)
 	}
 	if (o->count && !o->watch) {
 		usage_error("--count needs --watch");
+		return -1;
+	}
+	if (o->watch && o->output) {
+		usage_error("--output writes one document: it does not go with --watch");
 		return -1;
 	}
 	if (o->watch && o->out == OUT_PROM) {
@@ -559,6 +573,12 @@ static int setup(struct ctx *c)
 		return 1;
 	}
 	ret = nft_src_check(&c->src, &d);
+	if (ret == -ENOENT && c->o.out == OUT_PROM && !c->o.input) {
+		/* galaf_table_loaded 0 is what a fleet needs to see. */
+		diag_free(&d);
+		c->no_table = true;
+		return 0;
+	}
 	if (ret)
 		return report_read_error(c, ret, &d);
 	diag_free(&d);
@@ -568,8 +588,9 @@ static int setup(struct ctx *c)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
+	struct outfile out = { 0 };
 	struct ctx c;
-	int ret;
+	int ret, err;
 
 	memset(&c, 0, sizeof(c));
 	ret = parse_args(&c.o, argc, argv);
@@ -578,9 +599,17 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (c.o.output && (ret = outfile_begin(&out, c.o.output))) {
+		fprintf(stderr, PROG ": cannot write beside %s: %s\n", c.o.output, strerror(-ret));
+		return 1;
+	}
 	ret = setup(&c);
 	if (!ret)
 		ret = c.o.tried ? run_tried(&c) : run_stats(&c);
+	if (c.o.output && (err = outfile_end(&out, ret == 0))) {
+		fprintf(stderr, PROG ": cannot write %s: %s\n", c.o.output, strerror(-err));
+		ret = 1;
+	}
 	namer_free(&c.names);
 	nft_src_free(&c.src);
 	if (c.has_policy)

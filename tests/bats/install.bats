@@ -41,6 +41,8 @@ expected_files() {
 		printf '%s\n' usr/bin/galaf usr/sbin/galaf-config usr/sbin/galaf-stats \
 			usr/sbin/galaf-tcpdump usr/lib/galaf/galaf_mark.bpf.o usr/lib/galaf/galaf-boot \
 			etc/systemd/system/galaf.service etc/systemd/system/galaf-marker.service \
+			etc/systemd/system/galaf-stats-textfile.service \
+			etc/systemd/system/galaf-stats-textfile.timer \
 			etc/systemd/system/dnsmasq.service.d/galaf.conf \
 			etc/systemd/system/NetworkManager.service.d/galaf.conf \
 			etc/galaf/galaf.json.example etc/galaf/README \
@@ -178,6 +180,8 @@ complete_as() {
 	[[ "$output" == *"ExecStart=/usr/lib/galaf/galaf-boot /etc/galaf/galaf.json"* ]]
 	[[ "$output" == *"ExecStart=/usr/sbin/galaf-config marker load --object /usr/lib/galaf/galaf_mark.bpf.o"* ]]
 	run -0 grep -x 'config=/usr/sbin/galaf-config' "$DEST/usr/lib/galaf/galaf-boot"
+	run -0 grep '^ExecStart' "$DEST/etc/systemd/system/galaf-stats-textfile.service"
+	[ "$output" = "ExecStart=/usr/sbin/galaf-stats --policy /etc/galaf/galaf.json --prometheus --output /var/lib/prometheus/node-exporter/galaf.prom" ]
 }
 
 @test "other locations are written into the units and the boot script" {
@@ -196,6 +200,8 @@ complete_as() {
 	[[ "$output" == *"RequiresMountsFor=/sys/fs/bpf /opt/bpf"* ]]
 	[[ "$output" != *"/usr/sbin"* && "$output" != *"/usr/lib/galaf"* ]]
 	run -0 grep -x 'config=/opt/galaf/sbin/galaf-config' "$d/opt/galaf/lib/galaf/galaf-boot"
+	run -0 grep '^ExecStart' "$d/opt/units/galaf-stats-textfile.service"
+	[ "$output" = "ExecStart=/opt/galaf/sbin/galaf-stats --policy /opt/etc/galaf/galaf.json --prometheus --output /var/lib/prometheus/node-exporter/galaf.prom" ]
 }
 
 @test "install never writes galaf.json, and keeps one that is there" {

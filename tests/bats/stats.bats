@@ -167,6 +167,14 @@ parse_prom() {
 	from prometheus_client.parser import text_string_to_metric_families
 	text = open(sys.argv[1]).read()
 	fams = {f.name: f for f in text_string_to_metric_families(text)}
+	# The fleet metrics (galaf-stats(8)) are gauges; fleet.bats checks them.
+	fleet = {"galaf_table_loaded", "galaf_in_sync", "galaf_ruleset_in_sync",
+	         "galaf_dnsmasq_in_sync", "galaf_gate_in_sync", "galaf_policy_info",
+	         "galaf_apply_last_success_timestamp_seconds",
+	         "galaf_apply_last_failure_timestamp_seconds", "galaf_learned_addresses",
+	         "galaf_learned_set_size_max", "galaf_marker_loaded", "galaf_dns_names_state"}
+	for n in set(fams) & fleet:
+	    assert fams.pop(n).type == "gauge", n
 	assert set(fams) == {"galaf_packets", "galaf_bytes"}, fams.keys()
 	for f in fams.values():
 	    assert f.type == "counter", f.type

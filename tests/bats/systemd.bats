@@ -90,6 +90,30 @@ ExecStart=/usr/sbin/galaf-config --version"
 	[ -z "$stderr" ]
 }
 
+@test "systemd-analyze verify accepts the metrics timer and its service" {
+	local t
+	# Their default dependencies, which the tree does not have.
+	for t in sysinit basic shutdown timers time-set time-sync; do
+		fixture "$t.target" "[Unit]
+Description=test stand-in
+DefaultDependencies=no"
+	done
+	run -0 --separate-stderr verify galaf-stats-textfile.timer galaf-stats-textfile.service
+	[ -z "$stderr" ]
+}
+
+@test "the metrics service is sandboxed like galaf.service and runs every 15 s" {
+	local k
+	for k in CapabilityBoundingSet=CAP_NET_ADMIN NoNewPrivileges=yes ProtectSystem=strict \
+		ProtectHome=yes PrivateTmp=yes PrivateDevices=yes ProtectKernelTunables=yes \
+		RestrictNamespaces=yes MemoryDenyWriteExecute=yes SystemCallFilter=@system-service \
+		'RestrictAddressFamilies=AF_NETLINK AF_UNIX' \
+		ReadWritePaths=/var/lib/prometheus/node-exporter; do
+		grep -qxF "$k" "$ROOT$UNITS/galaf-stats-textfile.service" || { echo "missing $k"; return 1; }
+	done
+	grep -qx 'OnUnitActiveSec=15s' "$ROOT$UNITS/galaf-stats-textfile.timer"
+}
+
 @test "verify fails on a unit whose command is not installed (the check is real)" {
 	sed 's|^ExecStart=.*|ExecStart=/usr/sbin/galaf-missing|' "$ROOT$UNITS/galaf.service" \
 		>"$ROOT$UNITS/galaf-broken.service"
