@@ -69,16 +69,30 @@ $(B)/galaf-stats $(B)/galaf-tcpdump: $(B)/%: $(B)/stats/%.o $(NFT_IDS) $(B)/libg
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# The gatekeeper: its own folder and lib/sha256.c, no package's flags.
+# The gatekeeper (DESIGN.md "The gatekeeper"): its own folder and
+# lib/sha256.c, compiled a second time, static with musl and nothing else.
+# Only the flags it needs: no package's include paths, no glibc fortify
+# (musl has none), no PIE, so the binary has no dynamic section and no
+# loader ever reads an LD_* variable for it. No glibc fallback: without
+# musl-gcc the build stops and says so.
+MUSL_CC ?= musl-gcc
+GATE_CFLAGS := -std=gnu17 -D_GNU_SOURCE -Isrc $(OPT) $(WARN) -fstack-protector-strong -fno-pie \
+	-MMD -MP -DGALAF_VERSION='"$(VERSION)"' -DGATE_INDEX='"$(GATE_INDEX)"'
+GATE_LDFLAGS := -static -no-pie -Wl,-z,relro,-z,now,-z,noexecstack
 GATE_OBJ := $(patsubst src/%.c,$(B)/gatekeeper/%.o,$(wildcard src/gate/*.c) src/lib/sha256.c)
+MUSL_CHECK = @command -v $(MUSL_CC) >/dev/null || { echo "galaf: the gatekeeper is built \
+static with musl, and $(MUSL_CC) is missing: install musl-tools (Debian) or set MUSL_CC" >&2; exit 1; }
+
 $(B)/gatekeeper/%.o: src/%.c
+	$(MUSL_CHECK)
 	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC musl $@")
+	$(Q)$(MUSL_CC) $(GATE_CFLAGS) -c -o $@ $<
 
 $(B)/galaf: $(GATE_OBJ)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libcap)
+	$(MUSL_CHECK)
+	@$(if $(Q),echo "  LD musl $@")
+	$(Q)$(MUSL_CC) $(GATE_LDFLAGS) -o $@ $^
 
 $(B)/galaf_mark.bpf.o: bpf/galaf_mark.bpf.c
 	@mkdir -p $(@D)

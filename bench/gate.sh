@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gatekeeper: launch overhead of `galaf APP` over a direct exec.
 #
-#   bench/gate.sh [OUT.md]   (env: APPS=10000 RUNS=5 COUNT=500)
+#   bench/gate.sh [OUT.md]   (env: APPS=10000 RUNS=5 COUNT=500 NICE=0 FIFO=0 CHART_DATA=DIR)
 #
 # Builds two test copies of the gatekeeper (make B=... GATE_INDEX=...), one
 # reading an index of APPS apps and one of a single app, both with the file
@@ -13,7 +13,9 @@
 # x86_64: the kernel's cost of an exec, without libc's start-up); through
 # /usr/bin/env (one more exec of a small dynamically linked program); and
 # through each gatekeeper of an app whose command is
-# /usr/bin/true: the last app of the index. Pinning ("sha256"): the same
+# /usr/bin/true: the last app of the index; and through `sudo -g GROUP` and
+# `sg GROUP -c` (what a user would otherwise reach for; GROUP has the gid
+# of zzz). Pinning ("sha256"): the same
 # gatekeeper starting /usr/bin/true pinned, and a root-owned copy of true
 # padded to PAD_MB MiB unpinned and pinned (hashing cost per MiB; COUNT/10
 # launches of the pinned copy). Runs go round the variants, RUNS rounds,
@@ -23,6 +25,13 @@
 # BASE=DIR (optional): another source tree, e.g. a worktree of main; its
 # gatekeeper is built and timed the same way, in the same rounds (variants
 # base-big and base-one), for a before/after free of the machine's drift.
+# (Its index must be of the format this tree's galaf-config renders.)
+#
+# Data for charts, in CHART_DATA (default: the run's directory), tab-separated
+# with a '#' header line: gate-rounds.tsv, one row per launcher and round
+# (launcher, round, µs per launch, overhead over the direct exec of that
+# round, CPU µs per launch); gate-launch.tsv, one row per launcher (median
+# time, median overhead and its min and max).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -31,11 +40,25 @@ APPS=${APPS:-10000}
 RUNS=${RUNS:-5}
 COUNT=${COUNT:-500}
 PAD_MB=${PAD_MB:-4}
+# NICE=-15: the launches at a higher priority, so that on a machine shared
+# with other work wall time measures the launch more than the wait for a CPU.
+NICE=${NICE:-0}
+# FIFO=1: the launches under SCHED_FIFO (chrt -f 10) instead: one CPU of the
+# machine is theirs while they run (one launch at a time), so wall time is
+# close to an idle machine's; the kernel keeps 5 % of it for the rest.
+FIFO=${FIFO:-0}
+prio=(nice -n "$NICE")
+how_run=
+[ "$NICE" = 0 ] || how_run=" at nice $NICE"
+if [ "$FIFO" = 1 ]; then
+	prio=(chrt -f 10)
+	how_run=" under SCHED_FIFO"
+fi
 BASE=${BASE:-}
 OUT=${1:-/dev/stdout}
 
 bl_init
-bl_tools_check setcap setpriv jq make
+bl_tools_check setcap setpriv jq make sudo sg
 [ -x "$GALAF_CONFIG" ] || bl_die "no $GALAF_CONFIG: run make"
 T=$BL_DIR/bin
 bl_build_tools "$T"
@@ -94,12 +117,50 @@ fi
 	echo "galafbench:x:$ID:$ID:galaf benchmark:/nonexistent:/usr/sbin/nologin"
 } >"$BL_DIR/passwd"
 
-as_user() { bl_with_db - "$BL_DIR/passwd" setpriv --reuid="$ID" --regid="$ID" --clear-groups "$@"; }
+# An /etc overlay for every variant (the host's files are never written):
+# the bench user in passwd; GROUP, a group of zzz's gid with the user as a
+# member (for sg); a sudoers rule letting the user run true as GROUP.
+# Removed with the run's directory; nothing is written to the host's /etc.
+GROUP=galafbench-app
+GGID=$((30000 + APPS - 1))
+ETC=$BL_DIR/etc-up
+mkdir -p "$ETC/sudoers.d"
+chmod 755 "$ETC" "$ETC/sudoers.d"
+cp "$BL_DIR/passwd" "$ETC/passwd"
+{
+	cat /etc/group
+	echo "$GROUP:x:$GGID:galafbench"
+} >"$ETC/group"
+# PAM's account check (sudo) wants a shadow entry: no password, never expires.
+{
+	cat /etc/shadow
+	echo "galafbench:*:19000:0:99999:7:::"
+} >"$ETC/shadow"
+chmod 0640 "$ETC/shadow"
+chgrp shadow "$ETC/shadow" 2>/dev/null || true
+printf 'galafbench ALL=(:%s) NOPASSWD: /usr/bin/true, /usr/bin/id -g\n' "$GROUP" >"$ETC/sudoers.d/galaf-bench"
+chmod 0440 "$ETC/sudoers.d/galaf-bench"
+with_etc() {
+	local w rc
+	w=$(mktemp -d "$BL_DIR/work.XXXXXX")
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m --propagation private sh -c '
+		mount -t overlay galaf-bench -o "lowerdir=/etc,upperdir=$0,workdir=$1" /etc || exit 99
+		shift
+		exec "$@"' "$ETC" "$w" "$@" && rc=0 || rc=$?
+	rm -rf "$w"
+	return $rc
+}
+as_user() { with_etc "${prio[@]}" setpriv --reuid="$ID" --regid="$ID" --clear-groups "$@"; }
 
 got=$(as_user "$BL_DIR/big/galaf" zzcheck) || bl_die "the gatekeeper refused zzcheck"
 [ "$got" = $((30000 + APPS - 2)) ] || bl_die "zzcheck ran with gid $got, not $((30000 + APPS - 2))"
+got_sudo=$(as_user sudo -n -g "$GROUP" /usr/bin/id -g 2>&1) || bl_die "sudo -g $GROUP refused: $got_sudo"
+[ "$got_sudo" = "$GGID" ] || bl_die "sudo -g ran with gid $got_sudo, not $GGID"
+got_sg=$(as_user sg "$GROUP" -c '/usr/bin/id -g' </dev/null 2>&1) || bl_die "sg $GROUP refused: $got_sg"
+[ "$got_sg" = "$GGID" ] || bl_die "sg ran with gid $got_sg, not $GGID"
 
-order=(direct floor "${nolibc[@]}" env big one "${based[@]}" pin pad padpin)
+order=(direct floor "${nolibc[@]}" env big one "${based[@]}" sudo sg pin pad padpin)
 for ((r = 0; r < RUNS; r++)); do
 	for ((k = 0; k < ${#order[@]}; k++)); do
 		v=${order[(k + r) % ${#order[@]}]}
@@ -109,6 +170,8 @@ for ((r = 0; r < RUNS; r++)); do
 		floor) cmd=("$T/execfloor" /usr/bin/true) ;;
 		nolibc) cmd=("$T/execfloor-nolibc" /usr/bin/true) ;;
 		env) cmd=(/usr/bin/env /usr/bin/true) ;;
+		sudo) cmd=(/usr/bin/sudo -n -g "$GROUP" /usr/bin/true) ;;
+		sg) cmd=(/usr/bin/sg "$GROUP" -c /usr/bin/true) ;;
 		pin) cmd=("$BL_DIR/big/galaf" zzpin) ;;
 		pad) cmd=("$BL_DIR/big/galaf" zzpad) ;;
 		padpin) cmd=("$BL_DIR/big/galaf" zzpadpin) n=$(((COUNT + 9) / 10)) ;;
@@ -125,6 +188,12 @@ paste "$BL_DIR/t.one" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.o
 paste "$BL_DIR/t.env" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.env"
 paste "$BL_DIR/t.big" "$BL_DIR/t.env" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigenv"
 paste "$BL_DIR/t.floor" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.floor"
+for v in sudo sg; do
+	paste "$BL_DIR/t.$v" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.$v"
+done
+# galaf's overhead as a fraction of sudo -g's, round by round.
+paste "$BL_DIR/o.big" "$BL_DIR/o.sudo" | awk '{ print ($2 > 0 ? $1 / $2 : "nan") }' >"$BL_DIR/r.bigsudo"
+paste "$BL_DIR/o.big" "$BL_DIR/o.sg" | awk '{ print ($2 > 0 ? $1 / $2 : "nan") }' >"$BL_DIR/r.bigsg"
 paste "$BL_DIR/t.big" "$BL_DIR/t.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigfloor"
 paste "$BL_DIR/t.one" "$BL_DIR/t.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/o.onefloor"
 for v in "${nolibc[@]}" "${based[@]}"; do
@@ -142,6 +211,53 @@ paste "$BL_DIR/t.padpin" "$BL_DIR/t.pad" | awk '{ print $1 - $2 }' >"$BL_DIR/o.p
 paste "$BL_DIR/c.big" "$BL_DIR/c.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/co.bigfloor"
 paste "$BL_DIR/c.big" "$BL_DIR/c.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/co.big"
 paste "$BL_DIR/c.floor" "$BL_DIR/c.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/co.floor"
+for v in "${order[@]}"; do
+	paste "$BL_DIR/c.$v" "$BL_DIR/c.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/co.$v"
+done
+# The same fraction in CPU time: on a loaded machine wall time mostly waits for a CPU.
+paste "$BL_DIR/co.big" "$BL_DIR/co.sudo" | awk '{ print ($2 > 0 ? $1 / $2 : "nan") }' >"$BL_DIR/cr.bigsudo"
+
+# A count that does not depend on the machine's load: page faults per
+# launch (13-17 µs each on these VMs; no PMU here for instructions), from perf, as root (perf cannot
+# follow an exec that gains a file capability; the gatekeeper's path is the
+# same for root). sudo and sg are left out: root skips their checks.
+counts=()
+if command -v perf >/dev/null; then
+	for v in direct nolibc floor env big one; do
+		case $v in
+		direct) cmd=(/usr/bin/true) ;;
+		floor) cmd=("$T/execfloor" /usr/bin/true) ;;
+		nolibc) cmd=("$T/execfloor-nolibc" /usr/bin/true) ;;
+		env) cmd=(/usr/bin/env /usr/bin/true) ;;
+		*) cmd=("$BL_DIR/$v/galaf" zzz) ;;
+		esac
+		[ -x "${cmd[0]}" ] || continue
+		with_etc perf stat -x, -e minor-faults -r 50 -- "${cmd[@]}" 2>"$BL_DIR/perf.$v" >/dev/null ||
+			continue
+		counts+=("$v $(awk -F, '$3 ~ /minor-faults/ { f = $1 } END { print f }' "$BL_DIR/perf.$v")")
+	done
+fi
+
+# The data files for charts (see the header).
+data=${CHART_DATA:-$BL_DIR}
+mkdir -p "$data"
+{
+	printf '# launcher\tround\ttime_us\toverhead_us\tcpu_us\n'
+	for v in "${order[@]}"; do
+		paste "$BL_DIR/t.$v" "$BL_DIR/t.direct" "$BL_DIR/c.$v" |
+			awk -v v="$v" -v OFS='\t' '{ print v, NR, $1, $1 - $2, $3 }'
+	done
+} >"$data/gate-rounds.tsv"
+{
+	printf '# launcher\ttime_us\toverhead_us\toverhead_min_us\toverhead_max_us\n'
+	for v in "${order[@]}"; do
+		[ "$v" = direct ] && continue
+		paste "$BL_DIR/t.$v" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/od.$v"
+		read -r om olo ohi _ < <(bl_summary <"$BL_DIR/od.$v")
+		printf '%s\t%s\t%s\t%s\t%s\n' "$v" "$(bl_summary <"$BL_DIR/t.$v" | cut -d' ' -f1)" "$om" "$olo" "$ohi"
+	done
+} >"$data/gate-launch.tsv"
+bl_log "launch data: $data/gate-rounds.tsv, $data/gate-launch.tsv"
 
 cell() {
 	local m lo hi _
@@ -149,28 +265,36 @@ cell() {
 	printf '%s µs (%s–%s)' "$(bl_fmt "$m" 1)" "$(bl_fmt "$lo" 1)" "$(bl_fmt "$hi" 1)"
 }
 med() { bl_summary <"$1" | cut -d' ' -f1; }
+ratio_cell() {
+	local m lo hi _
+	read -r m lo hi _ < <(bl_summary <"$1")
+	printf '%s (%s–%s)' "$(bl_fmt "$m" 3)" "$(bl_fmt "$lo" 3)" "$(bl_fmt "$hi" 3)"
+}
 {
 	echo "## 4. Gatekeeper"
 	echo
-	echo "Mean time per launch over $COUNT launches (fork, exec, wait) by an unprivileged user; median of"
+	echo "Mean time per launch over $COUNT launches (fork, exec, wait) by an unprivileged user$how_run; median of"
 	echo "$RUNS interleaved runs (min–max). Overhead: the gatekeeper's time minus the direct exec's in the"
 	echo "same round. CPU time: user and kernel time of the launches, from the kernel's accounting (steadier"
-	echo "than wall time on a shared machine). The gatekeeper maps its index and checks every line in one"
-	echo "pass over the mapping (docs/gate-index.md): the difference between the two index sizes is that pass."
+	echo "than wall time on a shared machine). The gatekeeper is static (musl), maps its index, checks the"
+	echo "header and the trailer and finds the app's line by binary search (docs/gate-index.md): the difference"
+	echo "between the two index sizes is that search. \`sudo -g\` and \`sg\` switch to a group of the same gid."
 	echo
-	echo "| how | time per launch | overhead | CPU time per launch |"
-	echo "| --- | --- | --- | --- |"
-	echo "| /usr/bin/true directly | $(cell "$BL_DIR/t.direct") | — | $(cell "$BL_DIR/c.direct") |"
-	echo "| execfloor /usr/bin/true (static, only execs: the floor for any launcher) | $(cell "$BL_DIR/t.floor") | $(cell "$BL_DIR/o.floor") | $(cell "$BL_DIR/c.floor") |"
+	echo "| how | time per launch | overhead | CPU time per launch | CPU overhead |"
+	echo "| --- | --- | --- | --- | --- |"
+	echo "| /usr/bin/true directly | $(cell "$BL_DIR/t.direct") | — | $(cell "$BL_DIR/c.direct") | — |"
+	echo "| execfloor /usr/bin/true (static, only execs: the floor for any launcher) | $(cell "$BL_DIR/t.floor") | $(cell "$BL_DIR/o.floor") | $(cell "$BL_DIR/c.floor") | $(cell "$BL_DIR/co.floor") |"
 	if [ ${#nolibc[@]} -gt 0 ]; then
-		echo "| execfloor-nolibc /usr/bin/true (static, no C library: the exec system call alone) | $(cell "$BL_DIR/t.nolibc") | $(cell "$BL_DIR/o.nolibc") | $(cell "$BL_DIR/c.nolibc") |"
+		echo "| execfloor-nolibc /usr/bin/true (static, no C library: the exec system call alone) | $(cell "$BL_DIR/t.nolibc") | $(cell "$BL_DIR/o.nolibc") | $(cell "$BL_DIR/c.nolibc") | $(cell "$BL_DIR/co.nolibc") |"
 	fi
-	echo "| /usr/bin/env /usr/bin/true (one more exec of a small dynamic program) | $(cell "$BL_DIR/t.env") | $(cell "$BL_DIR/o.env") | $(cell "$BL_DIR/c.env") |"
-	echo "| galaf zzz, index of $(bl_fmt "${INDEX_LINES[big]}") apps (zzz last) | $(cell "$BL_DIR/t.big") | $(cell "$BL_DIR/o.big") | $(cell "$BL_DIR/c.big") |"
-	echo "| galaf zzz, index of 1 app | $(cell "$BL_DIR/t.one") | $(cell "$BL_DIR/o.one") | $(cell "$BL_DIR/c.one") |"
+	echo "| /usr/bin/env /usr/bin/true (one more exec of a small dynamic program) | $(cell "$BL_DIR/t.env") | $(cell "$BL_DIR/o.env") | $(cell "$BL_DIR/c.env") | $(cell "$BL_DIR/co.env") |"
+	echo "| galaf zzz, index of $(bl_fmt "${INDEX_LINES[big]}") apps (zzz last) | $(cell "$BL_DIR/t.big") | $(cell "$BL_DIR/o.big") | $(cell "$BL_DIR/c.big") | $(cell "$BL_DIR/co.big") |"
+	echo "| galaf zzz, index of 1 app | $(cell "$BL_DIR/t.one") | $(cell "$BL_DIR/o.one") | $(cell "$BL_DIR/c.one") | $(cell "$BL_DIR/co.one") |"
+	echo "| sudo -n -g GROUP /usr/bin/true (NOPASSWD rule) | $(cell "$BL_DIR/t.sudo") | $(cell "$BL_DIR/o.sudo") | $(cell "$BL_DIR/c.sudo") | $(cell "$BL_DIR/co.sudo") |"
+	echo "| sg GROUP -c /usr/bin/true (a member of GROUP) | $(cell "$BL_DIR/t.sg") | $(cell "$BL_DIR/o.sg") | $(cell "$BL_DIR/c.sg") | $(cell "$BL_DIR/co.sg") |"
 	if [ -n "$BASE" ]; then
-		echo "| BASE's galaf zzz, index of $(bl_fmt "${INDEX_LINES[base-big]}") apps | $(cell "$BL_DIR/t.base-big") | $(cell "$BL_DIR/o.base-big") | $(cell "$BL_DIR/c.base-big") |"
-		echo "| BASE's galaf zzz, index of 1 app | $(cell "$BL_DIR/t.base-one") | $(cell "$BL_DIR/o.base-one") | $(cell "$BL_DIR/c.base-one") |"
+		echo "| BASE's galaf zzz, index of $(bl_fmt "${INDEX_LINES[base-big]}") apps | $(cell "$BL_DIR/t.base-big") | $(cell "$BL_DIR/o.base-big") | $(cell "$BL_DIR/c.base-big") | $(cell "$BL_DIR/co.base-big") |"
+		echo "| BASE's galaf zzz, index of 1 app | $(cell "$BL_DIR/t.base-one") | $(cell "$BL_DIR/o.base-one") | $(cell "$BL_DIR/c.base-one") | $(cell "$BL_DIR/co.base-one") |"
 	fi
 	echo
 	echo "galaf's own cost beyond the floor (galaf minus execfloor, same round): $(cell "$BL_DIR/o.bigfloor") with"
@@ -181,6 +305,8 @@ med() { bl_summary <"$1" | cut -d' ' -f1; }
 		echo "The same for BASE's galaf: $(cell "$BL_DIR/o.base-bigone"); in CPU time, $(cell "$BL_DIR/co.base-bigone")."
 	fi
 	echo "Beyond env instead (galaf, $(bl_fmt "${INDEX_LINES[big]}") apps, minus env): $(cell "$BL_DIR/o.bigenv")."
+	echo "galaf's overhead ($(bl_fmt "${INDEX_LINES[big]}") apps) as a fraction of sudo -g's, round by round: $(ratio_cell "$BL_DIR/r.bigsudo");"
+	echo "of sg's: $(ratio_cell "$BL_DIR/r.bigsg"). In CPU time, of sudo -g's: $(ratio_cell "$BL_DIR/cr.bigsudo")."
 	echo
 	echo "Pinning (\"sha256\"), with the $(bl_fmt "${INDEX_LINES[big]}")-app gatekeeper:"
 	echo
@@ -190,11 +316,37 @@ med() { bl_summary <"$1" | cut -d' ' -f1; }
 	echo "| galaf zzpad: true padded to $PAD_MB MiB, not pinned | $(cell "$BL_DIR/t.pad") | — | $(cell "$BL_DIR/c.pad") |"
 	echo "| galaf zzpadpin: the same, pinned | $(cell "$BL_DIR/t.padpin") | $(cell "$BL_DIR/o.padpin") (minus zzpad) | $(cell "$BL_DIR/c.padpin") |"
 	echo
-	echo "Check: \`galaf zzcheck\` (\`id -g\`) printed $got, the app's gid."
+	if [ ${#counts[@]} -gt 0 ]; then
+		echo
+		echo "Per launch, from \`perf stat -r 50\` as root (not timed, so not disturbed by other work on the"
+		echo "machine): page faults of the whole launch (true itself included)."
+		echo
+		echo "| how | page faults | more than direct |"
+		echo "| --- | --- | --- |"
+		read -r _ f0 <<<"${counts[0]}"
+		for c in "${counts[@]}"; do
+			read -r v f <<<"$c"
+			printf '| %s | %s | %s |\n' "$v" "$(bl_fmt "$f")" "$(bl_fmt "$(awk -v a="$f" -v b="$f0" 'BEGIN { print a - b }')")"
+		done
+		echo
+	fi
+	echo "Check: \`galaf zzcheck\` (\`id -g\`) printed $got, the app's gid; \`sudo -g\` and \`sg\` ran \`id -g\` as $got_sudo and $got_sg."
 } >"$OUT"
 o=$(med "$BL_DIR/o.big")
 ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
-bl_headline "Gatekeeper launch overhead, $(bl_fmt "${INDEX_LINES[big]}")-app index" "$ms ms" "< 1 ms" "$(bl_cmp "$ms" '<' 1)"
+bl_headline "Gatekeeper launch overhead, $(bl_fmt "${INDEX_LINES[big]}")-app index" "$ms ms" "< 0.5 ms" "$(bl_cmp "$ms" '<' 0.5)"
+r=$(med "$BL_DIR/r.bigsudo")
+bl_headline "(detail) galaf's launch overhead as a fraction of sudo -g's (same rounds)" "$(bl_fmt "$r" 3)" "< 0.05" "$(bl_cmp "$r" '<' 0.05)"
+o=$(med "$BL_DIR/co.big")
+ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
+bl_headline "(detail) the same overhead in CPU time (user + kernel, galaf − direct)" "$ms ms" "—" "—"
+r=$(med "$BL_DIR/cr.bigsudo")
+bl_headline "(detail) galaf's overhead as a fraction of sudo -g's, in CPU time" "$(bl_fmt "$r" 3)" "—" "—"
+for v in sudo sg; do
+	o=$(med "$BL_DIR/o.$v")
+	ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
+	bl_headline "(detail) $([ "$v" = sudo ] && echo "sudo -g GROUP" || echo "sg GROUP -c") over a direct exec" "$ms ms" "—" "—"
+done
 o=$(med "$BL_DIR/o.floor")
 ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
 bl_headline "(detail) the floor: one extra exec of a static program (execfloor − direct)" "$ms ms" "—" "—"

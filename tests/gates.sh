@@ -28,7 +28,7 @@ gate() {
 }
 
 c_files() { find src -name '*.c' | sort; }
-c_and_h() { find src tests/fuzz tests/helpers bench -name '*.[ch]' 2>/dev/null | sort; }
+c_and_h() { find src tests/fuzz tests/helpers tests/unit bench -name '*.[ch]' 2>/dev/null | sort; }
 shell_files() {
 	{
 		find tests scripts examples bench debian -type f \( -name '*.sh' -o -name '*.bash' \) 2>/dev/null

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/apply.h"
@@ -23,7 +25,45 @@ struct status {
 	bool verify, verified;	   /* --verify asked; the comparison could be made */
 	struct strv hand_edits;	   /* what --verify found changed since the apply */
 	struct diags verify_diags; /* why the comparison failed, when nft said */
+	const char *gate_path;	   /* the gatekeeper, and what is wrong with it (NULL: nothing) */
+	char *gate_caps, *gate_problem;
 };
+
+/*
+ * The gatekeeper must hold exactly cap_setgid in its permitted and
+ * effective sets, as a file capability, with no setuid or setgid bit, and
+ * be root's and not writable by others: without the capability no app
+ * starts; with more, a bug in it would give away more.
+ */
+static void gate_inspect(struct status *st)
+{
+	cap_t want = cap_from_text("cap_setgid=ep"), have = NULL;
+	char msg[512] = "", *text;
+	struct stat sb;
+
+	if (stat(st->gate_path, &sb) < 0)
+		snprintf(msg, sizeof(msg), "missing (%s)", strerror(errno));
+	else if (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH)))
+		snprintf(msg, sizeof(msg), "not owned by root, or writable by group or others");
+	else if (sb.st_mode & (S_ISUID | S_ISGID))
+		snprintf(msg, sizeof(msg), "has a setuid or setgid bit: remove it (chmod ug-s)");
+	else if (!(have = cap_get_file(st->gate_path)))
+		snprintf(msg, sizeof(msg), "has no file capability (setcap cap_setgid+ep %s)",
+			 st->gate_path);
+	else {
+		if ((text = cap_to_text(have, NULL))) {
+			st->gate_caps = strdup(text);
+			cap_free(text);
+		}
+		if (!want || cap_compare(have, want) != 0)
+			snprintf(msg, sizeof(msg),
+				 "has the capabilities '%s', not cap_setgid=ep (setcap cap_setgid+ep %s)",
+				 st->gate_caps ? st->gate_caps : "?", st->gate_path);
+	}
+	st->gate_problem = msg[0] ? strdup(msg) : NULL;
+	cap_free(have);
+	cap_free(want);
+}
 
 static void status_collect(struct policy *p, const char *file, const char *resolv_conf,
 			   struct status *st)
@@ -44,6 +84,7 @@ static void status_collect(struct policy *p, const char *file, const char *resol
 	}
 	st->in_sync = st->h.in_sync && (!st->verify || (st->verified && !st->hand_edits.n));
 	resolver_inspect(&p->cfg, resolv_conf, &st->res);
+	gate_inspect(st);
 	compiled_free(&c);
 }
 
@@ -82,6 +123,11 @@ static void status_print_json(const struct policy *p, const char *file, const st
 
 	if (o)
 		json_object_set_new(o, "resolver", resolver_json(&st->res));
+	if (o)
+		json_object_set_new(o, "gatekeeper",
+				    json_pack("{s:s, s:s?, s:b, s:s?}", "path", st->gate_path,
+					      "capabilities", st->gate_caps, "ok",
+					      !st->gate_problem, "problem", st->gate_problem));
 	if (o && st->verify) {
 		json_t *edits = json_array();
 
@@ -194,6 +240,8 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	       st->h.dns_in_sync ? "in sync" : "differs or missing");
 	printf("gate index %s: %s\n", p->cfg.gate_index,
 	       st->h.gate_in_sync ? "in sync" : "differs or missing");
+	printf("gatekeeper %s: %s\n", st->gate_path,
+	       st->gate_problem ? st->gate_problem : "cap_setgid=ep, as it needs");
 	json_object_foreach(st->h.sets, key, v) total += (size_t)json_integer_value(v);
 	printf("learned addresses: %zu in %zu sets\n", total, json_object_size(st->h.sets));
 	printf("socket marker: %s\n",
@@ -219,7 +267,9 @@ static const char status_help[] =
 	"Then say which resolver answers: the first nameserver of resolv.conf, the\n"
 	"program listening there on port 53 (dnsmasq, NetworkManager's dnsmasq,\n"
 	"systemd-resolved or another), whether it is the one config.dns is written\n"
-	"for, and whether that dnsmasq was built with nftset support.\n"
+	"for, and whether that dnsmasq was built with nftset support. Last, whether\n"
+	"the gatekeeper holds its file capability, cap_setgid=ep and nothing more\n"
+	"(not part of \"in sync\": a policy can be applied before galaf is installed).\n"
 	"  --json               the same as one JSON object\n"
 	"  --verify             also compare the loaded table, object by object, with a\n"
 	"                       fresh load of POLICY's ruleset in a private network\n"
@@ -228,12 +278,13 @@ static const char status_help[] =
 	"                       edited the table since; differences are listed and\n"
 	"                       make the status NOT in sync\n"
 	"  --resolv-conf FILE   read FILE instead of /etc/resolv.conf\n"
+	"  --gatekeeper PATH    inspect PATH instead of " GALAF_PATH "\n"
 	"\n"
 	"Exit status: 0 in sync, 1 not in sync, 2 usage.\n";
 
 struct status_args {
 	bool json, verify;
-	const char *resolv_conf;
+	const char *resolv_conf, *gate_path;
 };
 
 static int status_opt(int c, void *ctx)
@@ -246,7 +297,9 @@ static int status_opt(int c, void *ctx)
 		a->verify = true;
 	else if (c == 'r')
 		a->resolv_conf = optarg;
-	return c != 'j' && c != 'v' && c != 'r';
+	else if (c == 'g')
+		a->gate_path = optarg;
+	return c != 'j' && c != 'v' && c != 'r' && c != 'g';
 }
 
 int cmd_status(int argc, char **argv)
@@ -255,8 +308,9 @@ int cmd_status(int argc, char **argv)
 					      { "json", no_argument, NULL, 'j' },
 					      { "resolv-conf", required_argument, NULL, 'r' },
 					      { "verify", no_argument, NULL, 'v' },
+					      { "gatekeeper", required_argument, NULL, 'g' },
 					      { 0 } };
-	struct status_args a = { false, false, "/etc/resolv.conf" };
+	struct status_args a = { false, false, "/etc/resolv.conf", GALAF_PATH };
 	struct status st = { 0 };
 	struct policy p;
 	const char *file;
@@ -274,6 +328,7 @@ int cmd_status(int argc, char **argv)
 		return 1;
 	}
 	st.verify = a.verify;
+	st.gate_path = a.gate_path;
 	status_collect(&p, file, a.resolv_conf, &st);
 	if (a.json)
 		status_print_json(&p, file, &st);
@@ -283,6 +338,8 @@ int cmd_status(int argc, char **argv)
 	resolver_free(&st.res);
 	strv_free(&st.hand_edits);
 	diag_free(&st.verify_diags);
+	free(st.gate_caps);
+	free(st.gate_problem);
 	policy_free(&p);
 	return st.in_sync ? 0 : 1;
 }

@@ -266,11 +266,19 @@ static void check_launchers(struct ck *ck, struct entry *e, const char *path)
 	if (e->launchers.n == 0)
 		ck_at(ck, DIAG_ERROR, path,
 		      ".launchers|is empty, so nobody could start the app; remove it to let every user");
+	/* The gatekeeper reads no user database: the gate index names launchers by number. */
+	free(e->launcher_ids);
+	e->launcher_ids = calloc(e->launchers.n ? e->launchers.n : 1, sizeof(*e->launcher_ids));
+	if (!e->launcher_ids) {
+		ck->oom = 1;
+		return;
+	}
 	for (i = 0; i < e->launchers.n; i++) {
 		const char *l = e->launchers.v[i];
 		bool grp = l[0] == '@';
 		const char *nm = grp ? l + 1 : l;
 
+		e->launcher_ids[i] = -1;
 		if (!strcmp(l, "*")) {
 			ck_at(ck, DIAG_ERROR, path,
 			      ".launchers[%zu]|\"*\" is not a user name or @group (the gate index reads it as every user); to let every user start the app, leave \"launchers\" out",
@@ -284,7 +292,7 @@ static void check_launchers(struct ck *ck, struct entry *e, const char *path)
 		}
 		if (ck->flags & CHECK_NO_SYSTEM)
 			continue;
-		if (sys_lookup(ck, grp, nm) < 0)
+		if ((e->launcher_ids[i] = sys_lookup(ck, grp, nm)) < 0)
 			ck_at(ck, DIAG_WARNING, path,
 			      ".launchers[%zu]|%s '%s' does not exist on this machine", i,
 			      grp ? "group" : "user", nm);

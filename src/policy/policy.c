@@ -33,6 +33,7 @@ static void entry_free(struct entry *e)
 		allow_free(&e->inbound[i]);
 	free(e->inbound);
 	strv_free(&e->launchers);
+	free(e->launcher_ids);
 	strv_free(&e->cgroups);
 	strv_free(&e->desktop);
 	strv_free(&e->dbus);

@@ -75,6 +75,7 @@ struct entry {
 	size_t n_inbound;
 	bool has_launchers;
 	struct strv launchers;
+	long *launcher_ids; /* each launcher's uid or gid on this machine, -1 unknown (check) */
 	bool has_cgroups;
 	struct strv cgroups; /* paths below the cgroup2 root, as written */
 	bool supplementary_groups;

@@ -34,15 +34,21 @@ pinned_row() {
 	printf '%s\n' "$*"
 }
 
+# framed TEXT: TEXT (a header and entry lines, each ending in a newline)
+# with the trailer that counts them: ".end COUNT BYTES".
+framed() {
+	local lines
+	lines=$(printf '%s' "$1" | wc -l)
+	printf '%s.end %s %s\n' "$1" $((lines - 1)) "$(printf '%s' "$1" | wc -c)"
+}
+
 # write_index MIN MAX [ROW...]: a well-formed index, rows sorted bytewise.
 write_index() {
-	local min=$1 max=$2
+	local min=$1 max=$2 text
 	shift 2
-	{
-		printf 'galaf-gate 2 %s %s\n' "$min" "$max"
-		(($#)) && printf '%s\n' "$@" | LC_ALL=C sort
-		printf '.end\n'
-	} >"$IDX.tmp" && chmod 0644 "$IDX.tmp" && mv -f "$IDX.tmp" "$IDX"
+	text=$(printf 'galaf-gate 3 %s %s\n' "$min" "$max"
+		(($#)) && printf '%s\n' "$@" | LC_ALL=C sort)
+	framed "$text"$'\n' >"$IDX.tmp" && chmod 0644 "$IDX.tmp" && mv -f "$IDX.tmp" "$IDX"
 }
 
 good_rows() {
@@ -54,10 +60,11 @@ good_rows() {
 	row sh "$AG" - '*' /bin/sh -c "$E"
 	row nonnp "$AG" nonnp '*' /bin/sh -c "$E"
 	row mark "$AG" - '*' /usr/bin/touch "$OUT/marker"
-	row notme "$AG" - root,@root /usr/bin/touch "$OUT/marker"
-	row grp "$AG" - "root,@$XGROUP" /usr/bin/touch "$OUT/grp-marker"
-	row prim "$AG" - "@$TUSER" /usr/bin/touch "$OUT/prim-marker"
-	row byname "$AG" - "root,$TUSER" /usr/bin/touch "$OUT/name-marker"
+	row notme "$AG" - 0,@0 /usr/bin/touch "$OUT/marker"
+	row nobody "$AG" - - /usr/bin/touch "$OUT/marker"
+	row grp "$AG" - "0,@$XGID" /usr/bin/touch "$OUT/grp-marker"
+	row prim "$AG" - "@$TGID" /usr/bin/touch "$OUT/prim-marker"
+	row byname "$AG" - "0,$TUID" /usr/bin/touch "$OUT/name-marker"
 	row other "$BG" - '*' /usr/bin/touch "$OUT/marker"
 	row missing "$AG" - '*' "$DIR/missing"
 	row noexec "$AG" - '*' "$DIR/noexec"
@@ -131,13 +138,55 @@ teardown() {
 
 # --- the binary ----------------------------------------------------------
 
-@test "the gatekeeper links libc and libcap only" {
-	run -0 ldd "$GATE"
-	[[ "$output" != *libjansson* ]]
-	[[ "$output" != *libnftables* ]]
+@test "the gatekeeper is static: no dynamic section, no program interpreter" {
 	run -0 readelf -d "$GATE"
-	diff <(grep NEEDED <<<"$output" | sed 's/.*\[\(.*\)\]/\1/' | sort) \
-		<(printf '%s\n' libc.so.6 libcap.so.2)
+	[[ "$output" == *"There is no dynamic section in this file."* ]]
+	run -0 readelf -lW "$GATE"
+	[[ "$output" != *INTERP* ]]
+	[[ "$output" != *DYNAMIC* ]]
+	run -0 readelf -hW "$GATE"
+	[[ "$output" == *"EXEC (Executable file)"* ]]
+	run ldd "$GATE"
+	[[ "$output" == *"not a dynamic executable"* ]]
+}
+
+@test "the gatekeeper is linked with musl, not glibc" {
+	run -0 strings -a "$GATE"
+	[[ "$output" != *GLIBC_* ]]
+	[[ "$output" != *"GNU C Library"* ]]
+	run -0 readelf -p .comment "$GATE"
+	grep -q GCC <<<"$output"
+}
+
+@test "no LD_* variable reaches a loader: even root, outside secure mode, preloads nothing" {
+	# The control: a dynamic program run by root does load the library.
+	run -0 env LD_PRELOAD="$DIR/preload.so" /usr/bin/true
+	[ -e "$OUT/preloaded" ]
+	rm -f "$OUT/preloaded"
+	run -0 --separate-stderr env LD_PRELOAD="$DIR/preload.so" LD_AUDIT="$DIR/preload.so" \
+		LD_LIBRARY_PATH="$DIR" LD_DEBUG=all LD_SHOW_AUXV=1 "$GATE" --version
+	[ ! -e "$OUT/preloaded" ]
+	[ -z "$stderr" ]
+	[[ "$output" == "galaf "* ]]
+	[[ "$output" != *AT_* ]]
+}
+
+@test "the index parser's unit tests pass, built with glibc and with musl" {
+	local cc
+	for cc in cc musl-gcc; do
+		"$cc" -std=gnu17 -O1 -g -Wall -Wextra -Werror -I"$GALAF_TOP/src" -o "$DIR/index-test" \
+			"$GALAF_TOP/tests/unit/gate-index-test.c" "$GALAF_TOP/src/gate/index.c"
+		run -0 "$DIR/index-test"
+		[[ "${lines[-1]}" == *" cases, 0 failed" ]] || { echo "$cc: $output"; return 1; }
+	done
+}
+
+@test "without musl-gcc the build of the gatekeeper stops and says why (no glibc fallback)" {
+	run --separate-stderr make -s -C "$GALAF_TOP" B="$DIR/nomusl" MUSL_CC=/nonexistent/musl-gcc \
+		GATE_INDEX="$IDX" "$DIR/nomusl/galaf"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"/nonexistent/musl-gcc is missing: install musl-tools"* ]]
+	[ ! -e "$DIR/nomusl/galaf" ]
 }
 
 @test "the test build carries cap_setgid+ep and no setuid or setgid bit" {
@@ -174,6 +223,7 @@ teardown() {
 	grep -q "^prim"$'\t' <<<"$output"
 	grep -q "^byname"$'\t' <<<"$output"
 	[[ "$output" != *notme* ]]
+	[[ "$output" != *nobody* ]]
 	[ "$(wc -l <<<"$output")" -eq 14 ]
 }
 
@@ -356,7 +406,13 @@ teardown() {
 
 @test "a caller not among the launchers is refused" {
 	run -1 --separate-stderr as_user "$GATE" notme
-	[[ "$stderr" == "galaf: user $TUSER may not start notme"* ]]
+	[[ "$stderr" == "galaf: uid $TUID may not start notme"* ]]
+	no_marker
+}
+
+@test "launchers '-' (none of the policy's launchers exists here) lets nobody start the app" {
+	run -1 --separate-stderr as_user "$GATE" nobody
+	[[ "$stderr" == "galaf: uid $TUID may not start nobody"* ]]
 	no_marker
 }
 
@@ -441,25 +497,44 @@ teardown() {
 	no_marker
 }
 
-@test "a malformed line of another app refuses the launch, and --list" {
+@test "a malformed line of another app does not stop the launch; --list refuses the index" {
 	write_index 30000 59999 "$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")" \
 		"$(row zzz "$AG" bogusflag '*' /usr/bin/true)"
-	run -1 --separate-stderr as_user "$GATE" mark
-	[[ "$stderr" == "galaf: $IDX: line 3: unknown flag 'bogusflag'"* ]]
-	[ -z "$output" ]
-	no_marker
+	run -0 --separate-stderr as_user "$GATE" mark
+	[ -e "$OUT/marker" ]
 	run -1 --separate-stderr as_user "$GATE" --list
 	[[ "$stderr" == "galaf: $IDX: line 3: unknown flag 'bogusflag'"* ]]
 	[ -z "$output" ]
 }
 
-@test "an index without .end is refused as truncated" {
+@test "an index of format 2 is refused: re-run galaf-config apply" {
+	printf 'galaf-gate 2 30000 59999\n%s\n.end\n' "$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")" >"$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[ "$stderr" = "galaf: $IDX: line 1: the index is format '2', and this galaf reads format 3; refusing the index (re-run galaf-config apply)" ]
+	no_marker
+}
+
+@test "an index without its trailer is refused as truncated" {
 	{
-		printf 'galaf-gate 2 30000 59999\n'
+		printf 'galaf-gate 3 30000 59999\n'
 		row mark "$AG" - '*' /usr/bin/touch "$OUT/marker"
 	} >"$IDX"
 	run -1 --separate-stderr as_user "$GATE" mark
-	[[ "$stderr" == *"no '.end' line"* ]]
+	[[ "$stderr" == *"no '.end COUNT BYTES' line"* ]]
+	no_marker
+}
+
+@test "an index cut short or grown anywhere is refused by its trailer's byte count" {
+	write_good_index
+	cp "$IDX" "$DIR/good.index"
+	# One line lost from the middle; the trailer is intact.
+	sed '5d' "$DIR/good.index" >"$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == *"the last line: the '.end' line says the entries end at byte"* ]]
+	# One line too many.
+	{ sed -n '1,4p' "$DIR/good.index"; row aaa "$AG" - '*' /usr/bin/true; sed '1,4d' "$DIR/good.index"; } >"$IDX"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == *"the entries end at byte"* ]] || { echo "stderr: $stderr"; return 1; }
 	no_marker
 }
 
@@ -476,24 +551,38 @@ bad_index() {
 }
 
 @test "malformed indexes of every kind are refused" {
-	local h='galaf-gate 2 30000 59999' m n=$'\n'
+	local h='galaf-gate 3 30000 59999' m n=$'\n' t
 	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
+	t=".end 1 $(( ${#h} + 1 + $(printf '%s' "$m" | wc -c) + 1 ))"
 	bad_index "empty file" ''
-	bad_index "format 1" "galaf-gate 1 30000 59999$n$m$n.end$n"
-	bad_index "no range" "galaf-gate 2$n$m$n.end$n"
-	bad_index "one bound" "galaf-gate 2 30000$n$m$n.end$n"
-	bad_index "three bounds" "galaf-gate 2 30000 59999 60000$n$m$n.end$n"
-	bad_index "leading zero" "galaf-gate 2 030000 59999$n$m$n.end$n"
-	bad_index "min > max" "galaf-gate 2 59999 30000$n$m$n.end$n"
-	bad_index "max > 65535" "galaf-gate 2 30000 65536$n$m$n.end$n"
-	bad_index "min 0" "galaf-gate 2 0 59999$n$m$n.end$n"
-	bad_index "two spaces" "galaf-gate 2 30000  59999$n$m$n.end$n"
-	bad_index "trailing space" "$h $n$m$n.end$n"
-	bad_index "NUL in the header" "galaf-gate 2 30000 59999"$'\001'"$n$m$n.end$n"
-	bad_index "CRLF" "$h"$'\r'"$n$m"$'\r'"$n.end"$'\r'"$n"
-	bad_index "text after .end" "$h$n$m$n.end${n}x$n"
-	bad_index "no newline after .end" "$h$n$m$n.end"
+	bad_index "format 1" "$(framed "galaf-gate 1 30000 59999$n$m$n")"
+	bad_index "format 2" "$(framed "galaf-gate 2 30000 59999$n$m$n")"
+	bad_index "no range" "$(framed "galaf-gate 3$n$m$n")"
+	bad_index "one bound" "$(framed "galaf-gate 3 30000$n$m$n")"
+	bad_index "three bounds" "$(framed "galaf-gate 3 30000 59999 60000$n$m$n")"
+	bad_index "leading zero" "$(framed "galaf-gate 3 030000 59999$n$m$n")"
+	bad_index "min > max" "$(framed "galaf-gate 3 59999 30000$n$m$n")"
+	bad_index "max > 65535" "$(framed "galaf-gate 3 30000 65536$n$m$n")"
+	bad_index "min 0" "$(framed "galaf-gate 3 0 59999$n$m$n")"
+	bad_index "two spaces" "$(framed "galaf-gate 3 30000  59999$n$m$n")"
+	bad_index "trailing space" "$(framed "$h $n$m$n")"
+	bad_index "NUL in the header" "$(framed "$h"$'\001'"$n$m$n")"
+	bad_index "CRLF" "$h"$'\r'"$n$m"$'\r'"$n$t"$'\r'"$n"
+	bad_index "text after .end" "$h$n$m$n$t${n}x$n"
+	bad_index "no newline after .end" "$h$n$m$n$t"
 	bad_index "no .end" "$h$n$m$n"
+	bad_index "format 2's .end" "$h$n$m$n.end$n"
+	bad_index "count 0" "$h$n$m$n.end 0 ${t##* }$n"
+	# A launch reads one line: the count is checked whole by --list.
+	bad_index "count 2" "$h$n$m$n.end 2 ${t##* }$n" --list
+	bad_index "bytes +1" "$h$n$m$n.end 1 $((${t##* } + 1))$n"
+	bad_index "bytes -1" "$h$n$m$n.end 1 $((${t##* } - 1))$n"
+	bad_index "bytes with a sign" "$h$n$m$n.end 1 +${t##* }$n"
+	bad_index "NUL in the trailer" "$h$n$m$n.end 1"$'\001'"${t##* }$n"
+	# The control: the same pieces, well formed, run the app.
+	printf '%s\n' "$h" "$m" "$t" >"$IDX"
+	run -0 --separate-stderr as_user "$GATE" mark
+	[ -e "$OUT/marker" ]
 }
 
 # bad_row KIND NAME: an index line for NAME (command: touch the marker),
@@ -502,8 +591,9 @@ bad_kinds() {
 	printf '%s\n' "bad name" "name too long" "name starts with a digit" "gid below the range" \
 		"gid above the range" "gid 0$AG" "gid +$AG" "gid hex" "gid -1" "gid 2^32" "gid empty" \
 		"unknown flag" "flag empty" "flag trailing comma" "flag - in a list" "launchers empty" \
-		"launchers * in a list" "launchers ,," "launchers @" "launchers space" \
-		"launcher too long" "sha256 too short" "sha256 too long" "sha256 upper case" \
+		"launchers * in a list" "launchers - in a list" "launchers ,," "launchers @" \
+		"launchers space" "launcher by name" "launcher @name" "launcher 2^32" "launcher 01" \
+		"sha256 too short" "sha256 too long" "sha256 upper case" \
 		"sha256 empty" "relative command" "empty command" "two …" "NUL byte" "5 fields" \
 		"4 fields" "3 fields" "1 field"
 }
@@ -526,11 +616,15 @@ bad_row() {
 	"flag trailing comma") row "$n" "$AG" dropgroups, '*' "${cmd[@]}" ;;
 	"flag - in a list") row "$n" "$AG" nonnp,- '*' "${cmd[@]}" ;;
 	"launchers empty") row "$n" "$AG" - '' "${cmd[@]}" ;;
-	"launchers * in a list") row "$n" "$AG" - '*,root' "${cmd[@]}" ;;
-	"launchers ,,") row "$n" "$AG" - root,,x "${cmd[@]}" ;;
+	"launchers * in a list") row "$n" "$AG" - '*,0' "${cmd[@]}" ;;
+	"launchers - in a list") row "$n" "$AG" - "-,$TUID" "${cmd[@]}" ;;
+	"launchers ,,") row "$n" "$AG" - 0,,1 "${cmd[@]}" ;;
 	"launchers @") row "$n" "$AG" - @ "${cmd[@]}" ;;
-	"launchers space") row "$n" "$AG" - 'a b' "${cmd[@]}" ;;
-	"launcher too long") row "$n" "$AG" - "root,$(printf 'x%.0s' {1..33})" "${cmd[@]}" ;;
+	"launchers space") row "$n" "$AG" - "0, $TUID" "${cmd[@]}" ;;
+	"launcher by name") row "$n" "$AG" - "0,$TUSER" "${cmd[@]}" ;;
+	"launcher @name") row "$n" "$AG" - "@$TUSER" "${cmd[@]}" ;;
+	"launcher 2^32") row "$n" "$AG" - 4294967296 "${cmd[@]}" ;;
+	"launcher 01") row "$n" "$AG" - "0$TUID" "${cmd[@]}" ;;
 	"sha256 too short") pinned_row "$n" "$AG" - '*' abc "${cmd[@]}" ;;
 	"sha256 too long") pinned_row "$n" "$AG" - '*' "$(printf 'a%.0s' {1..65})" "${cmd[@]}" ;;
 	"sha256 upper case") pinned_row "$n" "$AG" - '*' "$(printf 'A%.0s' {1..64})" "${cmd[@]}" ;;
@@ -547,70 +641,99 @@ bad_row() {
 	esac
 }
 
-# refused_at LINE DESC CONTENT: an index holding CONTENT refuses both
-# `galaf mark` and `galaf --list`, naming line LINE, and runs nothing.
+# put_index CONTENT: CONTENT (header and lines) framed by its trailer; a
+# \001 byte is written as NUL (bash strings cannot hold one).
+put_index() {
+	framed "$1" | tr '\001' '\000' >"$IDX"
+}
+
+# refused_at LINE DESC CONTENT [ARG...]: an index holding CONTENT refuses
+# each ARG (default: mark and --list), naming line LINE, and runs nothing.
 refused_at() {
-	local arg
-	for arg in mark --list; do
-		echo "case: $2 ($arg)"
-		printf '%s' "$3" | tr '\001' '\000' >"$IDX"
+	local line=$1 desc=$2 content=$3 arg
+	shift 3
+	(($#)) || set -- mark --list
+	for arg in "$@"; do
+		echo "case: $desc ($arg)"
+		put_index "$content"
 		run -1 --separate-stderr as_user "$GATE" "$arg"
-		[[ "$stderr" == "galaf: $IDX: line $1: "* ]] || { echo "stderr: $stderr"; return 1; }
+		[[ "$stderr" == "galaf: $IDX: line $line: "* ]] || { echo "stderr: $stderr"; return 1; }
 		[ -z "$output" ]
 		no_marker
 	done
 }
 
-@test "a malformed line refuses every launch: the app's own line, one before it, one after it" {
-	local h='galaf-gate 2 30000 59999' m a z kind
+# launched DESC CONTENT: an index holding CONTENT runs `galaf mark`.
+launched() {
+	echo "case: $1 (mark runs)"
+	put_index "$2"
+	run -0 --separate-stderr as_user "$GATE" mark
+	[ -e "$OUT/marker" ] || { echo "stderr: $stderr"; return 1; }
+	rm -f "$OUT/marker"
+}
+
+@test "a malformed line of the app refuses it; one of another app refuses --list, not the launch" {
+	local h='galaf-gate 3 30000 59999' m a z kind n=$'\n'
 	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
 	a=$(row aaa "$AG" - '*' /usr/bin/true)
 	z=$(row zzz "$AG" - '*' /usr/bin/true)
 	# The frame alone is good: each refusal below is the malformed line's.
-	printf '%s\n' "$h" "$a" "$m" "$z" .end >"$IDX"
-	run -0 --separate-stderr as_user "$GATE" mark
-	rm "$OUT/marker"
+	launched "good" "$h$n$a$n$m$n$z$n"
 	while read -r kind; do
-		refused_at 3 "$kind, the app's own line" "$h
-$a
-$(bad_row "$kind" mark)
-$z
-.end
-"
-		refused_at 2 "$kind, before the app" "$h
-$(bad_row "$kind" aaa)
-$m
-$z
-.end
-"
-		refused_at 4 "$kind, after the app" "$h
-$a
-$m
-$(bad_row "$kind" zzz)
-.end
-"
+		case $kind in
+		"bad name" | "name too long" | "name starts with a digit")
+			# No line is named mark any more.
+			put_index "$h$n$a$n$(bad_row "$kind" mark)$n$z$n"
+			run -1 --separate-stderr as_user "$GATE" mark
+			[[ "$stderr" == "galaf: no app 'mark'"* ]] || { echo "$kind: $stderr"; return 1; }
+			no_marker
+			refused_at 3 "$kind, the app's own line" "$h$n$a$n$(bad_row "$kind" mark)$n$z$n" --list
+			;;
+		*) refused_at 3 "$kind, the app's own line" "$h$n$a$n$(bad_row "$kind" mark)$n$z$n" ;;
+		esac
+		refused_at 2 "$kind, before the app" "$h$n$(bad_row "$kind" aaa)$n$m$n$z$n" --list
+		launched "$kind, before the app" "$h$n$(bad_row "$kind" aaa)$n$m$n$z$n"
+		refused_at 4 "$kind, after the app" "$h$n$a$n$m$n$(bad_row "$kind" zzz)$n" --list
+		# "1zzz" sorts before "mark": out of order right after the app's line.
+		if [ "$kind" = "name starts with a digit" ]; then
+			refused_at 4 "$kind, after the app" "$h$n$a$n$m$n$(bad_row "$kind" zzz)$n" mark
+		else
+			launched "$kind, after the app" "$h$n$a$n$m$n$(bad_row "$kind" zzz)$n"
+		fi
 	done < <(bad_kinds)
 }
 
-@test "an empty line, a line out of order or a duplicate refuses every launch, wherever it is" {
-	local h='galaf-gate 2 30000 59999' m a b y z n=$'\n'
+@test "a duplicate or a line out of order beside the app's line refuses it; anywhere, --list" {
+	local h='galaf-gate 3 30000 59999' m a b y z n=$'\n'
 	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
 	a=$(row aaa "$AG" - '*' /usr/bin/true)
 	b=$(row bbb "$AG" - '*' /usr/bin/true)
 	y=$(row yyy "$AG" - '*' /usr/bin/true)
 	z=$(row zzz "$AG" - '*' /usr/bin/true)
-	refused_at 2 "empty line, first" "$h$n$n$a$n$m$n$z$n.end$n"
-	refused_at 3 "empty line, before the app" "$h$n$a$n$n$m$n$z$n.end$n"
-	refused_at 4 "empty line, after the app" "$h$n$a$n$m$n$n$z$n.end$n"
-	refused_at 5 "empty line, last" "$h$n$a$n$m$n$z$n$n.end$n"
-	refused_at 3 "out of order, before the app" "$h$n$b$n$a$n$m$n$z$n.end$n"
-	refused_at 5 "out of order, after the app" "$h$n$a$n$m$n$z$n$y$n.end$n"
-	refused_at 3 "out of order, the app's own line" "$h$n$z$n$m$n.end$n"
-	refused_at 3 "out of order, next after the app" "$h$n$m$n$a$n$z$n.end$n"
-	refused_at 3 "duplicate, before the app" "$h$n$a$n$a$n$m$n$z$n.end$n"
-	refused_at 5 "duplicate, after the app" "$h$n$a$n$m$n$z$n$z$n.end$n"
-	refused_at 3 "duplicate, the app's own line" "$h$n$m$n$m$n.end$n"
-	refused_at 3 "duplicate with another command" "$h$n$m$n$(row mark "$AG" - '*' /usr/bin/true)$n.end$n"
+	refused_at 2 "empty line, first" "$h$n$n$a$n$m$n$z$n" --list
+	refused_at 3 "empty line, before the app" "$h$n$a$n$n$m$n$z$n" --list
+	refused_at 4 "empty line, after the app" "$h$n$a$n$m$n$n$z$n" mark --list
+	refused_at 5 "empty line, last" "$h$n$a$n$m$n$z$n$n" --list
+	refused_at 3 "out of order, before the app" "$h$n$b$n$a$n$m$n$z$n" --list
+	refused_at 5 "out of order, after the app" "$h$n$a$n$m$n$z$n$y$n" --list
+	refused_at 3 "out of order, next after the app" "$h$n$m$n$a$n$z$n" mark --list
+	refused_at 3 "duplicate, before the app" "$h$n$a$n$a$n$m$n$z$n" --list
+	refused_at 5 "duplicate, after the app" "$h$n$a$n$m$n$z$n$z$n" --list
+	refused_at 3 "duplicate, the app's own line" "$h$n$m$n$m$n" mark --list
+	refused_at 3 "duplicate with another command" "$h$n$m$n$(row mark "$AG" - '*' /usr/bin/true)$n" mark --list
+	launched "empty line, first" "$h$n$n$a$n$m$n$z$n"
+	launched "duplicate, after the app" "$h$n$a$n$m$n$z$n$z$n"
+}
+
+@test "an app whose line is out of order is not found, or refused: never another app's command" {
+	local h='galaf-gate 3 30000 59999' m z n=$'\n'
+	m=$(row mark "$AG" - '*' /usr/bin/touch "$OUT/marker")
+	z=$(row zzz "$AG" - '*' /usr/bin/touch "$OUT/zzz-marker")
+	put_index "$h$n$z$n$m$n"
+	run -1 --separate-stderr as_user "$GATE" mark
+	[[ "$stderr" == "galaf: no app 'mark'"* || "$stderr" == "galaf: $IDX: line 3: "* ]]
+	no_marker
+	[ ! -e "$OUT/zzz-marker" ]
 }
 
 @test "the lookup finds every app of a large index, and no missing one" {
@@ -717,8 +840,86 @@ $(bad_row "$kind" zzz)
 	' _ "$log" "$DIR/devup" "$DIR/devwork"
 	# authpriv (10 << 3) + info (6) / warning (4)
 	grep -qF "<86>" "$log"
-	grep -qE "galaf\[[0-9]+\]: launch: user=$TUSER uid=$TUID app=mark gid=$AG command=/usr/bin/touch args=0" "$log"
-	grep -qE "<84>[^<]*galaf\[[0-9]+\]: refused: uid=$TUID app=notme: user $TUSER may not start notme" "$log"
+	grep -qE "galaf\[[0-9]+\]: launch: uid=$TUID app=mark gid=$AG command=/usr/bin/touch args=0" "$log"
+	grep -qE "<84>[^<]*galaf\[[0-9]+\]: refused: uid=$TUID app=notme: uid $TUID may not start notme" "$log"
+}
+
+@test "launchers named in the policy work with /etc/passwd and /etc/group unreadable" {
+	local policy=$DIR/names.json cg
+	[ -x "$GALAF_CONFIG" ] || { echo "no $GALAF_CONFIG: run make" >&2; return 1; }
+	cg=$(galaf_free_gid)
+	printf '{ "config": { "gid_range": [30000, 59999] }, "groups": {
+	  "%s": { "gid": %s, "execv": ["/usr/bin/touch", "%s/name-marker"], "launchers": ["%s"] },
+	  "%s": { "gid": %s, "execv": ["/usr/bin/touch", "%s/grp-marker"], "launchers": ["root", "@%s"] },
+	  "notme": { "gid": %s, "execv": ["/usr/bin/touch", "%s/marker"], "launchers": ["root", "@root"] } } }\n' \
+		"$AGROUP" "$AG" "$OUT" "$TUSER" "$BGROUP" "$BG" "$OUT" "$XGROUP" "$cg" "$OUT" >"$policy"
+	"$GALAF_CONFIG" render --gate "$policy" >"$IDX.tmp"
+	chmod 0644 "$IDX.tmp"
+	mv "$IDX.tmp" "$IDX"
+	grep -qP "^$AGROUP\t$AG\t-\t$TUID\t" "$IDX"
+	grep -qP "^$BGROUP\t$BG\t-\t0,@$XGID\t" "$IDX"
+	# In a private mount namespace, copies with mode 0 hide both databases
+	# from the test user; ids are given as numbers so nothing else reads them.
+	cp /etc/passwd "$DIR/passwd.hidden"
+	cp /etc/group "$DIR/group.hidden"
+	chmod 0 "$DIR/passwd.hidden" "$DIR/group.hidden"
+	run -0 --separate-stderr unshare -m --propagation private bash -c '
+		set -e
+		mount --bind "$1/passwd.hidden" /etc/passwd
+		mount --bind "$1/group.hidden" /etc/group
+		as() { setpriv --reuid="$TUID" --regid="$TGID" --groups="$XGID" -- "$@"; }
+		# The control: the test user cannot read them, nor name itself.
+		! as cat /etc/passwd 2>/dev/null
+		! as cat /etc/group 2>/dev/null
+		! as id -un 2>/dev/null
+		as "$2" "$3"
+		as "$2" "$4"
+		! as "$2" notme
+		as "$2" --list
+	' _ "$DIR" "$GATE" "$AGROUP" "$BGROUP"
+	[ -e "$OUT/name-marker" ]
+	[ -e "$OUT/grp-marker" ]
+	no_marker
+	[[ "$output" == *"$AGROUP"* && "$output" == *"$BGROUP"* && "$output" != *notme* ]]
+	[[ "$stderr" == *"galaf: uid $TUID may not start notme"* ]]
+}
+
+@test "the gatekeeper opens no file but its index and the command (no user database, no time zone)" {
+	need strace || return 1
+	# strace as root runs it as the user (-u) with its file capability in force.
+	run -0 --separate-stderr strace -f -u "$TUSER" -e trace=open,openat,openat2,execve \
+		-o "$OUT/trace" "$GATE" byname
+	[ -e "$OUT/name-marker" ]
+	# Opened before the exec: the index only (touch's own opens come after).
+	run -0 awk '/execve/ && n++ { exit } /open/ { print }' "$OUT/trace"
+	[[ "$output" != *passwd* && "$output" != *group* && "$output" != *localtime* ]]
+	grep -q "$IDX" <<<"$output"
+}
+
+@test "galaf-config status reports the gatekeeper's file capability: right, missing, wrong" {
+	local ns policy=$DIR/status.json g=$DIR/status-gate
+	[ -x "$GALAF_CONFIG" ] || { echo "no $GALAF_CONFIG: run make" >&2; return 1; }
+	galaf_netns ns
+	printf '{ "config": { "gid_range": [30000, 59999] }, "groups": { "%s": { "gid": %s } } }\n' \
+		"$AGROUP" "$AG" >"$policy"
+	cp "$GATE" "$g"
+	galaf_on_cleanup "rm -f '$g'"
+	run -1 --separate-stderr ip netns exec "$ns" "$GALAF_CONFIG" status --gatekeeper "$g" "$policy"
+	grep -qxF "gatekeeper $g: has no file capability (setcap cap_setgid+ep $g)" <<<"$output"
+	setcap cap_setgid+ep "$g"
+	run -1 --separate-stderr ip netns exec "$ns" "$GALAF_CONFIG" status --gatekeeper "$g" "$policy"
+	grep -qxF "gatekeeper $g: cap_setgid=ep, as it needs" <<<"$output"
+	run -1 --separate-stderr ip netns exec "$ns" "$GALAF_CONFIG" status --json --gatekeeper "$g" "$policy"
+	[ "$(jq -c .gatekeeper <<<"$output")" = "{\"capabilities\":\"cap_setgid=ep\",\"ok\":true,\"path\":\"$g\",\"problem\":null}" ]
+	setcap cap_setgid,cap_setuid+ep "$g"
+	run -1 --separate-stderr ip netns exec "$ns" "$GALAF_CONFIG" status --gatekeeper "$g" "$policy"
+	grep -q "^gatekeeper $g: has the capabilities '.*', not cap_setgid=ep" <<<"$output"
+	setcap cap_setgid+p "$g"
+	run -1 --separate-stderr ip netns exec "$ns" "$GALAF_CONFIG" status --json --gatekeeper "$g" "$policy"
+	[ "$(jq .gatekeeper.ok <<<"$output")" = false ]
+	rm -f "$g"
+	run -1 --separate-stderr ip netns exec "$ns" "$GALAF_CONFIG" status --gatekeeper "$g" "$policy"
+	grep -qxF "gatekeeper $g: missing (No such file or directory)" <<<"$output"
 }
 
 # --- end to end: the gatekeeper and the firewall -----------------------------

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make fuzz: libFuzzer over load -> check -> render, seeded with every test
-# policy. FUZZ_SECONDS (default 60) bounds the run. A crash is saved under
+# policy, then over the gate index parser, seeded with every golden .gate.
+# FUZZ_SECONDS (default 60) bounds the first run, FUZZ_GATE_SECONDS (default
+# 20) the second. A crash is saved under
 # tests/fuzz/crashes/ and fails the run; copy it into tests/fuzz/regressions/
 # so that every crash ever found is replayed by `make check` from then on.
 set -u
@@ -19,7 +21,11 @@ for t in fuzz_policy fuzz_gate_index; do
 	# shellcheck disable=SC2046 # word lists on purpose
 	clang -std=gnu17 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(pkg-config --cflags jansson) -o "$out/$t" "tests/fuzz/$t.c" \
-		"$out/libgalaf.a" $(pkg-config --libs libnftables jansson libbpf) || exit 2
+		src/gate/index.c "$out/libgalaf.a" $(pkg-config --libs libnftables jansson libbpf) || exit 2
+done
+mkdir -p "$out/corpus-gate" tests/fuzz/regressions-gate
+for f in tests/golden/*/expected.gate; do
+	cp -f "$f" "$out/corpus-gate/$(echo "$f" | tr / _)"
 done
 
 seeds=("$out/corpus")
@@ -31,9 +37,15 @@ find tests/golden -name policy.json -exec sh -c 'cp "$1" "'"$out"'/corpus/$(echo
 
 if [ "${1:-}" = --replay ]; then
 	# Replay every saved regression once; no new inputs.
-	"$out/fuzz_policy" -runs=0 tests/fuzz/regressions >/dev/null 2>&1 && exit 0
-	"$out/fuzz_policy" -runs=0 tests/fuzz/regressions
-	exit 1
+	rc=0
+	"$out/fuzz_policy" -runs=0 tests/fuzz/regressions >/dev/null 2>&1 ||
+		"$out/fuzz_policy" -runs=0 tests/fuzz/regressions || rc=1
+	"$out/fuzz_gate_index" -runs=0 tests/fuzz/regressions-gate >/dev/null 2>&1 ||
+		"$out/fuzz_gate_index" -runs=0 tests/fuzz/regressions-gate || rc=1
+	exit "$rc"
 fi
 "$out/fuzz_policy" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-	-artifact_prefix=tests/fuzz/crashes/ -print_final_stats=1 "${seeds[@]}"
+	-artifact_prefix=tests/fuzz/crashes/ -print_final_stats=1 "${seeds[@]}" || exit 1
+"$out/fuzz_gate_index" -max_total_time="${FUZZ_GATE_SECONDS:-20}" -max_len=16384 -timeout=10 \
+	-artifact_prefix=tests/fuzz/crashes/gate- -print_final_stats=1 "$out/corpus-gate" \
+	tests/fuzz/regressions-gate
