@@ -9,7 +9,8 @@
 #   B   allowed 10.200.0.2 and fd00:200::2 for udp 5001 and tcp 9090, and
 #       this machine's own addresses ("self") for tcp 7171
 #   C   allowed udp and tcp anywhere in 10.200.0.0/24 (the side doors)
-#   user 2   the resolver's user: udp and tcp 53 to the upstream 10.200.0.4
+#   user 2   the resolver's user: udp and tcp 53 to the upstream 10.200.0.4;
+#            and a service: inbound udp 5353 and 5354 from the link
 #   the test user's own gid   in no entry at all
 # shellcheck disable=SC2154,SC2153,SC2030,SC2031 # run sets output/stderr; e2e_setup sets E2E_*
 bats_require_minimum_version 1.5.0
@@ -20,7 +21,8 @@ policy_attack() {
 	  \"users\": {
 	    \"$E2E_USER2\": { \"uid\": $E2E_UID2,
 	      \"allow\": [{ \"to\": [\"10.200.0.4\", \"fd00:200::4\"], \"proto\": \"udp\", \"ports\": [53] },
-	                  { \"to\": [\"10.200.0.4\", \"fd00:200::4\"], \"proto\": \"tcp\", \"ports\": [53] }] }
+	                  { \"to\": [\"10.200.0.4\", \"fd00:200::4\"], \"proto\": \"tcp\", \"ports\": [53] }],
+	      \"inbound\": [{ \"from\": [\"10.200.0.0/24\"], \"proto\": \"udp\", \"ports\": [5353, 5354] }] }
 	  },
 	  \"groups\": {
 	    \"$E2E_APP_A\": { \"gid\": $E2E_GID_A,
@@ -57,6 +59,13 @@ setup_file() {
 	serve_cli tcp 10.200.0.1 7171
 	serve_cli tcp fd00:200::1 7171
 	serve_cli tcp 127.0.0.1 7172
+	# User 2's service on 5354; on 5353, app A answers in its place.
+	ip netns exec "$CLI" setpriv --reuid="$E2E_UID2" --regid="$E2E_UGID2" --clear-groups \
+		"$PYTHON" "$PROBE" serve udp 10.200.0.1 5354 >/dev/null 2>&1 3>&- &
+	galaf_on_cleanup "kill $!"
+	e2e_as "$E2E_GID_A" "$PYTHON" "$PROBE" serve udp 10.200.0.1 5353 >/dev/null 2>&1 3>&- &
+	galaf_on_cleanup "kill $!"
+	wait_for sh -c "ip netns exec $CLI ss -Hlun 'sport = :5353' | grep -q ."
 	# A resolver on the link, as a LAN's router would run one.
 	ip netns exec "$SRV" dnsmasq -k --no-resolv --no-hosts --bind-interfaces \
 		--listen-address=10.200.0.4,fd00:200::4 -u root --pid-file="$E2E_DIR/lan.pid" \
@@ -157,6 +166,12 @@ in_set() {
 	run -0 sport_probe "$p" "$E2E_GID_B" udp 10.200.0.2 5001
 	run -1 sport_probe "$p" "$E2E_GID_A" udp 10.200.0.2 5001
 	run -0 sport_probe "$p" "$E2E_GID_B" udp 10.200.0.2 5001
+}
+
+@test "impersonated inbound service: an app answering on another entry's inbound port gets its replies refused" {
+	run -0 ip netns exec "$SRV" "$PYTHON" "$PROBE" udp 10.200.0.1 5354
+	run -1 ip netns exec "$SRV" "$PYTHON" "$PROBE" udp 10.200.0.1 5353
+	in_set refused4 "$((E2E_GID_A << 16))" 10.200.0.2 udp
 }
 
 # --- 2. "loopback" means loopback addresses ---------------------------------
