@@ -12,9 +12,18 @@
 #   user 2   the resolver's user: udp and tcp 53 to the upstream 10.200.0.4;
 #            and a service: inbound udp 5353 and 5354 from the link
 #   the test user's own gid   in no entry at all
+#
+# The gatekeeper's: a test build of it (tests/lib/gate.bash) with apps
+# probe, sh and env of group AG, and "other" of group BG; the test user
+# TUSER is also in group XGROUP.
 # shellcheck disable=SC2154,SC2153,SC2030,SC2031 # run sets output/stderr; e2e_setup sets E2E_*
+# Single-quoted scripts are meant for the app's shell, not this one:
+# shellcheck disable=SC2016
 bats_require_minimum_version 1.5.0
 load ../lib/e2e
+load ../lib/gate
+
+E=$'\xe2\x80\xa6' # "…": where the caller's arguments go
 
 policy_attack() {
 	e2e_policy "$E2E_DIR/attack.json" "
@@ -44,7 +53,28 @@ serve_cli() {
 	wait_for sh -c "ip netns exec $CLI ss -Hl${1:0:1}n 'sport = :$3' | grep -q ."
 }
 
+gate_setup() {
+	need make cc setcap setpriv timeout sg newgrp dd || return 1
+	galaf_test_gate galaf-attack || return 1
+	TUID=$(id -u "$TUSER")
+	TGID=$(id -g "$TUSER")
+	cc -shared -fPIC -Wall -Werror -DMARK="\"$OUT/preloaded\"" \
+		-o "$DIR/preload.so" "$BATS_TEST_DIRNAME/../gate/preload.c" || return 1
+	XGID=$(galaf_free_gid)
+	galaf_group XGROUP "$XGID" || return 1
+	usermod -a -G "$XGROUP" "$TUSER" || return 1
+	AG=$(galaf_free_gid)
+	galaf_group AGROUP "$AG" || return 1
+	BG=$(galaf_free_gid)
+	galaf_group BGROUP "$BG" || return 1
+	write_index 30000 59999 "$(row probe "$AG" - '*' "$DIR/probe" "$E")" \
+		"$(row sh "$AG" - '*' /bin/sh -c "$E")" "$(row env "$AG" - '*' /usr/bin/env)" \
+		"$(row other "$BG" - '*' /usr/bin/touch "$OUT/marker")"
+	export DIR IDX GATE OUT TUSER TUID TGID XGROUP XGID AGROUP AG BGROUP BG
+}
+
 setup_file() {
+	gate_setup || return 1
 	e2e_setup || return 1
 	e2e_user2 || return 1
 	ATTACK_GID_C=$(galaf_free_gid)
@@ -82,6 +112,11 @@ setup_file() {
 
 teardown_file() {
 	galaf_cleanup
+}
+
+setup() {
+	# The test user may not read the directory BATS started in.
+	cd / || return 1
 }
 
 # A fresh source port for each test (an old one may still be in use).
@@ -287,4 +322,80 @@ report_leaks() {
 	run -0 e2e_probe "$E2E_GID_B" tcp ::ffff:10.200.0.2 9090
 	run -1 e2e_probe "$E2E_GID_B" tcp ::ffff:10.200.0.3 9090
 	run -1 e2e_probe "$E2E_GID_A" tcp ::ffff:10.200.0.3 8080
+}
+
+# --- the gatekeeper: taking the app's group off, or reaching into the app ----
+
+@test "setegid inside the app: it cannot set its gid back to the user's, or to a supplementary group" {
+	run -0 --separate-stderr as_user "$GATE" probe setgid "$TGID" "$XGID" 0
+	[[ "$output" != *SUCCEEDED* ]]
+	grep -qx "gids: $AG $AG $AG" <<<"$output"
+}
+
+@test "sg inside the app: a setuid sg cannot take the app's gid off (no_new_privs)" {
+	run --separate-stderr as_user "$GATE" sh \
+		'sg "$1" -c "id -g" </dev/null; echo "sg=$?"; id -g' sh "$TUSER"
+	echo "$output"; echo "stderr: $stderr"
+	no_line "$TGID" "$output"
+	[ "$(tail -n1 <<<"$output")" = "$AG" ]
+	grep -q '^sg=[1-9]' <<<"$output"
+	[[ "$stderr" == *"setgid: Operation not permitted"* ]]
+}
+
+@test "newgrp inside the app: a setuid newgrp cannot take the app's gid off (no_new_privs)" {
+	run --separate-stderr as_user "$GATE" sh \
+		'echo "id -g" | newgrp "$1"; echo "newgrp=$?"; id -g' sh "$TUSER"
+	echo "$output"; echo "stderr: $stderr"
+	no_line "$TGID" "$output"
+	[ "$(tail -n1 <<<"$output")" = "$AG" ]
+	[[ "$stderr" == *"setgid: Operation not permitted"* ]]
+}
+
+@test "an app starting another app through the gatekeeper is refused: no capability under no_new_privs" {
+	run -0 --separate-stderr as_user "$GATE" sh '"$1" other; echo "rc=$?"' sh "$GATE"
+	[ "$(tail -n1 <<<"$output")" = "rc=1" ]
+	[[ "$stderr" == *"galaf: cannot set gid $BG"* ]]
+	no_marker
+}
+
+@test "ptrace and /proc/PID/mem from the user's other processes: the app's environment and memory stay unreadable" {
+	local pid
+	setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- \
+		"$GATE" sh 'exec sleep 30' >/dev/null 2>&1 3>&- &
+	pid=$!
+	disown "$pid" # no job notice when the cleanup kills it
+	galaf_on_cleanup "kill -9 $pid"
+	wait_for sh -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q '^sleep 30'"
+	grep -q "^Gid:	$AG	$AG	$AG	$AG$" "/proc/$pid/status"
+	run -1 --separate-stderr as_user cat "/proc/$pid/environ"
+	[[ "$stderr" == *"Permission denied"* ]]
+	run -1 --separate-stderr as_user dd if="/proc/$pid/mem" bs=1 count=1 status=none
+	[[ "$stderr" == *"Permission denied"* ]]
+	# The control: the same user's own process is readable.
+	run -0 as_user sh -c 'cat /proc/$$/environ >/dev/null'
+}
+
+@test "LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT and GCONV_PATH through the gatekeeper: none reaches the app" {
+	# The control: the library does run when the loader is given it.
+	run -0 as_user env -i LD_PRELOAD="$DIR/preload.so" /usr/bin/env
+	[ -e "$OUT/preloaded" ]
+	rm -f "$OUT/preloaded"
+	run -0 --separate-stderr as_user env -i LD_PRELOAD="$DIR/preload.so" \
+		LD_LIBRARY_PATH="$DIR" LD_AUDIT="$DIR/preload.so" GCONV_PATH="$DIR" \
+		LD_DEBUG=all HOME=/home/x "$GATE" env
+	[[ "$output" != *LD_* ]]
+	[[ "$output" != *GCONV_PATH* ]]
+	grep -qx HOME=/home/x <<<"$output"
+	[ ! -e "$OUT/preloaded" ]
+}
+
+@test "BASH_ENV, ENV, PYTHONPATH and PATH through the gatekeeper: the environment is rebuilt from the allow-list" {
+	run -0 --separate-stderr as_user env -i PATH=/tmp/evil:/usr/bin FOO=bar \
+		BASH_ENV=/tmp/x ENV=/tmp/x IFS=x PYTHONPATH=/tmp GTK_MODULES=x \
+		LANGX=1 LC_=1 XDG_=1 lc_all=C HOME=/home/x LANG=C.UTF-8 LC_ALL=C \
+		XDG_RUNTIME_DIR=/run/user/1 DISPLAY=:0 TERM=$'xterm\x01odd' TZ=UTC \
+		"$GATE" env
+	diff <(LC_ALL=C sort <<<"$output") <(printf '%s\n' PATH=/usr/local/bin:/usr/bin:/bin \
+		HOME=/home/x LANG=C.UTF-8 LC_ALL=C XDG_RUNTIME_DIR=/run/user/1 \
+		DISPLAY=:0 TERM=$'xterm\x01odd' TZ=UTC | LC_ALL=C sort)
 }

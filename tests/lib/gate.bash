@@ -1,0 +1,60 @@
+# Helpers for tests of the gatekeeper (gate.bats, attack.bats): a test
+# build with its own compiled-in index (galaf_test_gate in common.bash), the
+# index written line by line, and the test user TUSER running things.
+# shellcheck shell=bash
+# shellcheck source=tests/lib/common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
+
+# Checks that cannot run here fail loudly: skipping would hide a broken CI.
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "gate tests need $t" >&2; return 1; }
+	done
+}
+
+# row NAME GID FLAGS LAUNCHERS ARGV...: one index line, TAB-separated, not pinned.
+row() {
+	local IFS=$'\t'
+	printf '%s\n' "${*:1:4}"$'\t-\t'"${*:5}"
+}
+
+# pinned_row NAME GID FLAGS LAUNCHERS SHA256 ARGV...: a line pinning ARGV0.
+pinned_row() {
+	local IFS=$'\t'
+	printf '%s\n' "$*"
+}
+
+# write_index MIN MAX [ROW...]: a well-formed index, rows sorted bytewise.
+write_index() {
+	local min=$1 max=$2
+	shift 2
+	{
+		printf 'galaf-gate 2 %s %s\n' "$min" "$max"
+		(($#)) && printf '%s\n' "$@" | LC_ALL=C sort
+		printf '.end\n'
+	} >"$IDX.tmp" && chmod 0644 "$IDX.tmp" && mv -f "$IDX.tmp" "$IDX"
+}
+
+# The test user, its primary group and supplementary groups.
+as_user() {
+	timeout -k 5 60 setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- "$@"
+}
+
+# status_field NAME: the value of NAME in /proc/PID/status text in $output.
+# shellcheck disable=SC2154 # output is set by BATS's run
+status_field() {
+	awk -v k="$1:" 'index($0, k "\t") == 1 { print substr($0, length(k) + 2) }' <<<"$output" |
+		sed 's/[[:space:]]*$//'
+}
+
+# no_line LINE TEXT: no line of TEXT is exactly LINE. (A bare `! cmd` does
+# not fail a BATS test.)
+no_line() {
+	! grep -qxF -- "$1" <<<"$2"
+}
+
+no_marker() {
+	[ ! -e "$OUT/marker" ] || { echo "marker exists: a refused launch ran something" >&2; return 1; }
+}
+
