@@ -107,15 +107,21 @@ run_tcp() {
 	jq -r '.end.sum_received.bits_per_second / 1e9' "$BL_DIR/iperf.json"
 }
 
+# run_udp CFG: "RATE CPU_US": replies per second, and the client's CPU time
+# per reply (its send and the reply's receive; less sensitive to the
+# scheduling noise of a shared machine than the rate).
 run_udp() {
-	client "$1" "$T/netload" udp-pingpong "$SRV_ADDR" $P_UDP "$SECS" | cut -d' ' -f1
+	client "$1" "$T/netload" udp-pingpong "$SRV_ADDR" $P_UDP "$SECS" |
+		awk '$2 > 0 { printf "%s %.3f\n", $1, $4 / $2 / 1000 }'
 }
 
 for ((r = 0; r < RUNS; r++)); do
 	for ((k = 0; k < ${#configs[@]}; k++)); do
 		cfg=${configs[(k + r) % ${#configs[@]}]}
 		run_tcp "$cfg" >>"$BL_DIR/tcp.$cfg"
-		run_udp "$cfg" >>"$BL_DIR/udp.$cfg"
+		run_udp "$cfg" >"$BL_DIR/udp.out"
+		cut -d' ' -f1 "$BL_DIR/udp.out" >>"$BL_DIR/udp.$cfg"
+		cut -d' ' -f2 "$BL_DIR/udp.out" >>"$BL_DIR/cpu.$cfg"
 	done
 	bl_log "round $((r + 1))/$RUNS"
 done
@@ -144,16 +150,19 @@ med() { bl_summary <"$1"; }
 	echo "finds the owner by gid (no marker: two lookups), \`marker\` by the socket marker's mark"
 	echo "(one lookup). The UDP stream keeps 32 datagrams in flight, each reply sending the next."
 	echo
-	echo "| ruleset | TCP Gbit/s | ratio | UDP replies/s | ratio | packets accepted | not found owner | owners pairs |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| ruleset | TCP Gbit/s | ratio | UDP replies/s | ratio | client CPU µs per reply | ratio | packets accepted | not found owner | owners pairs |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	read -r tbase _ < <(med "$BL_DIR/tcp.nocheck")
 	read -r ubase _ < <(med "$BL_DIR/udp.nocheck")
+	read -r cbase _ < <(med "$BL_DIR/cpu.nocheck")
 	for cfg in "${configs[@]}"; do
 		read -r tm tlo thi _ < <(med "$BL_DIR/tcp.$cfg")
 		read -r um ulo uhi _ < <(med "$BL_DIR/udp.$cfg")
-		printf '| %s | %s (%s–%s) | %s | %s (%s–%s) | %s | %s | %s | %s |\n' "$cfg" \
+		read -r cm clo chi _ < <(med "$BL_DIR/cpu.$cfg")
+		printf '| %s | %s (%s–%s) | %s | %s (%s–%s) | %s | %s (%s–%s) | %s | %s | %s | %s |\n' "$cfg" \
 			"$(bl_fmt "$tm" 2)" "$(bl_fmt "$tlo" 2)" "$(bl_fmt "$thi" 2)" "$(bl_ratio "$tm" "$tbase")" \
 			"$(bl_fmt "$um")" "$(bl_fmt "$ulo")" "$(bl_fmt "$uhi")" "$(bl_ratio "$um" "$ubase")" \
+			"$(bl_fmt "$cm" 1)" "$(bl_fmt "$clo" 1)" "$(bl_fmt "$chi" 1)" "$(bl_ratio "$cm" "$cbase")" \
 			"$(bl_fmt "$(accepted "$cfg")")" "$(claimed "$cfg")" "$(owners "$cfg")"
 		[ "$cfg" = nocheck ] && continue
 		bl_headline "Owner check ($cfg), TCP throughput / without the check" \
