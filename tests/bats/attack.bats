@@ -55,22 +55,10 @@ serve_cli() {
 
 gate_setup() {
 	need make cc setcap setpriv timeout sg newgrp dd || return 1
-	galaf_test_gate galaf-attack || return 1
-	TUID=$(id -u "$TUSER")
-	TGID=$(id -g "$TUSER")
-	cc -shared -fPIC -Wall -Werror -DMARK="\"$OUT/preloaded\"" \
-		-o "$DIR/preload.so" "$BATS_TEST_DIRNAME/../gate/preload.c" || return 1
-	XGID=$(galaf_free_gid)
-	galaf_group XGROUP "$XGID" || return 1
-	usermod -a -G "$XGROUP" "$TUSER" || return 1
-	AG=$(galaf_free_gid)
-	galaf_group AGROUP "$AG" || return 1
-	BG=$(galaf_free_gid)
-	galaf_group BGROUP "$BG" || return 1
+	gate_fixture galaf-attack || return 1
 	write_index 30000 59999 "$(row probe "$AG" - '*' "$DIR/probe" "$E")" \
 		"$(row sh "$AG" - '*' /bin/sh -c "$E")" "$(row env "$AG" - '*' /usr/bin/env)" \
 		"$(row other "$BG" - '*' /usr/bin/touch "$OUT/marker")"
-	export DIR IDX GATE OUT TUSER TUID TGID XGROUP XGID AGROUP AG BGROUP BG
 }
 
 setup_file() {

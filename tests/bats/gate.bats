@@ -45,21 +45,9 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || { echo "gate tests need root" >&2; return 1; }
 	need make cc setcap getcap setpriv timeout socat sg newgrp ldd readelf \
 		unshare ip ss || return 1
-	galaf_test_gate galaf-gate || return 1
-	TUID=$(id -u "$TUSER")
-	TGID=$(id -g "$TUSER")
-	cc -shared -fPIC -Wall -Werror -DMARK="\"$OUT/preloaded\"" \
-		-o "$DIR/preload.so" "$GALAF_TOP/tests/helpers/preload.c" || return 1
+	gate_fixture galaf-gate || return 1
 	printf '#!/bin/sh\ntouch %s/marker\n' "$OUT" >"$DIR/noexec"
 	chmod 0644 "$DIR/noexec"
-	XGID=$(galaf_free_gid)
-	galaf_group XGROUP "$XGID" || return 1
-	usermod -a -G "$XGROUP" "$TUSER" || return 1
-	AG=$(galaf_free_gid)
-	galaf_group AGROUP "$AG" || return 1
-	BG=$(galaf_free_gid)
-	galaf_group BGROUP "$BG" || return 1
-	export DIR IDX GATE OUT TUSER TUID TGID XGROUP XGID AGROUP AG BGROUP BG
 }
 
 teardown_file() {

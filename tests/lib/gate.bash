@@ -58,3 +58,23 @@ no_marker() {
 	[ ! -e "$OUT/marker" ] || { echo "marker exists: a refused launch ran something" >&2; return 1; }
 }
 
+
+# gate_fixture PREFIX: the test gatekeeper (galaf_test_gate PREFIX), a
+# library that leaves $OUT/preloaded when the loader runs it, the test
+# user's ids (TUID, TGID), a group XGROUP (XGID) the test user is also in,
+# and two app groups AGROUP (AG) and BGROUP (BG); all exported.
+gate_fixture() {
+	galaf_test_gate "$1" || return 1
+	TUID=$(id -u "$TUSER")
+	TGID=$(id -g "$TUSER")
+	cc -shared -fPIC -Wall -Werror -DMARK="\"$OUT/preloaded\"" \
+		-o "$DIR/preload.so" "$GALAF_TOP/tests/helpers/preload.c" || return 1
+	XGID=$(galaf_free_gid)
+	galaf_group XGROUP "$XGID" || return 1
+	usermod -a -G "$XGROUP" "$TUSER" || return 1
+	AG=$(galaf_free_gid)
+	galaf_group AGROUP "$AG" || return 1
+	BG=$(galaf_free_gid)
+	galaf_group BGROUP "$BG" || return 1
+	export DIR IDX GATE OUT TUSER TUID TGID XGROUP XGID AGROUP AG BGROUP BG
+}
