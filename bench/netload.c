@@ -6,6 +6,9 @@
  *   netload tcp-connect ADDR PORT SECS        new connections per second
  *   netload udp-recv ADDR PORT                count datagrams until idle
  *   netload udp-send ADDR PORT SECS [SIZE]    send datagrams for SECS
+ *   netload udp-echo ADDR PORT                send every datagram back, until killed
+ *   netload udp-pingpong ADDR PORT SECS [SIZE]  datagrams answered per second,
+ *                                             32 in flight (a stream with replies)
  *
  * IPv4 only (ADDR is a dotted quad). Each client, and udp-recv, prints
  * "RATE COUNT ERRORS CPU_NS" on one line: CPU_NS is the CPU time the process
@@ -164,6 +167,65 @@ static int udp_send(const struct sockaddr_in *sa, double secs, size_t size)
 	return 0;
 }
 
+static int udp_echo(const struct sockaddr_in *sa)
+{
+	int fd = bound_socket(SOCK_DGRAM, sa);
+	struct sockaddr_in peer;
+	socklen_t len;
+	char buf[2048];
+	ssize_t n;
+
+	if (fd < 0)
+		return perror("netload: udp-echo"), 1;
+	for (;;) {
+		len = sizeof(peer);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &len);
+		if (n >= 0)
+			sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&peer, len);
+		else if (errno != EINTR)
+			return perror("netload: recvfrom"), 1;
+	}
+}
+
+/*
+ * One connected socket keeps WINDOW datagrams in flight: each reply sends
+ * the next one. A lost datagram is replaced after 100 ms of silence.
+ */
+static int udp_pingpong(const struct sockaddr_in *sa, double secs, size_t size)
+{
+	enum { WINDOW = 32 };
+	unsigned long n = 0, errs = 0;
+	struct pollfd p;
+	double start, elapsed;
+	char buf[1472] = { 0 };
+	int fd, i;
+
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
+		return perror("netload: udp-pingpong"), 1;
+	p.fd = fd;
+	p.events = POLLIN;
+	start = now();
+	for (i = 0; i < WINDOW; i++)
+		send(fd, buf, size, 0);
+	do {
+		if (poll(&p, 1, 100) <= 0) {
+			errs++;
+			for (i = 0; i < WINDOW; i++)
+				send(fd, buf, size, 0);
+		}
+		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0) {
+			n++;
+			send(fd, buf, size, 0);
+		}
+		elapsed = now() - start;
+	} while (elapsed < secs);
+	printf("%.0f %lu %lu %llu\n", (double)n / elapsed, n, errs, cpu_ns());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa;
@@ -176,15 +238,19 @@ int main(int argc, char **argv)
 		return tcp_server(&sa);
 	if (!strcmp(mode, "udp-recv"))
 		return udp_recv(&sa);
+	if (!strcmp(mode, "udp-echo"))
+		return udp_echo(&sa);
 	if (secs <= 0)
 		goto usage;
 	if (!strcmp(mode, "tcp-connect"))
 		return tcp_connect(&sa, secs);
 	if (!strcmp(mode, "udp-send"))
 		return udp_send(&sa, secs, argc > 5 ? (size_t)atoi(argv[5]) : 18);
+	if (!strcmp(mode, "udp-pingpong"))
+		return udp_pingpong(&sa, secs, argc > 5 ? (size_t)atoi(argv[5]) : 18);
 usage:
-	fputs("usage: netload tcp-server|udp-recv ADDR PORT\n"
-	      "       netload tcp-connect|udp-send ADDR PORT SECS [SIZE]\n",
+	fputs("usage: netload tcp-server|udp-recv|udp-echo ADDR PORT\n"
+	      "       netload tcp-connect|udp-send|udp-pingpong ADDR PORT SECS [SIZE]\n",
 	      stderr);
 	return 2;
 }

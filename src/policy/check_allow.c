@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy/ck.h"
 
@@ -112,6 +113,14 @@ static void check_targets(struct ck *ck, struct allow *a, const char *path, cons
 		int ret;
 
 		snprintf(ip, sizeof(ip), ".%s[%zu]", key, i);
+		if (!strcasecmp(s, SELF_TARGET)) {
+			if (inbound)
+				ck_at(ck, DIAG_ERROR, path,
+				      "%s|\"self\" (this machine's own addresses) is for \"to\"; inbound sources are remote addresses or CIDRs",
+				      ip);
+			a->self = true;
+			continue;
+		}
 		if (!addr_like(s)) {
 			if (inbound)
 				ck_at(ck, DIAG_ERROR, path,
@@ -144,6 +153,31 @@ static void check_targets(struct ck *ck, struct allow *a, const char *path, cons
 			a->n_addrs++;
 	}
 	strv_sort_unique(&a->domains);
+}
+
+/*
+ * "to": ["self"]: the protocols and ports the entry may use towards this
+ * machine's own addresses, which change at run time (DHCP, bridges) and so
+ * are matched by the kernel's routing table (fib daddr type local), not
+ * written into the ruleset. The box's address is a placeholder.
+ */
+static void add_self_boxes(struct ck *ck, struct boxes *out, const struct allow *a)
+{
+	static const struct port_range any_port = { 0, 65535 };
+	const struct port_range *pr = a->n_pr ? a->pr : &any_port;
+	size_t np = a->n_pr ? a->n_pr : 1, j;
+	struct box b;
+
+	memset(&b, 0, sizeof(b));
+	range_all(&b.a, 4);
+	b.plo = a->proto_num < 0 ? 0 : (uint16_t)a->proto_num;
+	b.phi = a->proto_num < 0 ? 255 : (uint16_t)a->proto_num;
+	for (j = 0; j < np; j++) {
+		b.qlo = (uint16_t)pr[j].lo;
+		b.qhi = (uint16_t)pr[j].hi;
+		if (boxes_add(out, &b))
+			ck->oom = 1;
+	}
 }
 
 static void add_boxes(struct ck *ck, struct boxes *out, const struct allow *a, unsigned fams)
@@ -219,6 +253,8 @@ void check_allow(struct ck *ck, struct entry *e, const char *path, bool inbound)
 			ck_at(ck, DIAG_ERROR, ap, ".proto|%s is for a family the entry leaves out",
 			      a->proto);
 		add_boxes(ck, inbound ? &e->in_boxes : &e->boxes, a, e->fams);
+		if (a->self && !inbound)
+			add_self_boxes(ck, &e->self_boxes, a);
 		free(ap);
 	}
 	if (!inbound && e->ping)

@@ -39,6 +39,7 @@ static void entry_free(struct entry *e)
 	strv_free(&e->dbus);
 	boxes_free(&e->boxes);
 	boxes_free(&e->in_boxes);
+	boxes_free(&e->self_boxes);
 }
 
 void policy_free(struct policy *p)

@@ -20,6 +20,8 @@
 #define FAM4	 1u
 #define FAM6	 2u
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, where the caller's arguments go */
+/* In "to": this machine's own addresses, whatever they are at the time. */
+#define SELF_TARGET "self"
 
 enum entry_kind { ENTRY_USER, ENTRY_GROUP };
 enum mode { MODE_INHERIT = -1, MODE_ENFORCE = 0, MODE_AUDIT = 1 };
@@ -44,6 +46,7 @@ struct allow {
 	size_t n_addrs;
 	struct strv domains; /* sorted, unique, lower case */
 	int dset;	     /* domain set index or -1 */
+	bool self;	     /* "to" lists "self": this machine's own addresses */
 };
 
 /* A set of addresses that dnsmasq fills from a list of domains. */
@@ -90,6 +93,9 @@ struct entry {
 	int dset;	    /* set for "domains", or -1 */
 	struct boxes boxes; /* static outbound allow-list, disjoint */
 	struct boxes in_boxes;
+	/* protocols and ports allowed to this machine's own addresses ("self");
+	 * the address part of each box is unused */
+	struct boxes self_boxes;
 	int rule_line[4]; /* lines of rule/rule6 (x IPv4/IPv6) in the rendered nft */
 	/* bit L: some path in "cgroups" has L components */
 	unsigned cg_levels;

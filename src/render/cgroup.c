@@ -95,6 +95,20 @@ int render_cgroup_marks(struct strbuf *sb, const struct policy *p)
 	return ret;
 }
 
+int render_cgroup_owners(struct strbuf *sb, const struct policy *p)
+{
+	struct cgmatch *v;
+	size_t i, n = 0;
+	int ret;
+
+	v = cgroup_matches(p, &n, &ret);
+	for (i = 0; i < n; i++)
+		sb_printf(sb, "\t\tct mark 0x%08x socket cgroupv2 level %u @cgroup_%s goto ok_out\n",
+			  entry_mark(p, v[i].e), v[i].level, v[i].e->name);
+	free(v);
+	return ret;
+}
+
 int render_cgroup_jumps(struct strbuf *sb, const struct policy *p)
 {
 	struct cgmatch *v;
@@ -107,6 +121,19 @@ int render_cgroup_jumps(struct strbuf *sb, const struct policy *p)
 			  v[i].e->name, v[i].e->name);
 	free(v);
 	return ret;
+}
+
+/* The rule of a cgroup entry's chain for its "self" boxes, if any. */
+static void emit_self_rule(struct strbuf *sb, const struct entry *e)
+{
+	size_t j;
+
+	for (j = 0; j < e->self_boxes.n; j++) {
+		sb_add(sb, j ? ", " : "\t\tfib daddr type local meta l4proto . th dport { ");
+		emit_proto_port(sb, &e->self_boxes.v[j]);
+	}
+	if (e->self_boxes.n)
+		sb_add(sb, " } goto ok_out\n");
 }
 
 /*
@@ -132,6 +159,7 @@ void render_cgroup_chain(struct strbuf *sb, const struct policy *p, const struct
 		if (n)
 			sb_add(sb, " } goto ok_out\n");
 	}
+	emit_self_rule(sb, e);
 	if (entry_needs_chain(e))
 		sb_printf(sb, "\t\tgoto %s%s\n\t}\n", chain_prefix(e), e->name);
 	else

@@ -118,11 +118,16 @@ void emit_box(struct strbuf *sb, const struct box *b)
 
 	range_format(&b->a, a, sizeof(a));
 	sb_add(sb, a);
-	if (b->plo == b->phi) {
-		sb_add(sb, " . ");
+	sb_add(sb, " . ");
+	emit_proto_port(sb, b);
+}
+
+void emit_proto_port(struct strbuf *sb, const struct box *b)
+{
+	if (b->plo == b->phi)
 		emit_proto(sb, b->plo);
-	} else
-		sb_printf(sb, " . %u-%u", b->plo, b->phi);
+	else
+		sb_printf(sb, "%u-%u", b->plo, b->phi);
 	if (b->qlo == b->qhi)
 		sb_printf(sb, " . %u", b->qlo);
 	else

@@ -10,6 +10,8 @@
 #include "policy/policy.h"
 #include "lib/strbuf.h"
 
+/* Elements of a set the kernel fills (learned addresses, counters, owners). */
+#define SET_SIZE 65536
 /* dnsmasq reads configuration lines of at most 1024 bytes. */
 #define DNSMASQ_LINE_MAX 1000
 
@@ -38,5 +40,7 @@ size_t count_kind(const struct policy *p, enum entry_kind k);
 void emit_proto(struct strbuf *sb, int p);
 /* One static allow-list box: "ADDR . PROTO . PORTS". */
 void emit_box(struct strbuf *sb, const struct box *b);
+/* A box without its address: "PROTO . PORTS". */
+void emit_proto_port(struct strbuf *sb, const struct box *b);
 
 #endif

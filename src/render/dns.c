@@ -150,10 +150,14 @@ void render_dns_mark_jump(struct strbuf *sb, const struct policy *p)
 				  f == 4 ? "ip" : "ip6", f);
 }
 
-/* First in output, ahead of the loopback rule, so redirected queries are counted. */
+/*
+ * First in output, ahead of the loopback rule, so redirected queries are
+ * counted; every packet, not only a new flow's, so that a query port another
+ * process freed (the resolver's upstream queries) leads nowhere else.
+ */
 void render_dns_out_jump(struct strbuf *sb)
 {
-	sb_add(sb, "\t\tct state new meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_out\n");
+	sb_add(sb, "\t\tmeta l4proto { tcp, udp } th dport { 53, 853 } jump dns_out\n");
 }
 
 static void emit_dns_out(struct strbuf *sb, const struct policy *p)
@@ -171,7 +175,7 @@ static void emit_dns_out(struct strbuf *sb, const struct policy *p)
 				  f == 4 ? "ip" : "ip6", f);
 	for (f = 4; f <= 6; f += 2)
 		if (listens(p, f))
-			sb_printf(sb, "\t\t%s daddr @dns_listen%d th dport 53 return\n",
+			sb_printf(sb, "\t\t%s daddr @dns_listen%d th dport 53 accept\n",
 				  f == 4 ? "ip" : "ip6", f);
 	sb_add(sb, "\t\tmeta skgid . th dport vmap @dns_gids\n"
 		   "\t\tmeta skuid . th dport vmap @dns_uids\n"

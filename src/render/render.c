@@ -3,6 +3,7 @@
 #include "render/cgroup.h"
 #include "render/common.h"
 #include "render/dns.h"
+#include "render/owner.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -102,6 +103,7 @@ static void emit_learned_sets(struct nftw *w)
 				  "\tset %s%d {\n\t\ttype mark . %s_addr . inet_proto . inet_service\n"
 				  "\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
 				  tried[i], f, f == 4 ? "ipv4" : "ipv6", SET_SIZE);
+	render_owner_learned_set(sb);
 }
 
 static int emit_id_maps(struct nftw *w, enum entry_kind k)
@@ -260,16 +262,9 @@ static int emit_mark_chain(struct nftw *w)
 	/* A cgroup's entry first: its processes carry its mark, DNS included. */
 	ret = render_cgroup_marks(sb, w->p);
 	render_dns_mark_jump(sb, w->p);
-	if (w->p->cfg.mark_mask == 0xffffffffu)
-		sb_add(sb, "\t\tct mark 0 meta mark != 0 ct mark set meta mark\n");
-	else
-		sb_printf(sb,
-			  "\t\tct mark 0 meta mark & 0x%08x != 0 ct mark set meta mark & 0x%08x\n",
-			  w->p->cfg.mark_mask, w->p->cfg.mark_mask);
-	sb_add(sb, "\t\tct mark 0 ct mark set meta skgid map @gid_marks\n"
-		   "\t\tct mark 0 ct mark set meta skuid map @uid_marks\n"
-		   "\t\toif \"lo\" accept\n"
-		   "\t\tupdate @stats_out_pre { ct mark }\n");
+	render_sender_mark(sb, w->p);
+	render_loopback_jump(sb);
+	sb_add(sb, "\t\tupdate @stats_out_pre { ct mark }\n");
 	emit_tried_updates(sb, w->p, "tried", "ct state new ");
 	sb_add(sb, "\t}\n");
 	return ret;
@@ -284,10 +279,11 @@ static int emit_output_chains(struct nftw *w)
 	sb_add(sb, "\tchain output {\n\t\ttype filter hook output priority filter; policy drop;\n");
 	render_dns_out_jump(sb);
 	if (p->cfg.loopback)
-		sb_add(sb, "\t\toif \"lo\" accept\n");
-	sb_add(sb, "\t\tct state established,related goto ok_out\n"
+		render_loopback_jump(sb);
+	sb_add(sb, "\t\tct state established,related jump owner_out\n"
 		   "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld-listener-done, mld2-listener-report } accept\n"
 		   "\t\tip protocol igmp accept\n");
+	render_owner_note(sb, p);
 	ret = render_cgroup_jumps(sb, p);
 	if (w->shards > 1) {
 		sb_printf(sb, "\t\tmeta skgid & 0x%x vmap {", w->shards - 1);
@@ -318,6 +314,8 @@ static int emit_output_chains(struct nftw *w)
 		   "\t\t# Fail fast: a dropped SYN would leave connect() waiting for minutes.\n"
 		   "\t\tmeta l4proto tcp reject with tcp reset\n"
 		   "\t\treject with icmpx admin-prohibited\n\t}\n");
+	if (!ret)
+		ret = render_owner_chains(sb, p);
 	if (!any_audit(p))
 		return ret;
 	sb_add(sb, "\tchain audit_out {\n");
@@ -489,6 +487,8 @@ int render_nft(struct policy *p, struct strbuf *out)
 	ret = emit_id_maps(&w, ENTRY_GROUP);
 	if (!ret)
 		ret = emit_id_maps(&w, ENTRY_USER);
+	if (!ret)
+		ret = render_owner_sets(out, p);
 	for (f = 4; !ret && f <= 6; f += 2) {
 		ret = emit_allow_sets(&w, ENTRY_GROUP, f);
 		if (!ret)
@@ -517,7 +517,7 @@ int render_nft(struct policy *p, struct strbuf *out)
 int render_learned_sets(const struct policy *p, struct strv *out)
 {
 	static const char *const fixed[] = { "stats_out_pre", "stats_out", "stats_in", "tried4",
-					     "tried6",	      "refused4",  "refused6" };
+					     "tried6",	      "refused4",  "refused6", "owners" };
 	char name[NAME_MAX_LEN + 32];
 	size_t i;
 	int f;

@@ -29,7 +29,9 @@ setup_file() {
 		for p in 8080 9090; do e2e_serve tcp "$a" "$p"; done
 	done
 	e2e_serve udp 10.200.0.2 8080
-	ip netns exec "$CLI" "$PYTHON" "$PROBE" serve tcp 10.200.0.1 7070 >/dev/null 2>&1 3>&- &
+	# The inbound entry's service runs as its user: its replies are its own.
+	ip netns exec "$CLI" setpriv --reuid="$E2E_UID2" --regid="$E2E_UGID2" --clear-groups \
+		"$PYTHON" "$PROBE" serve tcp 10.200.0.1 7070 >/dev/null 2>&1 3>&- &
 	galaf_on_cleanup "kill $!"
 	ip netns exec "$CLI" "$PYTHON" "$PROBE" serve tcp 10.200.0.1 7071 >/dev/null 2>&1 3>&- &
 	galaf_on_cleanup "kill $!"

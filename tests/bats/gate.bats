@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# The gatekeeper, attacked the way a local user would: a test build with
-# its own compiled-in index, cap_setgid+ep on it, an unprivileged test user
-# and test app groups. Every refusal is checked with an app that would
+# The gatekeeper: a test build with its own compiled-in index,
+# cap_setgid+ep on it, an unprivileged test user and test app groups. The
+# attacks a user tries from inside an app (sg, newgrp, setegid, LD_*,
+# ptrace) are in attack.bats. Every refusal is checked with an app that would
 # leave a marker file, so "refused" also means "nothing ran".
 # shellcheck shell=bash
 # Single-quoted scripts are meant for the app's shell, not this one:
@@ -10,46 +11,9 @@
 # shellcheck disable=SC2030,SC2031
 
 bats_require_minimum_version 1.5.0
-load ../lib/common
+load ../lib/gate
 
 E=$'\xe2\x80\xa6' # "…": where the caller's arguments go
-
-# Checks that cannot run here fail loudly: skipping would hide a broken CI.
-need() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || { echo "gate tests need $t" >&2; return 1; }
-	done
-}
-
-# row NAME GID FLAGS LAUNCHERS ARGV...: one index line, TAB-separated, not pinned.
-row() {
-	local IFS=$'\t'
-	printf '%s\n' "${*:1:4}"$'\t-\t'"${*:5}"
-}
-
-# pinned_row NAME GID FLAGS LAUNCHERS SHA256 ARGV...: a line pinning ARGV0.
-pinned_row() {
-	local IFS=$'\t'
-	printf '%s\n' "$*"
-}
-
-# framed TEXT: TEXT (a header and entry lines, each ending in a newline)
-# with the trailer that counts them: ".end COUNT BYTES".
-framed() {
-	local lines
-	lines=$(printf '%s' "$1" | wc -l)
-	printf '%s.end %s %s\n' "$1" $((lines - 1)) "$(printf '%s' "$1" | wc -c)"
-}
-
-# write_index MIN MAX [ROW...]: a well-formed index, rows sorted bytewise.
-write_index() {
-	local min=$1 max=$2 text
-	shift 2
-	text=$(printf 'galaf-gate 3 %s %s\n' "$min" "$max"
-		(($#)) && printf '%s\n' "$@" | LC_ALL=C sort)
-	framed "$text"$'\n' >"$IDX.tmp" && chmod 0644 "$IDX.tmp" && mv -f "$IDX.tmp" "$IDX"
-}
 
 good_rows() {
 	row status "$AG" - '*' /bin/cat /proc/self/status
@@ -76,48 +40,15 @@ write_good_index() {
 	write_index 30000 59999 "${rows[@]}"
 }
 
-# The test user, its primary group and supplementary groups.
-as_user() {
-	timeout -k 5 60 setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- "$@"
-}
-
-# status_field NAME: the value of NAME in /proc/PID/status text in $output.
-status_field() {
-	awk -v k="$1:" 'index($0, k "\t") == 1 { print substr($0, length(k) + 2) }' <<<"$output" |
-		sed 's/[[:space:]]*$//'
-}
-
-# no_line LINE TEXT: no line of TEXT is exactly LINE. (A bare `! cmd` does
-# not fail a BATS test.)
-no_line() {
-	! grep -qxF -- "$1" <<<"$2"
-}
-
-no_marker() {
-	[ ! -e "$OUT/marker" ] || { echo "marker exists: a refused launch ran something" >&2; return 1; }
-}
-
 setup_file() {
 	# The tests share one index path, compiled into the binary.
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
 	[ "$(id -u)" -eq 0 ] || { echo "gate tests need root" >&2; return 1; }
 	need make cc setcap getcap setpriv timeout socat sg newgrp ldd readelf \
 		unshare ip ss || return 1
-	galaf_test_gate galaf-gate || return 1
-	TUID=$(id -u "$TUSER")
-	TGID=$(id -g "$TUSER")
-	cc -shared -fPIC -Wall -Werror -DMARK="\"$OUT/preloaded\"" \
-		-o "$DIR/preload.so" "$GALAF_TOP/tests/helpers/preload.c" || return 1
+	gate_fixture galaf-gate || return 1
 	printf '#!/bin/sh\ntouch %s/marker\n' "$OUT" >"$DIR/noexec"
 	chmod 0644 "$DIR/noexec"
-	XGID=$(galaf_free_gid)
-	galaf_group XGROUP "$XGID" || return 1
-	usermod -a -G "$XGROUP" "$TUSER" || return 1
-	AG=$(galaf_free_gid)
-	galaf_group AGROUP "$AG" || return 1
-	BG=$(galaf_free_gid)
-	galaf_group BGROUP "$BG" || return 1
-	export DIR IDX GATE OUT TUSER TUID TGID XGROUP XGID AGROUP AG BGROUP BG
 }
 
 teardown_file() {
@@ -270,86 +201,12 @@ teardown() {
 	[ "$(status_field Gid)" = "$AG"$'\t'"$AG"$'\t'"$AG"$'\t'"$AG" ]
 }
 
-@test "the app cannot set its gid back to the user's, or to a supplementary group" {
-	run -0 --separate-stderr as_user "$GATE" probe setgid "$TGID" "$XGID" 0
-	[[ "$output" != *SUCCEEDED* ]]
-	grep -qx "gids: $AG $AG $AG" <<<"$output"
-}
-
-@test "a setuid sg cannot take the app's gid off (no_new_privs)" {
-	run --separate-stderr as_user "$GATE" sh \
-		'sg "$1" -c "id -g" </dev/null; echo "sg=$?"; id -g' sh "$TUSER"
-	echo "$output"; echo "stderr: $stderr"
-	no_line "$TGID" "$output"
-	[ "$(tail -n1 <<<"$output")" = "$AG" ]
-	grep -q '^sg=[1-9]' <<<"$output"
-	[[ "$stderr" == *"setgid: Operation not permitted"* ]]
-}
-
-@test "a setuid newgrp cannot take the app's gid off (no_new_privs)" {
-	run --separate-stderr as_user "$GATE" sh \
-		'echo "id -g" | newgrp "$1"; echo "newgrp=$?"; id -g' sh "$TUSER"
-	echo "$output"; echo "stderr: $stderr"
-	no_line "$TGID" "$output"
-	[ "$(tail -n1 <<<"$output")" = "$AG" ]
-	[[ "$stderr" == *"setgid: Operation not permitted"* ]]
-}
-
 @test "with nonnp, a setuid sg does change the gid (why nonnp is weaker)" {
 	run -0 --separate-stderr as_user "$GATE" nonnp 'sg "$1" -c "id -g" </dev/null' sh "$TUSER"
 	[ "$output" = "$TGID" ]
 }
 
-@test "an app cannot start another app: the gatekeeper has no capability under no_new_privs" {
-	run -0 --separate-stderr as_user "$GATE" sh '"$1" other; echo "rc=$?"' sh "$GATE"
-	[ "$(tail -n1 <<<"$output")" = "rc=1" ]
-	[[ "$stderr" == *"galaf: cannot set gid $BG"* ]]
-	no_marker
-}
-
-@test "the user cannot read the app's environment or memory (kernel ptrace checks)" {
-	local pid
-	setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- \
-		"$GATE" sh 'exec sleep 30' >/dev/null 2>&1 3>&- &
-	pid=$!
-	disown "$pid" # no job notice when the cleanup kills it
-	galaf_on_cleanup "kill -9 $pid"
-	wait_for sh -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q '^sleep 30'"
-	grep -q "^Gid:	$AG	$AG	$AG	$AG$" "/proc/$pid/status"
-	run -1 --separate-stderr as_user cat "/proc/$pid/environ"
-	[[ "$stderr" == *"Permission denied"* ]]
-	run -1 --separate-stderr as_user dd if="/proc/$pid/mem" bs=1 count=1 status=none
-	[[ "$stderr" == *"Permission denied"* ]]
-	# The control: the same user's own process is readable.
-	run -0 as_user sh -c 'cat /proc/$$/environ >/dev/null'
-}
-
 # --- environment and descriptors ----------------------------------------------
-
-@test "LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT and GCONV_PATH never reach the app" {
-	# The control: the library does run when the loader is given it.
-	run -0 as_user env -i LD_PRELOAD="$DIR/preload.so" /usr/bin/env
-	[ -e "$OUT/preloaded" ]
-	rm -f "$OUT/preloaded"
-	run -0 --separate-stderr as_user env -i LD_PRELOAD="$DIR/preload.so" \
-		LD_LIBRARY_PATH="$DIR" LD_AUDIT="$DIR/preload.so" GCONV_PATH="$DIR" \
-		LD_DEBUG=all HOME=/home/x "$GATE" env
-	[[ "$output" != *LD_* ]]
-	[[ "$output" != *GCONV_PATH* ]]
-	grep -qx HOME=/home/x <<<"$output"
-	[ ! -e "$OUT/preloaded" ]
-}
-
-@test "the environment is rebuilt from the allow-list, with a fixed PATH" {
-	run -0 --separate-stderr as_user env -i PATH=/tmp/evil:/usr/bin FOO=bar \
-		BASH_ENV=/tmp/x ENV=/tmp/x IFS=x PYTHONPATH=/tmp GTK_MODULES=x \
-		LANGX=1 LC_=1 XDG_=1 lc_all=C HOME=/home/x LANG=C.UTF-8 LC_ALL=C \
-		XDG_RUNTIME_DIR=/run/user/1 DISPLAY=:0 TERM=$'xterm\x01odd' TZ=UTC \
-		"$GATE" env
-	diff <(LC_ALL=C sort <<<"$output") <(printf '%s\n' PATH=/usr/local/bin:/usr/bin:/bin \
-		HOME=/home/x LANG=C.UTF-8 LC_ALL=C XDG_RUNTIME_DIR=/run/user/1 \
-		DISPLAY=:0 TERM=$'xterm\x01odd' TZ=UTC | LC_ALL=C sort)
-}
 
 @test "descriptors the caller leaves open (file, socket, pipe) are closed in the app" {
 	local ns

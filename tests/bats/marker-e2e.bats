@@ -12,6 +12,7 @@ OBJ=${GALAF_MARK_OBJECT:-$GALAF_BUILD/galaf_mark.bpf.o}
 setup_file() {
 	[ -r "$OBJ" ] || { echo "no $OBJ: run make" >&2; return 1; }
 	e2e_setup || return 1
+	e2e_user2 || return 1
 	galaf_bpffs BPF_ROOT "$E2E_DIR" || return 1
 	PIN=$BPF_ROOT/galaf-test-$(galaf_rand)
 	CG=$(galaf_cgroup2_root)/galaf-test-$(galaf_rand)
@@ -76,4 +77,34 @@ has_mark() {
 	local mark=$((E2E_GID_A << 16))
 	run -0 e2e_probe "$E2E_GID_A" tcp 10.200.0.2 8080
 	has_mark stats_out "$mark"
+}
+
+# --- a known flow belongs to the socket marker's mark that opened it --------
+
+# as_in_cgroup UID GID ARGS...: probe.py in the marked cgroup as UID with GID.
+as_in_cgroup() {
+	local uid=$1 gid=$2
+	shift 2
+	in_cgroup setpriv --reuid="$uid" --regid="$gid" --clear-groups "$PYTHON" "$PROBE" "$@"
+}
+
+@test "with the marker, the owner's flow is matched by its mark: the owners set holds the pair" {
+	local mark=$(((E2E_GID_A << 16) | (E2E_UID & 0xffff)))
+	run -0 as_in_cgroup "$E2E_UID" "$E2E_GID_A" udp 10.200.0.2 8080
+	run -0 e2e_nft -j list set inet galaf owners
+	[[ "$output" == *"[$mark, $mark]"* || "$output" == *"$mark, $mark"* ]]
+}
+
+@test "with the marker, a process in no entry reusing an app's UDP port is refused" {
+	local p=$((40000 + RANDOM % 20000))
+	PROBE_SPORT=$p run -0 as_in_cgroup "$E2E_UID" "$E2E_GID_A" udp 10.200.0.2 8080
+	PROBE_SPORT=$p run -1 as_in_cgroup "$E2E_UID" "$E2E_UGID" udp 10.200.0.2 8080
+}
+
+@test "with the marker, another user of the same app on a borrowed port passes its own rules, counted under its own mark" {
+	local p=$((40000 + RANDOM % 20000)) mark2=$(((E2E_GID_A << 16) | (E2E_UID2 & 0xffff)))
+	PROBE_SPORT=$p run -0 as_in_cgroup "$E2E_UID" "$E2E_GID_A" udp 10.200.0.2 8080
+	PROBE_SPORT=$p run -0 as_in_cgroup "$E2E_UID2" "$E2E_GID_A" udp 10.200.0.2 8080
+	has_mark stats_out "$mark2"
+	has_mark stats_in "$mark2"
 }

@@ -6,6 +6,12 @@
   probe.py udp ADDR PORT                  send a datagram, wait for the echo
   probe.py get SERVER NAME PORT           resolve NAME at SERVER, then TCP to its first address
   probe.py serve tcp|udp ADDR PORT        answer every connection or datagram with "hi"
+  probe.py join GROUP IFNAME [SECS]       join a multicast group on IFNAME, hold it SECS
+
+PROBE_SPORT=N binds the tcp, udp and resolve probes to source port N first
+(SO_REUSEADDR), as a process reusing a port another one just freed would; the tcp
+probe then also waits for the server to close first, so the old connection leaves
+no TIME_WAIT socket on this side. PROBE_DNS_TCP=1 asks over TCP instead of UDP.
 
 Exit status: 0 success, 1 refused, blocked or timed out (the reason on stderr).
 """
@@ -28,8 +34,22 @@ def dns_query(server, name, qtype):
     for label in name.rstrip(".").split("."):
         q += bytes([len(label)]) + label.encode()
     q += b"\0" + struct.pack("!HH", 28 if qtype == "AAAA" else 1, 1)
+    if os.environ.get("PROBE_DNS_TCP"):
+        s = socket.socket(family(server), socket.SOCK_STREAM)
+        s.settimeout(TIMEOUT)
+        bind_sport(s, server)
+        s.connect((server, 53))
+        s.sendall(struct.pack("!H", len(q)) + q)
+        data = b""
+        while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
+            chunk = s.recv(4096)
+            if not chunk:
+                raise OSError("connection closed")
+            data += chunk
+        return parse_answers(data[2:], qid)
     s = socket.socket(family(server), socket.SOCK_DGRAM)
     s.settimeout(TIMEOUT)
+    bind_sport(s, server)
     s.sendto(q, (server, 53))
     data, _ = s.recvfrom(4096)
     return parse_answers(data, qid)
@@ -68,11 +88,21 @@ def parse_answers(data, qid):
     return out
 
 
+def bind_sport(s, addr):
+    sport = os.environ.get("PROBE_SPORT")
+    if sport:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::" if ":" in addr else "0.0.0.0", int(sport)))
+
+
 def tcp(addr, port):
     s = socket.socket(family(addr), socket.SOCK_STREAM)
     s.settimeout(TIMEOUT)
+    bind_sport(s, addr)
     s.connect((addr, int(port)))
     line = s.recv(100)
+    while os.environ.get("PROBE_SPORT") and s.recv(100):
+        pass
     s.close()
     if not line.startswith(b"hi"):
         raise OSError("no greeting")
@@ -81,6 +111,7 @@ def tcp(addr, port):
 def udp(addr, port):
     s = socket.socket(family(addr), socket.SOCK_DGRAM)
     s.settimeout(TIMEOUT)
+    bind_sport(s, addr)
     s.sendto(b"ping", (addr, int(port)))
     data, _ = s.recvfrom(100)
     if not data.startswith(b"hi"):
@@ -108,6 +139,23 @@ def serve(proto, addr, port):
         s.sendto(b"hi\n", peer)
 
 
+def join(group, ifname, secs):
+    """IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP: the kernel reports the membership."""
+    import time
+    ifindex = socket.if_nametoindex(ifname)
+    if ":" in group:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        mreq = socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", ifindex)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # struct ip_mreqn: group, local address (any), interface index
+        mreq = socket.inet_aton(group) + socket.inet_aton("0.0.0.0") + struct.pack("@i", ifindex)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    print("joined %s on %s" % (group, ifname), flush=True)
+    time.sleep(float(secs))
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     try:
@@ -126,6 +174,8 @@ def main(argv):
             print("%s is %s" % (argv[3], addrs[0]))
             tcp(addrs[0], argv[4])
             print("connected to %s port %s" % (addrs[0], argv[4]))
+        elif cmd == "join":
+            join(argv[2], argv[3], argv[4] if len(argv) > 4 else "1")
         elif cmd == "serve":
             serve(argv[2], argv[3], argv[4])
         else:

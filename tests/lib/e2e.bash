@@ -58,13 +58,15 @@ e2e_serve() {
 }
 
 # e2e_dns_start: the upstream (fixed answers) and the forwarder (galaf's file).
+# E2E_UPSTREAM_EXTRA adds dnsmasq options to the upstream (e.g. --cname=).
 e2e_dns_start() {
 	local conf=${1:-$E2E_DIR/dnsmasq.conf}
+	# shellcheck disable=SC2086 # E2E_UPSTREAM_EXTRA holds several options
 	ip netns exec "$CLI" dnsmasq -k --no-resolv --no-hosts --bind-interfaces \
 		--listen-address=127.0.0.2 -u root --pid-file="$E2E_DIR/up.pid" \
 		--address=/app.test/10.200.0.2 --address=/app.test/fd00:200::2 \
 		--address=/other.test/10.200.0.3 --address=/other.test/fd00:200::3 \
-		>/dev/null 2>&1 3>&- &
+		${E2E_UPSTREAM_EXTRA:-} >/dev/null 2>&1 3>&- &
 	galaf_on_cleanup "kill $!"
 	e2e_forwarder_start "$conf"
 	wait_for ip netns exec "$CLI" "$PYTHON" "$PROBE" resolve 127.0.0.2 app.test
