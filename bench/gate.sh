@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gatekeeper: launch overhead of `galaf APP` over a direct exec.
 #
-#   bench/gate.sh [OUT.md]   (env: APPS=10000 RUNS=5 COUNT=500)
+#   bench/gate.sh [OUT.md]   (env: APPS=10000 RUNS=5 COUNT=500 CHART_DATA=DIR)
 #
 # Builds two test copies of the gatekeeper (make B=... GATE_INDEX=...), one
 # reading an index of APPS apps and one of a single app, both with the file
@@ -209,3 +209,16 @@ bl_headline "(detail) galaf's own cost beyond the floor (galaf − execfloor)" "
 o=$(med "$BL_DIR/o.padpin")
 ms=$(awk -v v="$o" -v m="$PAD_MB" 'BEGIN { printf "%.1f", v / 1000 / m }')
 bl_headline "Pinning: hashing cost per MiB of command (sha256)" "$ms ms" "reported" "—"
+# For bench/charts.sh: the overhead over a direct exec of every launcher
+# timed here (any t.* file, so launchers added to the rounds appear too).
+if [ -n "${CHART_DATA:-}" ]; then
+	mkdir -p "$CHART_DATA"
+	{
+		printf '# launcher\toverhead_us\n'
+		for f in "$BL_DIR"/t.*; do
+			v=${f##*/t.}
+			[ "$v" = direct ] && continue
+			printf '%s\t%s\n' "$v" "$(paste "$f" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' | bl_summary | cut -d' ' -f1)"
+		done
+	} >"$CHART_DATA/launch.tsv"
+fi

@@ -72,9 +72,9 @@ perf record -q -e cpu-clock -F 4999 -g -C 0 -o "$BL_DIR/perf.data" -- \
 	ip netns exec "$c" setpriv --reuid="$ID" --regid="$GID" --clear-groups taskset -c 0 "${cmd[@]}" \
 	>"$BL_DIR/load.out" 2>/dev/null
 echo "load: $(cat "$BL_DIR/load.out") (RATE COUNT ERRORS CPU_NS)"
-perf report -i "$BL_DIR/perf.data" --comm netload --children --sort sym --stdio -g none 2>/dev/null |
+perf report -i "$BL_DIR/perf.data" --comm netload --percentage relative --children --sort sym --stdio -g none 2>/dev/null |
 	awk '$1 ~ /%$/ && $NF ~ /^(nf_hook_slow|nft_do_chain.*|nf_conntrack_in|ipv4_conntrack_local|nft_dynset_eval|nft_lookup_eval|nft_pipapo.*|nft_rhash.*|nft_hash.*|__nft_rhash.*|nft_ct_get_eval|nft_meta_get_eval|nft_immediate_eval|nft_counter.*|__nf_conntrack_confirm|nf_confirm|ip_output|__ip_local_out|tcp_v4_connect|__sys_connect|__x64_sys_sendto|udp_sendmsg)$/ {
 		printf "%s %s\n", $NF, $1 }'
 echo "-- self time, nf_tables symbols"
-perf report -i "$BL_DIR/perf.data" --comm netload --no-children --sort sym --stdio -g none 2>/dev/null |
+perf report -i "$BL_DIR/perf.data" --comm netload --percentage relative --no-children --sort sym --stdio -g none 2>/dev/null |
 	awk '$1 ~ /%$/ && $NF ~ /nft|pipapo|nf_tables|rhash|dynset|conntrack|jhash/ { printf "%s %s\n", $NF, $1 }' | head -30

@@ -37,7 +37,7 @@ for p in "${parts[@]}"; do
 done
 
 bl_init
-bl_tools_check iperf3 dnsperf dnsmasq jq nft setpriv setcap unshare taskset ss bpftool cc make
+bl_tools_check iperf3 dnsperf dnsmasq jq nft setpriv setcap unshare taskset ss bpftool cc make gnuplot opensnitchd iptables
 for b in galaf-config galaf-stats galaf_mark.bpf.o; do
 	[ -e "$top/build/$b" ] || bl_die "no build/$b: run make first (make bench does)"
 done
@@ -53,7 +53,7 @@ fi
 # Sizes: the issue's for a full run; the smallest that still exercises every path for --tiny.
 if [ "$tiny" = 1 ]; then
 	dp=(SIZES="10" RUNS=1 SECS=0.2)
-	ap=(SIZES="10 100" RE_SIZES=100 RUNS=1 LEARNED=1000 DIAG_SIZE=100 CAP=20)
+	ap=(SIZES="10 100" RE_SIZES=100 RUNS=1 LEARNED=1000 DIAG_SIZE=100 CAP=20 NODOM_SIZES="10 100")
 	dn=(SIZES="10" RUNS=1 SECS=0.2 M_LAT=100 M_RATE=500)
 	gt=(APPS=100 RUNS=1 COUNT=5)
 	mk=(1 0.2)
@@ -62,7 +62,7 @@ if [ "$tiny" = 1 ]; then
 	cg=(RUNS=1 SECS=0.2)
 else
 	dp=(SIZES="1 100 1000 10000" RUNS=5 SECS=1)
-	ap=(SIZES="10 100 1000 10000" RE_SIZES=1000 RUNS=5 LEARNED=100000 DIAG_SIZE=1000 CAP=20)
+	ap=(SIZES="10 100 1000 10000" RE_SIZES=1000 RUNS=5 LEARNED=100000 DIAG_SIZE=1000 CAP=20 NODOM_SIZES="1000 10000")
 	dn=(SIZES="100 1000 10000" RUNS=5 SECS=1)
 	gt=(APPS=10000 RUNS=5 COUNT=100)
 	mk=(5 1)
@@ -71,6 +71,16 @@ else
 	cg=(RUNS=7 SECS=1)
 fi
 
+# Figures for the charts (bench/charts.sh): kept beside RESULTS.md by a full
+# run, so the charts can be redrawn; a temporary directory otherwise.
+if [ "$out" = "$bench/RESULTS.md" ]; then
+	export CHART_DATA=$bench/data
+	chart_dir=$bench
+	rm -rf "$CHART_DATA"
+else
+	export CHART_DATA=$BL_DIR/data
+	chart_dir=$BL_DIR/charts
+fi
 export BENCH_HEADLINES=$BL_DIR/headlines
 : >"$BENCH_HEADLINES"
 sections=()
@@ -170,6 +180,7 @@ for p in "${parts[@]}"; do
 	run_part "$p"
 done
 suite_secs=$(($(date +%s) - suite_start))
+mapfile -t charts < <("$bench/charts.sh" "$CHART_DATA" "$chart_dir") || bl_die "bench/charts.sh failed"
 
 version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; }
 {
@@ -204,6 +215,16 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	echo
 	echo "Where a target is not met, [Targets not met](#targets-not-met) explains why, with the profile,"
 	echo "and what would close it."
+	if [ ${#charts[@]} -gt 0 ]; then
+		echo
+		echo "## Charts"
+		echo
+		echo "Drawn by \`bench/charts.sh\` (gnuplot) from the figures of this run, kept in \`bench/data/\`."
+		for c in "${charts[@]}"; do
+			echo
+			echo "![${c##*/}](${c##*/})"
+		done
+	fi
 	for f in "${sections[@]}"; do
 		echo
 		cat "$f"
@@ -229,7 +250,8 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	echo "Each part is a script in \`bench/\` whose header comment gives its method and knobs:"
 	echo "\`datapath.sh\`, \`apply.sh\`, \`dns.sh\`, \`gate.sh\`, \`marker.sh\`, \`stats.sh\`, \`render.sh\`;"
 	echo "the load generators are small C programs beside them (\`netload.c\`, \`dnsresp.c\`, \`launch.c\`,"
-	echo "\`timeit.c\`, \`sockrate.c\`), and policies come from \`genpolicy.py\`."
+	echo "\`timeit.c\`, \`sockrate.c\`), and policies come from \`genpolicy.py\`. \`charts.sh\` draws the charts"
+	echo "from \`bench/data/\`; \`profile.sh\` (not part of the run) profiles one ruleset under one load with perf."
 } >"$out"
 bl_log "report: $out (${suite_secs} s)"
 if [ "${keep_out:-0}" = 1 ]; then
