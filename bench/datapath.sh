@@ -11,7 +11,7 @@
 #
 #   bench/datapath.sh [OUT.md]     (env: SIZES="1 100 1000 10000" RUNS=5 SECS=1
 #                                   TESTS="tcp udp conn" TOPOS="veth lo"
-#                                   OPENSNITCH=1 CHART_DATA=DIR)
+#                                   OPENSNITCH=1 CHART_DATA=DIR BASE_CONFIG=FILE)
 #
 # Every ruleset gets its own pair of namespaces, loaded once; the runs then
 # go round all of them in turn (RUNS rounds, each starting one ruleset
@@ -28,7 +28,10 @@
 # mangle tables there through iptables-nft; the script checks that the
 # host's ruleset is unchanged), and is killed with the namespace. With
 # CHART_DATA, tab-separated figures for bench/charts.sh go to that
-# directory. Prints a Markdown section to OUT.md (default stdout); needs root.
+# directory. BASE_CONFIG=FILE (optional): another build's galaf-config,
+# e.g. of main; its ruleset for each size is measured in the same rounds
+# (configurations base-N), for a before/after free of the machine's drift.
+# Prints a Markdown section to OUT.md (default stdout); needs root.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -39,6 +42,7 @@ SECS=${SECS:-1}
 TESTS=${TESTS:-tcp udp conn}
 TOPOS=${TOPOS:-veth lo}
 OPENSNITCH=${OPENSNITCH:-1}
+BASE_CONFIG=${BASE_CONFIG:-}
 CHART_DATA=${CHART_DATA:-}
 OUT=${1:-/dev/stdout}
 SRV_ADDR=198.18.0.2 # RFC 2544 benchmark range, only inside our namespaces
@@ -60,6 +64,9 @@ mapfile -t KSOFT < <(pgrep -x 'ksoftirqd/[0-9]+')
 configs=(none ct)
 for n in $SIZES; do configs+=("galaf-$n"); done
 for n in $SIZES; do configs+=("naive-$n"); done
+if [ -n "$BASE_CONFIG" ]; then
+	for n in $SIZES; do configs+=("base-$n"); done
+fi
 [ "$OPENSNITCH" = 0 ] || configs+=(osnitch)
 host_ruleset=$(nft list ruleset | sha256sum)
 
@@ -80,10 +87,11 @@ wait_listen() { # NS tcp|udp PORT
 	bl_die "nothing listens on $2 port $3 in $1"
 }
 
-# galaf_ruleset N GID DIR: galaf's ruleset for N-1 synthetic apps (10 CIDRs
-# and one domain each) plus the measured app, whose only rule is a domain.
+# galaf_ruleset N GID DIR [GALAF_CONFIG]: galaf's ruleset for N-1 synthetic
+# apps (10 CIDRs and one domain each) plus the measured app, whose only rule
+# is a domain.
 galaf_ruleset() {
-	local n=$1 gid=$2 d=$3
+	local n=$1 gid=$2 d=$3 GALAF_CONFIG=${4:-$GALAF_CONFIG}
 	mkdir -p "$d"
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" $((n - 1)) 10 1 --dir "$d" |
 		jq --argjson gid "$gid" '.config.loopback = false |
@@ -169,8 +177,8 @@ setup_config() {
 	bl_veth_pair c s "$CLI_ADDR" "$SRV_ADDR"
 	mkdir -p "$d"
 	case $kind in
-	galaf)
-		galaf_ruleset "$n" "$gid" "$d"
+	galaf | base)
+		galaf_ruleset "$n" "$gid" "$d" "$([ "$kind" = base ] && echo "$BASE_CONFIG")"
 		ip netns exec "$c" nft -f "$d/ruleset.nft"
 		ip netns exec "$c" nft add element inet galaf "$(cat "$d/set")" "{ $SRV_ADDR, 127.0.0.1 }"
 		;;
@@ -292,7 +300,7 @@ run_one() {
 counter_of() {
 	local cfg=$1 c=${CNS[$1]} mark
 	case ${KIND[$cfg]} in
-	galaf)
+	galaf | base)
 		mark=$((GID[$cfg] << 16))
 		ip netns exec "$c" nft -j list set inet galaf stats_out |
 			jq --argjson m "$mark" '[.nftables[].set.elem[]? | select(.elem.val == $m) | .elem.counter.packets] | add // 0'
@@ -310,7 +318,7 @@ counter_of() {
 }
 
 refused_of() {
-	[ "${KIND[$1]}" = galaf ] || { echo -; return; }
+	case ${KIND[$1]} in galaf | base) ;; *) echo -; return ;; esac
 	ip netns exec "${CNS[$1]}" nft -j list set inet galaf refused4 | jq '[.nftables[].set.elem[]?] | length'
 }
 
@@ -363,6 +371,7 @@ label() {
 	ct) echo "conntrack only" ;;
 	osnitch) echo "OpenSnitch $(dpkg-query -W -f '${Version}' opensnitch 2>/dev/null), one rule" ;;
 	galaf-*) echo "galaf, $(bl_fmt "${1#*-}") apps" ;;
+	base-*) echo "BASE_CONFIG's galaf, $(bl_fmt "${1#*-}") apps" ;;
 	naive-*) echo "naive linear, $(bl_fmt "${1#*-}") apps" ;;
 	esac
 }
@@ -552,6 +561,14 @@ for topo in "${topos[@]}"; do
 			bl_headline "(reference) new connections/s, galaf $(bl_fmt "$big") apps / OpenSnitch, $topo" "$r" "reported" "—"
 		fi
 	fi
+	for n in $SIZES; do
+		[ -n "$BASE_CONFIG" ] || break
+		for test in conn udp; do
+			has_test "$test" || continue
+			bl_headline "(before/after) $test, galaf $(bl_fmt "$n") apps / BASE_CONFIG's, $topo (CPU cost ratio: above 1 is faster)" \
+				"$(eff "$test" "$topo" "galaf-$n" "base-$n")" "reported" "—"
+		done
+	done
 	if has_test udp; then
 		r=$(bl_ratio "$(cost_med "$BL_DIR/udp.$topo.galaf-$small" udp)" "$(cost_med "$BL_DIR/udp.$topo.galaf-$big" udp)")
 		bl_headline "Flat: one-way UDP, galaf $(bl_fmt "$small") app(s) / $(bl_fmt "$big") apps, CPU cost per datagram, $topo" "$r" "≥ 0.95" "$(bl_cmp "$r" '>=' 0.95)"
