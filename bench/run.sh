@@ -52,8 +52,8 @@ fi
 
 # Sizes: the for a full run; the smallest that still exercises every path for --tiny.
 if [ "$tiny" = 1 ]; then
-	dp=(SIZES="10" RUNS=1 SECS=0.2)
-	ap=(SIZES="10 100" RE_SIZES=100 RUNS=1 LEARNED=1000 DIAG_SIZE=100 CAP=20 NODOM_SIZES="10 100")
+	dp=(SIZES="10" RUNS=1 SECS=0.2 TOPOS=veth)
+	ap=(SIZES="10 100" RE_SIZES=100 RUNS=1 LEARNED=1000 DIAG_SIZE=100 CAP=20 NODOM_SIZES="100")
 	dn=(SIZES="10" RUNS=1 SECS=0.2 M_LAT=100 M_RATE=500)
 	gt=(APPS=100 RUNS=1 COUNT=5)
 	mk=(1 0.2)
