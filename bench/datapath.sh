@@ -19,7 +19,8 @@
 # Client and server run as an unprivileged uid with the measured app's gid
 # (setpriv), client on CPU 0, server on CPU 1. The measured app is the last
 # of the N (highest gid: the last rule of the naive chain) and reaches the
-# server through a domain set, galaf's longest path. At the end, nft
+# server through a domain set after a miss in its static allow-list (10
+# CIDRs of its own, like every other app's): galaf's longest path. At the end, nft
 # counters prove every new connection went through the intended rule.
 # Connections also report the time of one connect() (median) and of the
 # first one a fresh process makes. OpenSnitch's daemon runs in a private
@@ -88,14 +89,15 @@ wait_listen() { # NS tcp|udp PORT
 }
 
 # galaf_ruleset N GID DIR [GALAF_CONFIG]: galaf's ruleset for N-1 synthetic
-# apps (10 CIDRs and one domain each) plus the measured app, whose only rule
-# is a domain.
+# apps (10 CIDRs and one domain each) plus the measured app, with 10 CIDRs
+# that are not the server's and a domain that is.
 galaf_ruleset() {
 	local n=$1 gid=$2 d=$3 GALAF_CONFIG=${4:-$GALAF_CONFIG}
 	mkdir -p "$d"
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" $((n - 1)) 10 1 --dir "$d" |
 		jq --argjson gid "$gid" '.config.loopback = false |
-			.groups.zbench = { gid: $gid, execv: ["/usr/bin/true"], allow: [{ to: ["bench.test"] }] }' \
+			.groups.zbench = { gid: $gid, execv: ["/usr/bin/true"],
+				allow: [{ to: [range(10) | "172.16.\\(.).0/24"], proto: "tcp", ports: [443] }, { to: ["bench.test"] }] }' \
 			>"$d/policy.json"
 	"$GALAF_CONFIG" render --nft "$d/policy.json" >"$d/ruleset.nft"
 	"$GALAF_CONFIG" render --dnsmasq "$d/policy.json" |
