@@ -97,7 +97,7 @@ galaf_ruleset() {
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" $((n - 1)) 10 1 --dir "$d" |
 		jq --argjson gid "$gid" '.config.loopback = false |
 			.groups.zbench = { gid: $gid, execv: ["/usr/bin/true"],
-				allow: [{ to: [range(10) | "172.16.\\(.).0/24"], proto: "tcp", ports: [443] }, { to: ["bench.test"] }] }' \
+				allow: [{ to: [range(10) | "172.16.\(.).0/24"], proto: "tcp", ports: [443] }, { to: ["bench.test"] }] }' \
 			>"$d/policy.json"
 	"$GALAF_CONFIG" render --nft "$d/policy.json" >"$d/ruleset.nft"
 	"$GALAF_CONFIG" render --dnsmasq "$d/policy.json" |

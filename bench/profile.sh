@@ -36,7 +36,7 @@ galaf:*)
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" $((n - 1)) 10 1 --dir "$BL_DIR" |
 		jq --argjson gid "$GID" '.config.loopback = false |
 			.groups.zbench = { gid: $gid, execv: ["/usr/bin/true"],
-				allow: [{ to: [range(10) | "172.16.\\(.).0/24"], proto: "tcp", ports: [443] }, { to: ["bench.test"] }] }' \
+				allow: [{ to: [range(10) | "172.16.\(.).0/24"], proto: "tcp", ports: [443] }, { to: ["bench.test"] }] }' \
 			>"$BL_DIR/policy.json"
 	"$GALAF_CONFIG" render --nft "$BL_DIR/policy.json" >"$BL_DIR/ruleset.nft"
 	set=$("$GALAF_CONFIG" render --dnsmasq "$BL_DIR/policy.json" |
