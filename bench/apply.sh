@@ -9,7 +9,7 @@
 # `nft -f` of the same text with the host's /etc/group (nft looks every gid
 # literal up as a group name, a scan of the file per number: with the app
 # groups in the file it takes minutes at 10,000; galaf-config answers
-# numeric names itself, src/numeric_ids.c).
+# numeric names itself, src/nft/numeric_ids.c).
 #
 #   bench/apply.sh [OUT.md]   (env: SIZES="10 100 1000 10000" RE_SIZES=1000
 #                              RUNS=5 CAP=20 LEARNED=100000 DIAG_SIZE=1000
