@@ -157,9 +157,15 @@ part_render() {
 	sections+=("$f")
 }
 
+# The machine's 1-minute load average at each part's start and end: the
+# report says under what load its figures were taken.
+load_seen=()
+note_load() { load_seen+=("$(cut -d' ' -f1 /proc/loadavg)"); }
+
 run_part() {
 	local p=$1 start f=$BL_DIR/$1.md
 	start=$(date +%s)
+	note_load
 	bl_log "== $p"
 	case $p in
 	datapath) env "${dp[@]}" "$bench/datapath.sh" "$f"; sections+=("$f") ;;
@@ -172,6 +178,7 @@ run_part() {
 	render) part_render ;;
 	esac
 	took[$p]=$(($(date +%s) - start))
+	note_load
 	bl_log "$p took ${took[$p]} s"
 }
 
@@ -200,6 +207,7 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	echo "| | |"
 	echo "| --- | --- |"
 	echo "| CPU | $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) vCPUs ($(systemd-detect-virt 2>/dev/null || echo unknown virtualisation); shared with other work: expect noise) |"
+	echo "| load | 1-minute load average $(printf '%s\n' "${load_seen[@]}" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s–%s", lo, hi }') over the run (at each part's start and end; $(nproc) vCPUs) |"
 	echo "| memory | $(free -g | awk '/^Mem:/ { print $2 }') GiB |"
 	echo "| system | Debian $(cat /etc/debian_version), kernel $(uname -r) |"
 	echo "| galaf | $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown) ($("$top/build/galaf-config" --version 2>/dev/null | head -n1)) |"
@@ -230,7 +238,16 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 		cat "$f"
 	done
 	echo
-	cat "$bench/analysis.md"
+	# analysis.md is prose; the peer's version and this run's ratios to it are filled in.
+	sed -e "s|@OSVER@|$(version_of opensnitch)|" "$bench/analysis.md" | while IFS= read -r line; do
+		if [ "$line" = "@OSFIGS@" ]; then
+			echo "In this run (section 1, CPU cost and rate per new connection):"
+			echo
+			grep 'OpenSnitch' "$BENCH_HEADLINES" | awk -F'|' '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3); printf "- %s: **%s**\n", $2, $3 }'
+		else
+			printf '%s\n' "$line"
+		fi
+	done
 	echo
 	echo "## How to reproduce"
 	echo
