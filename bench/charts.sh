@@ -70,7 +70,7 @@ apply_chart() {
 	{
 		style
 		echo "set output '$OUT/apply.svg'"
-		echo "set title 'Apply from empty against the number of groups (median wall time; runs killed at the cap are missing)'"
+		echo "set title 'Apply from empty (median wall time; runs killed at the cap missing)'"
 		echo "set logscale xy 10"
 		echo "set xlabel 'groups'"
 		echo "set ylabel 'seconds'"
