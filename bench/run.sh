@@ -241,9 +241,14 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	# analysis.md is prose; the peer's version and this run's ratios to it are filled in.
 	sed -e "s|@OSVER@|$(version_of opensnitch)|" "$bench/analysis.md" | while IFS= read -r line; do
 		if [ "$line" = "@OSFIGS@" ]; then
+			os=$(grep 'OpenSnitch' "$BENCH_HEADLINES" || true)
+			if [ -z "$os" ]; then
+				echo "(This run did not measure the data path.)"
+				continue
+			fi
 			echo "In this run (section 1, CPU cost and rate per new connection):"
 			echo
-			grep 'OpenSnitch' "$BENCH_HEADLINES" | awk -F'|' '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3); printf "- %s: **%s**\n", $2, $3 }'
+			awk -F'|' '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3); printf "- %s: **%s**\n", $2, $3 }' <<<"$os"
 		else
 			printf '%s\n' "$line"
 		fi
