@@ -4,10 +4,16 @@
 # same rendered text; and a re-apply after changing one group while 100,000
 # learned addresses sit in the domain sets, beside `nft -f` of the same
 # transaction (flush the chains, delete the static sets and maps, load the
-# rendered text).
+# rendered text). And groups without domain lists (2 CIDRs and 2 ports
+# each: no learned sets, so no named set per group), from empty, beside
+# `nft -f` of the same text with the host's /etc/group (nft looks every gid
+# literal up as a group name, a scan of the file per number: with the app
+# groups in the file it takes minutes at 10,000; galaf-config answers
+# numeric names itself, src/nft/numeric_ids.c).
 #
 #   bench/apply.sh [OUT.md]   (env: SIZES="10 100 1000 10000" RE_SIZES=1000
-#                              RUNS=5 CAP=20 LEARNED=100000 DIAG_SIZE=1000)
+#                              RUNS=5 CAP=20 LEARNED=100000 DIAG_SIZE=1000
+#                              NODOM_SIZES="1000 10000" CHART_DATA=DIR)
 #
 # Everything runs in throwaway network namespaces, inside a private mount
 # namespace whose /etc/group holds the N app groups (apply checks them, and
@@ -24,6 +30,8 @@ RUNS=${RUNS:-5}
 CAP=${CAP:-20}
 LEARNED=${LEARNED:-100000}
 DIAG_SIZE=${DIAG_SIZE:-1000}
+NODOM_SIZES=${NODOM_SIZES:-1000 10000}
+CHART_DATA=${CHART_DATA:-}
 OUT=${1:-/dev/stdout}
 
 bl_init
@@ -35,6 +43,14 @@ bl_build_tools "$T"
 prepare() { # N: policy, varied policy, rendered texts, group file
 	local n=$1 d=$BL_DIR/a$1
 	mkdir -p "$d"
+	if [ "${2:-}" = nodom ]; then
+		d=$BL_DIR/n$1
+		mkdir -p "$d"
+		"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" "$n" 2 0 --ports 2 --dir "$d" >"$d/policy.json"
+		"$GALAF_CONFIG" render --nft "$d/policy.json" >"$d/policy.nft"
+		bl_groupfile "$n" "$d/group"
+		return
+	fi
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" "$n" 10 5 --dir "$d" >"$d/policy.json"
 	"$PYTHON" "$BENCH_TOP/bench/genpolicy.py" "$n" 10 5 --dir "$d" --vary 0 >"$d/vary.json"
 	"$GALAF_CONFIG" render --nft "$d/policy.json" >"$d/policy.nft"
@@ -42,11 +58,12 @@ prepare() { # N: policy, varied policy, rendered texts, group file
 	bl_groupfile "$n" "$d/group"
 }
 
-# timed FILE N NS CMD...: one timed run of CMD in NS with N's group file.
+# timed FILE N NS CMD...: one timed run of CMD in NS with N's group file
+# (GROUPFILE=FILE: that one instead).
 timed() {
 	local f=$1 n=$2 ns=$3
 	shift 3
-	bl_with_db "$BL_DIR/a$n/group" - ip netns exec "$ns" "$T/timeit" -t "$CAP" -o "$f" "$@" \
+	bl_with_db "${GROUPFILE:-$BL_DIR/a$n/group}" - ip netns exec "$ns" "$T/timeit" -t "$CAP" -o "$f" "$@" \
 		>"$BL_DIR/out" 2>"$BL_DIR/err" || true
 	read -r _ _ _ _ st <"$f"
 	case $st in
@@ -70,6 +87,24 @@ from_empty() {
 	cat "$BL_DIR/one" >>"$BL_DIR/empty.$v.$n"
 	# Delete the table before the namespace, so the kernel frees it now and
 	# not in the background of the next run.
+	ip netns exec "$ns" nft flush ruleset
+	bl_netns_del "$ns"
+}
+
+# nodom VARIANT N: from empty without domain lists; appends to nodom.VARIANT.N.
+nodom() {
+	local v=$1 n=$2 d=$BL_DIR/n$2 ns st
+	bl_netns ns
+	rm -rf "$d/state" "$d/dnsmasq.conf" "$d/gate.index"
+	case $v in
+	galaf) GROUPFILE=$d/group timed "$BL_DIR/one" "$n" "$ns" "$GALAF_CONFIG" apply "$d/policy.json" ;;
+	nft)
+		ip netns exec "$ns" "$T/timeit" -t "$CAP" -o "$BL_DIR/one" nft -f "$d/policy.nft" || true
+		read -r _ _ _ _ st <"$BL_DIR/one"
+		[ "$st" = 0 ] || [ "$st" = timeout ] || bl_die "nft -f of $n groups without domains failed ($st)"
+		;;
+	esac
+	cat "$BL_DIR/one" >>"$BL_DIR/nodom.$v.$n"
 	ip netns exec "$ns" nft flush ruleset
 	bl_netns_del "$ns"
 }
@@ -205,6 +240,19 @@ for n in $RE_SIZES; do
 	bl_log "re-apply at $n groups with $LEARNED learned addresses"
 	reapply "$n"
 done
+for n in $NODOM_SIZES; do
+	prepare "$n" nodom
+done
+bl_log "without domain lists: ${NODOM_SIZES// /, } groups, $RUNS rounds"
+for ((r = 0; r < RUNS; r++)); do
+	for n in $NODOM_SIZES; do
+		variants=(galaf nft)
+		((r % 2)) && variants=(nft galaf)
+		for v in "${variants[@]}"; do
+			nodom "$v" "$n"
+		done
+	done
+done
 
 # col FILE FIELD: "median (min–max)" of one field; timeouts shown as "> CAP s".
 col() {
@@ -224,6 +272,9 @@ col() {
 med() { # FILE FIELD ("nan" when a run was killed)
 	grep -q timeout "$1" && [ "$2" = 1 ] && { echo nan; return; }
 	awk -v k="$2" '{ print $k }' "$1" | bl_summary | cut -d' ' -f1
+}
+cpu_med() { # FILE: median of user + kernel CPU time
+	awk '{ print $3 + $4 }' "$1" | bl_summary | cut -d' ' -f1
 }
 cpu() { # FILE: "user / kernel" medians
 	printf '%s / %s s' "$(bl_fmt "$(med "$1" 3)" 2)" "$(bl_fmt "$(med "$1" 4)" 2)"
@@ -291,6 +342,25 @@ cpu() { # FILE: "user / kernel" medians
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(bl_fmt "$n")" "$(col "$g" 1)" "$(col "$g" 2)" "$(cpu "$g")" \
 			"$(col "$f" 1)" "$(col "$f" 2)" "$(bl_ratio "$(med "$g" 1)" "$(med "$f" 1)")" "$(col "$BL_DIR/re.full.$n" 1)"
 	done
+	if [ -n "$NODOM_SIZES" ]; then
+		echo
+		echo "### From empty, without domain lists"
+		echo
+		echo "Each group allows 2 CIDRs on 2 ports (\`bench/genpolicy.py N 2 0 --ports 2\`): no learned sets, so"
+		echo "the table holds one chain per group and the shared sets and maps. Median of $RUNS interleaved runs"
+		echo "(min–max). galaf-config runs with the app groups in /etc/group (it checks them); \`nft -f\` of the"
+		echo "same text with the host's /etc/group, where its lookup of every gid literal as a group name"
+		echo "is cheap (with the app groups there it took minutes at 10,000 groups; see Where the time goes)."
+		echo
+		echo "| groups | galaf-config apply | memory | CPU user / kernel | nft -f same text | memory | CPU user / kernel | apply / nft (wall) | apply / nft (CPU) |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+		for n in $NODOM_SIZES; do
+			g=$BL_DIR/nodom.galaf.$n f=$BL_DIR/nodom.nft.$n
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(bl_fmt "$n")" "$(col "$g" 1)" "$(col "$g" 2)" "$(cpu "$g")" \
+				"$(col "$f" 1)" "$(col "$f" 2)" "$(cpu "$f")" "$(bl_ratio "$(med "$g" 1)" "$(med "$f" 1)")" \
+				"$(bl_ratio "$(cpu_med "$g")" "$(cpu_med "$f")")"
+		done
+	fi
 } >"$OUT"
 
 for n in $SIZES; do
@@ -317,3 +387,34 @@ for n in $RE_SIZES; do
 	r=$(bl_ratio "$t" "$(med "$BL_DIR/re.nft.$n" 1)")
 	bl_headline "Re-apply / nft -f same transaction, $(bl_fmt "$n") groups" "$r" "≤ 1.10" "$(bl_cmp "$r" '<=' 1.10)"
 done
+
+# shellcheck disable=SC2086 # a list of numbers
+set -- $NODOM_SIZES
+if [ $# -ge 1 ]; then
+	nbig=${*: -1} nsmall=$1
+	t=$(med "$BL_DIR/nodom.galaf.$nbig" 1)
+	bl_headline "Apply from empty, $(bl_fmt "$nbig") groups without domain lists" "$(bl_fmt "$t" 3) s" "< 3 s" "$(bl_cmp "$t" '<' 3)"
+	r=$(bl_ratio "$t" "$(med "$BL_DIR/nodom.nft.$nbig" 1)")
+	rc=$(bl_ratio "$(cpu_med "$BL_DIR/nodom.galaf.$nbig")" "$(cpu_med "$BL_DIR/nodom.nft.$nbig")")
+	bl_headline "Apply / nft -f same text, $(bl_fmt "$nbig") groups without domain lists (wall; CPU)" "$r; $rc" "≤ 1.0" "$(bl_cmp "$r" '<=' 1.0)"
+	if [ "$nsmall" != "$nbig" ]; then
+		g=$(bl_ratio "$t" "$(med "$BL_DIR/nodom.galaf.$nsmall" 1)")
+		x=$(bl_ratio "$nbig" "$nsmall")
+		bl_headline "Apply growth without domain lists, $(bl_fmt "$nsmall") → $(bl_fmt "$nbig") groups (×$x groups)" "×$g" "≤ ×$x (linear)" "$(bl_cmp "$g" '<=' "$x")"
+	fi
+fi
+if [ -n "$CHART_DATA" ]; then
+	mkdir -p "$CHART_DATA"
+	{
+		printf '# groups\tgalaf_s\tnft_s\tkind\n'
+		for n in $SIZES; do
+			printf '%s\t%s\t%s\tdomains\n' "$n" "$(med "$BL_DIR/empty.galaf.$n" 1)" "$(med "$BL_DIR/empty.nft.$n" 1)"
+		done
+	} >"$CHART_DATA/apply-domains.tsv"
+	{
+		printf '# groups\tgalaf_s\tnft_s\tkind\n'
+		for n in $NODOM_SIZES; do
+			printf '%s\t%s\t%s\tnodomains\n' "$n" "$(med "$BL_DIR/nodom.galaf.$n" 1)" "$(med "$BL_DIR/nodom.nft.$n" 1)"
+		done
+	} >"$CHART_DATA/apply-nodomains.tsv"
+fi

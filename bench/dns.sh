@@ -89,9 +89,12 @@ one() {
 	fi
 	ip netns exec "${NS[$n]}" taskset -c 0 dnsperf -s $addr -d "$data" -l "$SECS" -q $q -t 30 "${lim[@]}" \
 		>"$BL_DIR/perf.out" 2>&1 || bl_die "dnsperf failed: $(tail -n 3 "$BL_DIR/perf.out")"
-	awk '/Queries completed:/ { done = $3 } /Queries lost:/ { lost = $3 }
+	# A query lost at the rate's 32 in flight is a finding (the forwarder
+	# stalled while it added addresses), kept and
+	# reported; one lost at one query at a time, or none answered, fails.
+	awk -v mode="$mode" '/Queries completed:/ { done = $3 } /Queries lost:/ { lost = $3 }
 		/Queries per second:/ { qps = $4 } /Average Latency/ { lat = $4 * 1000 }
-		END { if (!done || lost > done / 100) exit 1; print qps, lat, done }' "$BL_DIR/perf.out" \
+		END { if (!done || (mode != "rate" && lost > done / 100)) exit 1; print qps, lat, done, lost + 0 }' "$BL_DIR/perf.out" \
 		>>"$BL_DIR/$c.$mode.$v.$n" || bl_die "queries lost through $v ($c, $mode): $(grep -E 'completed|lost' "$BL_DIR/perf.out")"
 	if [ "$c" = miss ] && [ "$v" = with ]; then
 		MISSES[$n]=$((MISSES[$n] + $(tail -n1 "$BL_DIR/$c.$mode.$v.$n" | cut -d' ' -f3)))
@@ -178,6 +181,15 @@ med() { field "$1" "$2" | cut -d' ' -f1; }
 				"$BL_DIR/strace.$n"
 		done
 	fi
+	for n in $SIZES; do
+		for v in with without; do
+			for c in hit miss; do
+				awk -v what="$(bl_fmt "$n") groups, $v nftset lines, cache $c" '{ d += $3; l += $4 }
+					END { if (l) printf "\nAt 32 in flight, %s: %d of %d queries lost (no answer by the end of dnsperf'"'"'s run); the rate counts the answered ones.\n", what, l, d + l }' \
+					"$BL_DIR/$c.rate.$v.$n"
+			done
+		done
+	done
 	echo
 	echo "Check: the learned sets hold an address for every miss answered through the nftset forwarder."
 	echo

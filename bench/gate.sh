@@ -361,3 +361,16 @@ bl_headline "(detail) galaf's own cost beyond the floor (galaf − execfloor)" "
 o=$(med "$BL_DIR/o.padpin")
 ms=$(awk -v v="$o" -v m="$PAD_MB" 'BEGIN { printf "%.1f", v / 1000 / m }')
 bl_headline "Pinning: hashing cost per MiB of command (sha256)" "$ms ms" "reported" "—"
+# For bench/charts.sh: the overhead over a direct exec of every launcher
+# timed here (any t.* file, so launchers added to the rounds appear too).
+if [ -n "${CHART_DATA:-}" ]; then
+	mkdir -p "$CHART_DATA"
+	{
+		printf '# launcher\toverhead_us\n'
+		for f in "$BL_DIR"/t.*; do
+			v=${f##*/t.}
+			[ "$v" = direct ] && continue
+			printf '%s\t%s\n' "$v" "$(paste "$f" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' | bl_summary | cut -d' ' -f1)"
+		done
+	} >"$CHART_DATA/launch.tsv"
+fi

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Writes a synthetic galaf policy for benchmarks.
 
-  genpolicy.py GROUPS CIDRS DOMAINS [--dir DIR] [--vary N]
+  genpolicy.py GROUPS CIDRS DOMAINS [--dir DIR] [--vary N] [--ports P]
 
 GROUPS app groups with explicit gids from 30000, each allowed CIDRS
-distinct /24s and DOMAINS distinct domains on tcp 443. Paths in config
-point into DIR (default /tmp/galaf-bench). --vary changes group N's port,
-for "re-apply after changing one group".
+distinct /24s and DOMAINS distinct domains on tcp 443 (with --ports P:
+P ports, 443 and the ones after 8000). Paths in config point into DIR
+(default /tmp/galaf-bench). --vary changes group N's first port, for
+"re-apply after changing one group".
 """
 import json
 import sys
@@ -24,6 +25,7 @@ def main(argv):
     groups, cidrs, domains = (int(a) for a in args[:3])
     d = opts.get("--dir", "/tmp/galaf-bench")
     vary = int(opts.get("--vary", "-1"))
+    nports = int(opts.get("--ports", "1"))
     pol = {
         "config": {
             "dns": {"conf": d + "/dnsmasq.conf", "reload": None},
@@ -39,7 +41,8 @@ def main(argv):
         pol["groups"]["app%05d" % g] = {
             "gid": 30000 + g,
             "execv": ["/usr/bin/true", "\u2026"],
-            "allow": [{"to": to, "proto": "tcp", "ports": [8443 if g == vary else 443]}],
+            "allow": [{"to": to, "proto": "tcp",
+                       "ports": [8443 if g == vary else 443] + [8000 + k for k in range(1, nports)]}],
         }
     json.dump(pol, sys.stdout, indent=1)
 

@@ -37,7 +37,7 @@ for p in "${parts[@]}"; do
 done
 
 bl_init
-bl_tools_check iperf3 dnsperf dnsmasq jq nft setpriv setcap unshare taskset ss bpftool cc make
+bl_tools_check iperf3 dnsperf dnsmasq jq nft setpriv setcap unshare taskset ss bpftool cc make gnuplot opensnitchd iptables
 for b in galaf-config galaf-stats galaf_mark.bpf.o; do
 	[ -e "$top/build/$b" ] || bl_die "no build/$b: run make first (make bench does)"
 done
@@ -52,8 +52,8 @@ fi
 
 # Sizes: the issue's for a full run; the smallest that still exercises every path for --tiny.
 if [ "$tiny" = 1 ]; then
-	dp=(SIZES="10" RUNS=1 SECS=0.2)
-	ap=(SIZES="10 100" RE_SIZES=100 RUNS=1 LEARNED=1000 DIAG_SIZE=100 CAP=20)
+	dp=(SIZES="10" RUNS=1 SECS=0.2 TOPOS=veth)
+	ap=(SIZES="10 100" RE_SIZES=100 RUNS=1 LEARNED=1000 DIAG_SIZE=100 CAP=20 NODOM_SIZES="100")
 	dn=(SIZES="10" RUNS=1 SECS=0.2 M_LAT=100 M_RATE=500)
 	gt=(APPS=100 RUNS=1 COUNT=5)
 	mk=(1 0.2)
@@ -64,7 +64,7 @@ if [ "$tiny" = 1 ]; then
 	ow=(RUNS=1 SECS=0.2 APPS=10)
 else
 	dp=(SIZES="1 100 1000 10000" RUNS=5 SECS=1)
-	ap=(SIZES="10 100 1000 10000" RE_SIZES=1000 RUNS=5 LEARNED=100000 DIAG_SIZE=1000 CAP=20)
+	ap=(SIZES="10 100 1000 10000" RE_SIZES=1000 RUNS=5 LEARNED=100000 DIAG_SIZE=1000 CAP=20 NODOM_SIZES="1000 10000")
 	dn=(SIZES="100 1000 10000" RUNS=5 SECS=1)
 	gt=(APPS=10000 RUNS=5 COUNT=100)
 	mk=(5 1)
@@ -75,6 +75,16 @@ else
 	ow=(RUNS=7 SECS=1 APPS=1000)
 fi
 
+# Figures for the charts (bench/charts.sh): kept beside RESULTS.md by a full
+# run, so the charts can be redrawn; a temporary directory otherwise.
+if [ "$out" = "$bench/RESULTS.md" ]; then
+	export CHART_DATA=$bench/data
+	chart_dir=$bench
+	rm -rf "$CHART_DATA"
+else
+	export CHART_DATA=$BL_DIR/data
+	chart_dir=$BL_DIR/charts
+fi
 export BENCH_HEADLINES=$BL_DIR/headlines
 : >"$BENCH_HEADLINES"
 sections=()
@@ -171,9 +181,15 @@ part_textfile() {
 	sections+=("$f")
 }
 
+# The machine's 1-minute load average at each part's start and end: the
+# report says under what load its figures were taken.
+load_seen=()
+note_load() { load_seen+=("$(cut -d' ' -f1 /proc/loadavg)"); }
+
 run_part() {
 	local p=$1 start f=$BL_DIR/$1.md
 	start=$(date +%s)
+	note_load
 	bl_log "== $p"
 	case $p in
 	datapath) env "${dp[@]}" "$bench/datapath.sh" "$f"; sections+=("$f") ;;
@@ -188,6 +204,7 @@ run_part() {
 	textfile) part_textfile ;;
 	esac
 	took[$p]=$(($(date +%s) - start))
+	note_load
 	bl_log "$p took ${took[$p]} s"
 }
 
@@ -196,6 +213,7 @@ for p in "${parts[@]}"; do
 	run_part "$p"
 done
 suite_secs=$(($(date +%s) - suite_start))
+mapfile -t charts < <("$bench/charts.sh" "$CHART_DATA" "$chart_dir") || bl_die "bench/charts.sh failed"
 
 version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; }
 {
@@ -215,6 +233,7 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	echo "| | |"
 	echo "| --- | --- |"
 	echo "| CPU | $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) vCPUs ($(systemd-detect-virt 2>/dev/null || echo unknown virtualisation); shared with other work: expect noise) |"
+	echo "| load | 1-minute load average $(printf '%s\n' "${load_seen[@]}" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s–%s", lo, hi }') over the run (at each part's start and end; $(nproc) vCPUs) |"
 	echo "| memory | $(free -g | awk '/^Mem:/ { print $2 }') GiB |"
 	echo "| system | Debian $(cat /etc/debian_version), kernel $(uname -r) |"
 	echo "| galaf | $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown) ($("$top/build/galaf-config" --version 2>/dev/null | head -n1)) |"
@@ -230,12 +249,36 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	echo
 	echo "Where a target is not met, [Targets not met](#targets-not-met) explains why, with the profile,"
 	echo "and what would close it."
+	if [ ${#charts[@]} -gt 0 ]; then
+		echo
+		echo "## Charts"
+		echo
+		echo "Drawn by \`bench/charts.sh\` (gnuplot) from the figures of this run, kept in \`bench/data/\`."
+		for c in "${charts[@]}"; do
+			echo
+			echo "![${c##*/}](${c##*/})"
+		done
+	fi
 	for f in "${sections[@]}"; do
 		echo
 		cat "$f"
 	done
 	echo
-	cat "$bench/analysis.md"
+	# analysis.md is prose; the peer's version and this run's ratios to it are filled in.
+	sed -e "s|@OSVER@|$(version_of opensnitch)|" "$bench/analysis.md" | while IFS= read -r line; do
+		if [ "$line" = "@OSFIGS@" ]; then
+			os=$(grep 'OpenSnitch' "$BENCH_HEADLINES" || true)
+			if [ -z "$os" ]; then
+				echo "(This run did not measure the data path.)"
+				continue
+			fi
+			echo "In this run (section 1, CPU cost and rate per new connection):"
+			echo
+			awk -F'|' '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3); printf "- %s: **%s**\n", $2, $3 }' <<<"$os"
+		else
+			printf '%s\n' "$line"
+		fi
+	done
 	echo
 	echo "## How to reproduce"
 	echo
@@ -255,7 +298,8 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	echo "Each part is a script in \`bench/\` whose header comment gives its method and knobs:"
 	echo "\`datapath.sh\`, \`apply.sh\`, \`dns.sh\`, \`gate.sh\`, \`marker.sh\`, \`stats.sh\`, \`render.sh\`, \`cgroup.sh\`, \`owner.sh\`;"
 	echo "the load generators are small C programs beside them (\`netload.c\`, \`dnsresp.c\`, \`launch.c\`,"
-	echo "\`timeit.c\`, \`sockrate.c\`), and policies come from \`genpolicy.py\`."
+	echo "\`timeit.c\`, \`sockrate.c\`), and policies come from \`genpolicy.py\`. \`charts.sh\` draws the charts"
+	echo "from \`bench/data/\`; \`profile.sh\` (not part of the run) profiles one ruleset under one load with perf."
 } >"$out"
 bl_log "report: $out (${suite_secs} s)"
 if [ "${keep_out:-0}" = 1 ]; then

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "render/render.h"
+#include "render/allow.h"
 #include "render/cgroup.h"
 #include "render/common.h"
 #include "render/dns.h"
@@ -21,32 +22,6 @@ struct nftw {
 	int line;
 	unsigned shards; /* of the groups' static allow-lists; a power of two */
 };
-
-/*
- * The groups' static allow-lists are split into shards by gid (gid modulo
- * a power of two) once there are many groups: the kernel removes an element
- * from a concatenated interval set by walking the set, so a re-apply that
- * changes one group would otherwise walk every group's elements. Up to 64
- * groups keep one set per family; beyond, about 32 groups a shard, at
- * most 256 shards.
- */
-#define SHARD_FROM 64
-#define SHARD_SIZE 32
-#define SHARD_MAX  256
-
-static unsigned allow_shards(const struct policy *p)
-{
-	size_t i, n = 0;
-	unsigned k = 1;
-
-	for (i = 0; i < p->n_entries; i++)
-		n += p->entries[i].kind == ENTRY_GROUP && p->entries[i].sys_id >= 0;
-	if (n <= SHARD_FROM)
-		return 1;
-	while ((size_t)k * SHARD_SIZE < n && k < SHARD_MAX)
-		k <<= 1;
-	return k;
-}
 
 static int nftw_line(struct nftw *w)
 {
@@ -122,11 +97,10 @@ static int emit_id_maps(struct nftw *w, enum entry_kind k)
 	emit_map_tail(sb, n);
 	emit_map_head(sb, "map", g ? "gids" : "uids", g ? "gid : verdict" : "uid : verdict", NULL, n);
 	for (e = v; *e; e++) {
-		if (entry_needs_chain(*e))
-			sb_printf(sb, "\t\t\t%ld : goto %s%s,\n", (*e)->sys_id, chain_prefix(*e),
-				  (*e)->name);
-		else
-			sb_printf(sb, "\t\t\t%ld : goto %s,\n", (*e)->sys_id, refuse_chain(w->p, *e));
+		char to[64];
+
+		allow_verdict(to, sizeof(to), w->p, w->shards, *e);
+		sb_printf(sb, "\t\t\t%ld : goto %s,\n", (*e)->sys_id, to);
 	}
 	emit_map_tail(sb, n);
 	free(v);
@@ -147,64 +121,6 @@ static size_t count_boxes(const struct policy *p, enum entry_kind k, int f, bool
 			n += bx->v[j].a.family == f;
 	}
 	return n;
-}
-
-/* The static allow-list set of shard S (of K) for kind K and family F. */
-static void allow_set_name(char *name, size_t len, enum entry_kind k, int f, unsigned s,
-			   unsigned shards)
-{
-	if (shards > 1)
-		snprintf(name, len, "gallow%d.%u", f, s);
-	else
-		snprintf(name, len, "%sallow%d", k == ENTRY_GROUP ? "g" : "u", f);
-}
-
-static size_t shard_boxes(const struct entry *const *v, int f, unsigned s, unsigned shards)
-{
-	size_t n = 0, j;
-
-	for (; *v; v++)
-		for (j = 0; (unsigned long)(*v)->sys_id % shards == s && j < (*v)->boxes.n; j++)
-			n += (*v)->boxes.v[j].a.family == f;
-	return n;
-}
-
-/*
- * Static allow-lists of all entries of one kind: concatenated interval sets
- * per family, one or (groups) one per shard.
- */
-static int emit_allow_sets(struct nftw *w, enum entry_kind k, int f)
-{
-	const struct entry **v = entries_by_id(w->p, k), **e;
-	unsigned shards = k == ENTRY_GROUP ? w->shards : 1, s;
-	char name[32], type[64];
-	size_t n, j;
-
-	if (!v)
-		return -ENOMEM;
-	snprintf(type, sizeof(type), "%s . %s_addr . inet_proto . inet_service",
-		 k == ENTRY_GROUP ? "gid" : "uid", f == 4 ? "ipv4" : "ipv6");
-	for (s = 0; s < shards; s++) {
-		allow_set_name(name, sizeof(name), k, f, s, shards);
-		n = shard_boxes(v, f, s, shards);
-		emit_map_head(w->sb, "set", name, type, "interval", n);
-		for (e = v; *e; e++) {
-			struct boxes bx = (*e)->boxes;
-
-			if ((unsigned long)(*e)->sys_id % shards != s)
-				continue;
-			for (j = 0; j < bx.n; j++) {
-				if (bx.v[j].a.family != f)
-					continue;
-				sb_printf(w->sb, "\t\t\t%ld . ", (*e)->sys_id);
-				emit_box(w->sb, &bx.v[j]);
-				sb_add(w->sb, ",\n");
-			}
-		}
-		emit_map_tail(w->sb, n);
-	}
-	free(v);
-	return 0;
 }
 
 static void emit_inbound_map(struct nftw *w, int f)
@@ -250,6 +166,11 @@ static void emit_tried_updates(struct strbuf *sb, const struct policy *p, const 
 	}
 }
 
+/*
+ * Every packet passes mark_out, so what only a connection's first packet
+ * needs (its mark) or only new ones (the tried sets) sits behind one test
+ * and a jump: an established packet pays two tests, not nine.
+ */
 static int emit_mark_chain(struct nftw *w)
 {
 	struct strbuf *sb = w->sb;
@@ -258,14 +179,20 @@ static int emit_mark_chain(struct nftw *w)
 	sb_add(sb, "\t# Who: the socket marker's mark (gid<<16 | uid) when it is loaded,\n"
 		   "\t# else the entry's own mark, on every new connection.\n"
 		   "\tchain mark_out {\n"
-		   "\t\ttype filter hook output priority mangle; policy accept;\n");
+		   "\t\ttype filter hook output priority mangle; policy accept;\n"
+		   "\t\tct mark 0 jump mark_new\n");
+	render_loopback_jump(sb);
+	sb_add(sb, "\t\tupdate @stats_out_pre { ct mark }\n"
+		   "\t\tct state new jump tried_out\n"
+		   "\t}\n"
+		   "\tchain mark_new {\n");
 	/* A cgroup's entry first: its processes carry its mark, DNS included. */
 	ret = render_cgroup_marks(sb, w->p);
 	render_dns_mark_jump(sb, w->p);
 	render_sender_mark(sb, w->p);
-	render_loopback_jump(sb);
-	sb_add(sb, "\t\tupdate @stats_out_pre { ct mark }\n");
-	emit_tried_updates(sb, w->p, "tried", "ct state new ");
+	sb_add(sb, "\t}\n"
+		   "\tchain tried_out {\n");
+	emit_tried_updates(sb, w->p, "tried", "");
 	sb_add(sb, "\t}\n");
 	return ret;
 }
@@ -285,28 +212,14 @@ static int emit_output_chains(struct nftw *w)
 		   "\t\tip protocol igmp accept\n");
 	render_owner_note(sb, p);
 	ret = render_cgroup_jumps(sb, p);
-	if (w->shards > 1) {
-		sb_printf(sb, "\t\tmeta skgid & 0x%x vmap {", w->shards - 1);
-		for (unsigned s = 0; s < w->shards; s++)
-			sb_printf(sb, "%s %u : jump gallow.%u", s ? "," : "", s, s);
-		sb_add(sb, " }\n");
-	} else {
-		sb_add(sb,
-		       "\t\tmeta skgid . ip daddr . meta l4proto . th dport @gallow4 goto ok_out\n"
-		       "\t\tmeta skgid . ip6 daddr . meta l4proto . th dport @gallow6 goto ok_out\n");
-	}
+	/* A group's static allow-list is looked up in its own chain or its shard's. */
 	sb_add(sb, "\t\tmeta skgid vmap @gids\n"
 		   "\t\tmeta skuid . ip daddr . meta l4proto . th dport @uallow4 goto ok_out\n"
 		   "\t\tmeta skuid . ip6 daddr . meta l4proto . th dport @uallow6 goto ok_out\n"
 		   "\t\tmeta skuid vmap @uids\n");
 	sb_printf(sb, "\t\tgoto %s\n\t}\n", p->cfg.mode == MODE_AUDIT ? "audit_out" : "refuse_out");
-	for (unsigned s = 0; w->shards > 1 && s < w->shards; s++)
-		sb_printf(sb,
-			  "\tchain gallow.%u {\n"
-			  "\t\tmeta skgid . ip daddr . meta l4proto . th dport @gallow4.%u goto ok_out\n"
-			  "\t\tmeta skgid . ip6 daddr . meta l4proto . th dport @gallow6.%u goto ok_out\n"
-			  "\t}\n",
-			  s, s, s);
+	if (!ret)
+		ret = render_allow_chains(sb, p, w->shards);
 	sb_add(sb, "\tchain ok_out {\n\t\tupdate @stats_out { ct mark }\n\t\taccept\n\t}\n");
 	sb_add(sb, "\tchain refuse_out {\n");
 	emit_tried_updates(sb, p, "refused", "");
@@ -463,9 +376,11 @@ static void emit_entry_fragments(struct nftw *w, struct entry *e)
 
 static void emit_entry_chain(struct nftw *w, struct entry *e)
 {
-	if (!entry_needs_chain(e))
+	if (!entry_own_chain(w->p, e))
 		return;
 	sb_printf(w->sb, "\tchain %s%s {\n", chain_prefix(e), e->name);
+	if (e->kind == ENTRY_GROUP)
+		render_allow_lookups(w->sb, w->p, w->shards, e);
 	emit_entry_domains(w, e);
 	emit_entry_fragments(w, e);
 	sb_printf(w->sb, "\t\tgoto %s\n\t}\n", refuse_chain(w->p, e));
@@ -473,7 +388,7 @@ static void emit_entry_chain(struct nftw *w, struct entry *e)
 
 int render_nft(struct policy *p, struct strbuf *out)
 {
-	struct nftw w = { .sb = out, .p = p, .shards = allow_shards(p) };
+	struct nftw w = { .sb = out, .p = p, .shards = allow_shard_count(p) };
 	size_t i;
 	int f, ret;
 
@@ -490,9 +405,9 @@ int render_nft(struct policy *p, struct strbuf *out)
 	if (!ret)
 		ret = render_owner_sets(out, p);
 	for (f = 4; !ret && f <= 6; f += 2) {
-		ret = emit_allow_sets(&w, ENTRY_GROUP, f);
+		ret = render_allow_sets(out, p, w.shards, ENTRY_GROUP, f);
 		if (!ret)
-			ret = emit_allow_sets(&w, ENTRY_USER, f);
+			ret = render_allow_sets(out, p, 1, ENTRY_USER, f);
 		emit_inbound_map(&w, f);
 	}
 	if (!ret)

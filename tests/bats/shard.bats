@@ -44,12 +44,16 @@ teardown_file() {
 	galaf_cleanup
 }
 
-@test "65 app groups: the static allow-lists are split into 4 shards by gid" {
+@test "65 app groups: the static allow-lists are split into 8 shards by gid, each reached through the gid map" {
+	run -0 e2e_nft list map inet galaf gids
+	[[ $output == *"$E2E_GID_A : goto gallow.$((E2E_GID_A % 8))"* ]]
 	run -0 e2e_nft list chain inet galaf output
-	[[ $output == *"meta skgid & 3 vmap { 0 : jump gallow.0, 1 : jump gallow.1, 2 : jump gallow.2, 3 : jump gallow.3 }"* ]]
-	run -0 e2e_nft list set inet galaf "gallow4.$((E2E_GID_A % 4))"
+	[[ $output != *"gallow"* ]]
+	run -0 e2e_nft list chain inet galaf "gallow.$((E2E_GID_A % 8))"
+	[[ $output == *"@gallow4.$((E2E_GID_A % 8)) goto ok_out"* ]]
+	run -0 e2e_nft list set inet galaf "gallow4.$((E2E_GID_A % 8))"
 	[[ $output == *"$E2E_GID_A . 10.200.0.2 . tcp . 8080"* ]]
-	[[ $output != *"$E2E_GID_B . "* || $((E2E_GID_A % 4)) -eq $((E2E_GID_B % 4)) ]]
+	[[ $output != *"$E2E_GID_B . "* || $((E2E_GID_A % 8)) -eq $((E2E_GID_B % 8)) ]]
 }
 
 @test "each app reaches its own allowed address through its shard, and nothing else" {
