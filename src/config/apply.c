@@ -21,6 +21,7 @@
 #include "lib/diag.h"
 #include "lib/fileio.h"
 #include "lib/heap.h"
+#include "nft/keepsets.h"
 #include "nft/nft.h"
 #include "render/render.h"
 
@@ -129,12 +130,15 @@ static int rendered_chains(const char *nft, struct strv *out)
 
 struct plan {
 	const struct policy *p;
+	const char *nft;	    /* the new ruleset */
+	bool no_keep;		    /* re-create every static set (see keepsets.h) */
 	struct strv chains;	    /* chains the new ruleset declares */
 	struct strv learned;	    /* learned sets the new ruleset declares */
 	struct strbuf pre;	    /* commands before the ruleset */
 	struct strbuf post;	    /* commands after it */
 	const struct strv *revoked; /* learned sets to empty, sorted */
 	size_t kept, dropped, recreated, emptied;
+	size_t kept_static, elems_deleted; /* concatenated interval sets kept */
 	int oom;
 };
 
@@ -230,6 +234,16 @@ static void plan_sets(json_t *o, void *ctx, const char *kind)
 	} else if (!strcmp(kind, "set") && strlen(name) > 2 &&
 		   (!strcmp(name + strlen(name) - 2, "_4") || !strcmp(name + strlen(name) - 2, "_6"))) {
 		pl->dropped++; /* the learned set of an entry that left the policy */
+	} else if (!pl->no_keep && keepsets_is_pipapo(o)) {
+		int k = keepsets_plan(pl->p->cfg.table, kind, o, pl->nft, &pl->pre,
+				      &pl->elems_deleted);
+
+		if (k < 0)
+			pl->oom = 1;
+		if (k > 0) {
+			pl->kept_static++;
+			return;
+		}
 	}
 	sb_printf(&pl->pre, "delete %s inet %s %s\n", kind, pl->p->cfg.table, name);
 }
@@ -327,7 +341,7 @@ static int count_lines(const char *s)
  * at their entries.
  */
 static int run_transaction(const struct policy *p, const char *file, const struct plan *pl,
-			   const struct compiled *c, unsigned aflags)
+			   const struct compiled *c, unsigned aflags, bool quiet)
 {
 	struct strbuf script = STRBUF_INIT;
 	char *err = NULL;
@@ -693,6 +707,34 @@ static void record_outcome(const struct policy *p, bool ok)
 			p->cfg.state_dir, strerror(-ret));
 }
 
+/*
+ * The rebuild. Should the transaction that keeps concatenated interval sets
+ * be refused, the one that re-creates them decides (and reports): a refusal
+ * must never come from how galaf compared elements. Returns 0, or non-zero
+ * with PL holding the plan that was tried last.
+ */
+static int rebuild(const struct policy *p, const char *file, const struct live *l,
+		   const struct compiled *c, const struct strv *revoked, unsigned flags,
+		   struct plan *pl)
+{
+	int ret;
+
+	for (bool no_keep = false;; no_keep = true) {
+		plan_free(pl);
+		memset(pl, 0, sizeof(*pl));
+		pl->p = p;
+		pl->nft = c->nft.buf;
+		pl->revoked = revoked;
+		pl->no_keep = no_keep;
+		ret = plan_build(pl, l, c);
+		if (ret)
+			return ret;
+		ret = run_transaction(p, file, pl, c, flags, !no_keep && pl->kept_static);
+		if (!ret || no_keep || !pl->kept_static)
+			return ret;
+	}
+}
+
 int apply_policy_file(const char *file, unsigned flags)
 {
 	bool dry_run = flags & APPLY_DRY_RUN, rotate = flags & APPLY_ROTATE;
@@ -753,17 +795,13 @@ int apply_policy_file(const char *file, unsigned flags)
 			code = EXIT_REFUSED;
 			goto out;
 		}
-		pl.p = &p;
-		pl.revoked = &revoked;
-		if (plan_build(&pl, &l, &c))
-			goto out;
 		/*
 		 * The real transaction is all or nothing by itself, and the files
 		 * are only renamed into place after it commits: a dry run before
 		 * it would add no safety and double the time.
 		 */
-		code = EXIT_REFUSED;
-		if (run_transaction(&p, file, &pl, &c, flags)) {
+		if (rebuild(&p, file, &l, &c, &revoked, flags, &pl)) {
+			code = EXIT_REFUSED;
 			fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
 			goto out;
 		}

@@ -13,7 +13,7 @@
  *   tcp OK REFUSED LOST udp OK REFUSED LOST
  * REFUSED counts the flows refused (a reject, a local drop, or a port with no
  * server: see refused()), LOST the
- * connections not made and the UDP requests not answered in 200 ms (a drop). It exits 0 when it ran,
+ * connections not made and the UDP requests not answered in 1 s (a drop). It exits 0 when it ran,
  * whatever it counted: the caller judges. A fresh socket per flow makes every
  * flow a new conntrack entry, so each one walks the firewall's rules.
  */
@@ -151,7 +151,7 @@ static int udp_once(const struct sockaddr_storage *ss, socklen_t len)
 		return -1;
 	if (connect(fd, (const struct sockaddr *)ss, len) < 0 || send(fd, buf, 5, 0) < 0) {
 		ret = refused(errno) ? 0 : -1;
-	} else if (poll(&pf, 1, 200) == 1) {
+	} else if (poll(&pf, 1, 1000) == 1) {
 		if (recv(fd, buf, sizeof(buf), 0) > 0)
 			ret = 1;
 		else
