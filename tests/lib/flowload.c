@@ -119,7 +119,7 @@ static int refused(int e)
 	       e == ENETUNREACH;
 }
 
-/* One TCP connection: 1 connected, 0 refused, 2 lost, -1 another error. */
+/* One TCP connection: 1 connected, 0 refused, 2 lost, 3 stopped, -1 another error. */
 static int tcp_once(const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct timeval tv = { 0, 200000 };
@@ -134,13 +134,15 @@ static int tcp_once(const struct sockaddr_storage *ss, socklen_t len)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (const struct sockaddr *)ss, len) == 0)
 		ret = 1;
+	else if (errno == EINTR)
+		ret = 3; /* stopped: not counted */
 	else
 		ret = refused(errno) ? 0 : errno == EINPROGRESS || errno == EAGAIN ? 2 : -1;
 	close(fd);
 	return ret;
 }
 
-/* One UDP request and its reply: 1 answered, 0 refused, 2 lost, -1 error. */
+/* One UDP request and its reply: 1 answered, 0 refused, 2 lost, 3 stopped, -1 error. */
 static int udp_once(const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 2;
@@ -151,7 +153,11 @@ static int udp_once(const struct sockaddr_storage *ss, socklen_t len)
 		return -1;
 	if (connect(fd, (const struct sockaddr *)ss, len) < 0 || send(fd, buf, 5, 0) < 0) {
 		ret = refused(errno) ? 0 : -1;
-	} else if (poll(&pf, 1, 1000) == 1) {
+	} else if ((ret = poll(&pf, 1, 1000)) < 0) {
+		ret = errno == EINTR ? 3 : -1; /* 3: stopped, not counted */
+	} else if (ret == 0) {
+		ret = 2;
+	} else {
 		if (recv(fd, buf, sizeof(buf), 0) > 0)
 			ret = 1;
 		else
@@ -182,6 +188,8 @@ static int client(const struct sockaddr_storage *ss, socklen_t len, double secs)
 		tref += r == 0;
 		tlost += r == 2;
 		other += r < 0;
+		if (stop)
+			break;
 		r = udp_once(ss, len);
 		uok += r == 1;
 		uref += r == 0;
