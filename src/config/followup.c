@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config/apply.h"
 #include "lib/fileio.h"
 
 static double monotonic(void)

@@ -12,6 +12,8 @@
 #include "lib/strbuf.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/galaf"
+/* The ping range of the network namespace galaf-config runs in. */
+#define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
 /* The note in state_dir that the last apply's follow-up steps failed. */
 #define STATE_INCOMPLETE "incomplete"
 
