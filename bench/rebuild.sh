@@ -2,7 +2,7 @@
 # bench/rebuild.sh OUT.md: the window a rebuild opens for new flows (issue 16).
 #
 # A client opens new TCP connections and UDP request/reply pairs without
-# pause (tests/lib/flowload.c) to an address that a concatenated interval set
+# pause (tests/helpers/flowload.c) to an address that a concatenated interval set
 # (ipv4_addr . inet_service, flags interval: nftables' pipapo backend) of
 # SIZE elements allows, while ITER transactions rebuild that set, each way:
 #   re-create   delete the set and declare it again, with the same elements,
@@ -22,7 +22,7 @@ iter=${ITER:-30}
 modes=${MODES:-"re-create keep flush"}
 
 bl_init
-cc -std=gnu17 -O2 -Wall -Wextra -o "$BL_DIR/flowload" "$BENCH_TOP/tests/lib/flowload.c"
+cc -std=gnu17 -O2 -Wall -Wextra -o "$BL_DIR/flowload" "$BENCH_TOP/tests/helpers/flowload.c"
 ns= # set by bl_netns
 bl_netns ns
 ip -n "$ns" addr add 10.99.0.1/32 dev lo

@@ -16,7 +16,7 @@ setup_file() {
 	DIR=$(mktemp -d /tmp/galaf-rebuild.XXXXXX)
 	chmod 755 "$DIR"
 	galaf_on_cleanup "rm -rf $DIR"
-	cc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$DIR/flowload" "$GALAF_TOP/tests/lib/flowload.c" ||
+	cc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$DIR/flowload" "$GALAF_TOP/tests/helpers/flowload.c" ||
 		return 1
 	galaf_netns NS
 	galaf_netns SRV
