@@ -3,7 +3,8 @@
 # new policy both allow. An app opens new TCP connections and UDP
 # request/reply pairs, IPv4 and IPv6, without pause, to a server in a second
 # namespace, while the policy is rebuilt every way apply can rebuild it
-# (--full, rollback, a timeout change, after a hand edit); the app's own
+# (--full, rollback, a timeout change and a delta the kernel refuses, where
+# the delta gives up, after a hand edit); the app's own
 # rules never change, and not one of its flows may be refused or lost.
 # The big concatenated interval set is what made the window: its elements
 # used to become visible only after the new rules were live (issue 16).
@@ -127,6 +128,11 @@ apply_ns() {
 	# A hand edit: the table no longer carries the hash, so apply rebuilds.
 	ip netns exec "$NS" nft delete set inet galaf applied
 	apply_ns apply "$DIR/a.json"
+	[[ $output == *"learned sets kept"* ]]
+	# A hand edit the delta trips over (it deletes OTHER's old element, gone
+	# already): the kernel refuses the delta, and apply rebuilds in the same run.
+	ip netns exec "$NS" nft delete element inet galaf gallow4 "{ $OTHER_GID . 10.88.0.0/16 . tcp . 443 }"
+	apply_ns apply "$DIR/b.json"
 	[[ $output == *"learned sets kept"* ]]
 	sleep 0.3
 	refused_none
