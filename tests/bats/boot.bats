@@ -96,18 +96,19 @@ setup_file() {
 	galaf_on_cleanup stop_container
 	local i
 	for ((i = 0; i < 100; i++)); do
-		LEADER=$(pgrep -P "$NSPAWN" | head -n1)
+		# The container's PID 1 (nspawn forks helpers that come and go first).
+		LEADER=$(pgrep -P "$NSPAWN" -x systemd | head -n1)
 		[ -n "$LEADER" ] && break
 		sleep 0.1
 	done
 	[ -n "$LEADER" ] || { cat "$CT/console" >&2; return 1; }
 	export LEADER
 	# Bounded: the boot is done when nothing is queued any more.
-	for ((i = 0; i < 120; i++)); do
+	for ((i = 0; i < 240; i++)); do
 		in_ct systemctl is-system-running 2>/dev/null | grep -qE '^(running|degraded)$' && return 0
 		sleep 0.5
 	done
-	echo "the container did not finish booting in 60 s" >&2
+	echo "the container did not finish booting in 120 s" >&2
 	in_ct systemctl list-jobs --no-pager >&2
 	return 1
 }
