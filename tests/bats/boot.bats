@@ -132,11 +132,11 @@ prop() {
 	run -0 prop galaf.service ActiveState
 	[ "$output" = active ] || { in_ct journalctl -b -u galaf --no-pager; false; }
 	allows 443
-	local done pre
-	done=$(prop galaf.service ExecMainExitTimestampMonotonic)
+	local fin pre
+	fin=$(prop galaf.service ExecMainExitTimestampMonotonic)
 	pre=$(prop network-pre.target ActiveEnterTimestampMonotonic)
-	echo "galaf.service done at $done, network-pre.target reached at $pre"
-	[ "$done" -gt 0 ] && [ "$pre" -gt 0 ] && [ "$done" -le "$pre" ]
+	echo "galaf.service done at $fin, network-pre.target reached at $pre"
+	[ "$fin" -gt 0 ] && [ "$pre" -gt 0 ] && [ "$fin" -le "$pre" ]
 }
 
 @test "at boot the ping range is the policy's, under the unit's read-only /proc/sys" {

@@ -73,8 +73,8 @@ policy() {
 	EOF
 }
 
-# load ADDR: a client as APP until told to stop; its pid in LOAD_PIDS.
-load() {
+# start_load ADDR: a client as APP until told to stop; its pid in LOAD_PIDS.
+start_load() {
 	ip netns exec "$NS" setpriv --reuid "$USR" --regid "$APP_GID" --clear-groups \
 		"$DIR/flowload" client "$1" 5000 - >"$DIR/load.$1" 2>&1 3>&- &
 	LOAD_PIDS+=("$!")
@@ -113,9 +113,10 @@ apply_ns() {
 	wait_for grep -q ready "$DIR/srv6"
 	apply_ns apply "$DIR/a.json"
 	LOAD_PIDS=()
+	# shellcheck disable=SC2016 # expanded when the cleanup runs
 	galaf_on_cleanup 'kill "${LOAD_PIDS[@]}"'
-	load 10.77.0.2
-	load fd77::2
+	start_load 10.77.0.2
+	start_load fd77::2
 	sleep 0.5
 	for i in 1 2 3; do
 		apply_ns apply --full "$DIR/b.json"
