@@ -187,8 +187,7 @@ char *followup_state_dir(const char *policy_file)
 
 	text = path ? file_read(path, 4096, &len) : NULL;
 	free(path);
-	if (text && len > 1 && text[0] == '/' && text[len - 1] == '\n' &&
-	    strlen(text) == len) {
+	if (text && len > 1 && text[0] == '/' && text[len - 1] == '\n' && strlen(text) == len) {
 		text[len - 1] = '\0';
 		return text;
 	}

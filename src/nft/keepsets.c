@@ -107,8 +107,8 @@ static int canon_text(const char *s, size_t n, const char *type, struct strbuf *
 	if (slash && is_addr_type(type))
 		return canon_prefix(s, (size_t)(slash - s), strtol(slash + 1, NULL, 10), out);
 	if (dash)
-		return canon_range(s, (size_t)(dash - s), dash + 1, n - (size_t)(dash - s) - 1, type,
-				   out);
+		return canon_range(s, (size_t)(dash - s), dash + 1, n - (size_t)(dash - s) - 1,
+				   type, out);
 	return canon_scalar(s, n, type, out);
 }
 
@@ -129,15 +129,16 @@ static int canon_json(json_t *v, const char *type, struct strbuf *out)
 
 		return json_is_string(a)
 			       ? canon_prefix(json_string_value(a), json_string_length(a),
-					      (long)json_integer_value(json_object_get(p, "len")), out)
+					      (long)json_integer_value(json_object_get(p, "len")),
+					      out)
 			       : -1;
 	}
 	if (json_array_size(r) == 2) {
 		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 		int ret = canon_json(json_array_get(r, 0), type, &a) ||
-				  canon_json(json_array_get(r, 1), type, &b)
-			  ? -1
-			  : canon_range(sb_str(&a), a.len, sb_str(&b), b.len, type, out);
+					  canon_json(json_array_get(r, 1), type, &b)
+				  ? -1
+				  : canon_range(sb_str(&a), a.len, sb_str(&b), b.len, type, out);
 
 		sb_free(&a);
 		sb_free(&b);
@@ -153,19 +154,18 @@ static int live_decl(json_t *live, struct strbuf *out)
 	const char *key;
 	size_t i;
 
-	json_object_foreach(live, key, v)
-		if (strcmp(key, "family") && strcmp(key, "name") && strcmp(key, "table") &&
-		    strcmp(key, "type") && strcmp(key, "handle") && strcmp(key, "flags") &&
-		    strcmp(key, "map") && strcmp(key, "elem"))
-			return -1; /* a timeout, a size, a comment...: not what galaf keeps */
+	json_object_foreach(live, key,
+			    v) if (strcmp(key, "family") && strcmp(key, "name") &&
+				   strcmp(key, "table") && strcmp(key, "type") &&
+				   strcmp(key, "handle") && strcmp(key, "flags") &&
+				   strcmp(key, "map") &&
+				   strcmp(key, "elem")) return -1; /* a timeout, a size, a comment...: not what galaf keeps */
 	sb_add(out, "type ");
-	json_array_foreach(type, i, v)
-		sb_printf(out, "%s%s", i ? " . " : "", json_string_value(v));
+	json_array_foreach(type, i, v) sb_printf(out, "%s%s", i ? " . " : "", json_string_value(v));
 	if (json_is_string(json_object_get(live, "map")))
 		sb_printf(out, " : %s", json_string_value(json_object_get(live, "map")));
 	sb_add(out, "\nflags ");
-	json_array_foreach(flags, i, v)
-		sb_printf(out, "%s%s", i ? ", " : "", json_string_value(v));
+	json_array_foreach(flags, i, v) sb_printf(out, "%s%s", i ? ", " : "", json_string_value(v));
 	sb_addc(out, '\n');
 	return 0;
 }
@@ -281,8 +281,7 @@ static int types_of(json_t *live, struct types *t)
 	memset(t, 0, sizeof(*t));
 	if (json_array_size(type) < 2 || json_array_size(type) > 8)
 		return -1;
-	json_array_foreach(type, i, v)
-		t->v[t->n++] = json_string_value(v);
+	json_array_foreach(type, i, v) t->v[t->n++] = json_string_value(v);
 	t->data = json_string_value(json_object_get(live, "map"));
 	/* A verdict map's elements point at chains the rebuild may delete. */
 	return t->data && !strcmp(t->data, "verdict") ? -1 : 0;
@@ -295,9 +294,8 @@ bool keepsets_is_pipapo(json_t *live)
 
 	if (json_array_size(json_object_get(live, "type")) < 2)
 		return false;
-	json_array_foreach(flags, i, v)
-		if (json_is_string(v) && !strcmp(json_string_value(v), "interval"))
-			return true;
+	json_array_foreach(flags, i, v) if (json_is_string(v) &&
+					    !strcmp(json_string_value(v), "interval")) return true;
 	return false;
 }
 

@@ -38,8 +38,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int parse_addr(const char *a, const char *port, struct sockaddr_storage *ss,
-		      socklen_t *len)
+static int parse_addr(const char *a, const char *port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
