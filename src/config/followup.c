@@ -24,7 +24,7 @@ static double monotonic(void)
 /* Waits for PID until DEADLINE; returns its status, or -ETIMEDOUT once it is killed. */
 static int wait_bounded(pid_t pid, double deadline)
 {
-	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	const struct timespec tick = { 0, 10000000L };
 	int status;
 	pid_t r;
 

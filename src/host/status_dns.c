@@ -130,8 +130,8 @@ static void scan_cmdline(pid_t pid, struct dns_names *r)
  */
 static double started_at(pid_t pid)
 {
-	char path[64], buf[1024], *s;
-	unsigned long long ticks = 0;
+	char path[64], buf[1024], *s, *end;
+	unsigned long long ticks;
 	struct timespec boot, real;
 	size_t n;
 	FILE *f;
@@ -142,12 +142,14 @@ static double started_at(pid_t pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* Field 22, counted after the ")" that ends the command name. */
+	/* Field 22: 20 fields after the ")" that ends the command name (field 2). */
 	s = strrchr(buf, ')');
-	if (!s ||
-	    sscanf(s + 2,
-		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &ticks) != 1)
+	for (int k = 0; s && k < 20; k++)
+		s = strchr(s + 1, ' ');
+	if (!s)
+		return 0;
+	ticks = strtoull(s + 1, &end, 10);
+	if (end == s + 1)
 		return 0;
 	if (clock_gettime(CLOCK_BOOTTIME, &boot) || clock_gettime(CLOCK_REALTIME, &real))
 		return 0;
