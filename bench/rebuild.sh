@@ -87,6 +87,7 @@ for mode in $modes; do
 	ms=$(((t1 - t0) / iter / 1000000))
 	printf '| %s | %s | %s | %s ms |\n' "$mode" "$(bl_fmt $((tok + uok + refused)))" "$refused" "$ms" >>"$out"
 	bl_log "$mode: $(cat "$BL_DIR/load") in $ms ms per transaction"
-	[ "$mode" = keep ] &&
+	if [ "$mode" = keep ]; then
 		bl_headline "Rebuild under load: flows refused, $iter rebuilds of a $(bl_fmt "$size")-element interval set" "$refused" "0" "$(bl_cmp "$refused" '<=' 0)"
+	fi
 done
