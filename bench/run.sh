@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--tiny] [--only PART,...] [--out FILE]
 #
-# PARTs: datapath apply dns gate marker stats render cgroup textfile owner (default: all).
+# PARTs: datapath apply dns gate marker stats render cgroup textfile owner rebuild (default: all).
 # --tiny (or BENCH_QUICK=1): every part once at a tiny size, in about a
 # minute, to prove the suite still works (make check); its report goes to a
 # temporary file unless --out is given, so bench/RESULTS.md is only written
@@ -30,10 +30,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$tiny" = 0 ] || tiny=1
-parts=(datapath apply dns gate marker stats render cgroup textfile owner)
+parts=(datapath apply dns gate marker stats render cgroup textfile owner rebuild)
 [ -n "$only" ] && IFS=, read -r -a parts <<<"$only"
 for p in "${parts[@]}"; do
-	case $p in datapath | apply | dns | gate | marker | stats | render | cgroup | textfile | owner) ;; *) bl_die "unknown part $p" ;; esac
+	case $p in datapath | apply | dns | gate | marker | stats | render | cgroup | textfile | owner | rebuild) ;; *) bl_die "unknown part $p" ;; esac
 done
 
 bl_init
@@ -62,6 +62,7 @@ if [ "$tiny" = 1 ]; then
 	cg=(RUNS=1 SECS=0.2)
 	tf=(100 1)
 	ow=(RUNS=1 SECS=0.2 APPS=10)
+	rb=(SIZE=500 ITER=5)
 else
 	dp=(SIZES="1 100 1000 10000" RUNS=5 SECS=1)
 	ap=(SIZES="10 100 1000 10000" RE_SIZES=1000 RUNS=5 LEARNED=100000 DIAG_SIZE=1000 CAP=20 NODOM_SIZES="1000 10000")
@@ -73,6 +74,7 @@ else
 	cg=(RUNS=7 SECS=1)
 	tf=(10000 7)
 	ow=(RUNS=7 SECS=1 APPS=1000)
+	rb=(SIZE=5000 ITER=30)
 fi
 
 # Figures for the charts (bench/charts.sh): kept beside RESULTS.md by a full
@@ -198,6 +200,7 @@ run_part() {
 	gate) env "${gt[@]}" "$bench/gate.sh" "$f"; sections+=("$f") ;;
 	cgroup) env "${cg[@]}" "$bench/cgroup.sh" "$f"; sections+=("$f") ;;
 	owner) env "${ow[@]}" "$bench/owner.sh" "$f"; sections+=("$f") ;;
+	rebuild) env "${rb[@]}" "$bench/rebuild.sh" "$f"; sections+=("$f") ;;
 	marker) part_marker ;;
 	stats) part_stats ;;
 	render) part_render ;;
@@ -296,7 +299,8 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	echo '```'
 	echo
 	echo "Each part is a script in \`bench/\` whose header comment gives its method and knobs:"
-	echo "\`datapath.sh\`, \`apply.sh\`, \`dns.sh\`, \`gate.sh\`, \`marker.sh\`, \`stats.sh\`, \`render.sh\`, \`cgroup.sh\`, \`owner.sh\`;"
+	echo "\`datapath.sh\`, \`apply.sh\`, \`dns.sh\`, \`gate.sh\`, \`marker.sh\`, \`stats.sh\`, \`render.sh\`, \`cgroup.sh\`, \`owner.sh\`,"
+	echo "\`rebuild.sh\`;"
 	echo "the load generators are small C programs beside them (\`netload.c\`, \`dnsresp.c\`, \`launch.c\`,"
 	echo "\`timeit.c\`, \`sockrate.c\`), and policies come from \`genpolicy.py\`. \`charts.sh\` draws the charts"
 	echo "from \`bench/data/\`; \`profile.sh\` (not part of the run) profiles one ruleset under one load with perf."

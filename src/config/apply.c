@@ -15,12 +15,14 @@
 #include "policy/check.h"
 #include "cli/cli.h"
 #include "config/cgroups.h"
+#include "config/followup.h"
 #include "nft/applied.h"
 #include "nft/validate.h"
 #include "render/delta.h"
 #include "lib/diag.h"
 #include "lib/fileio.h"
 #include "lib/heap.h"
+#include "nft/keepsets.h"
 #include "nft/nft.h"
 #include "render/render.h"
 
@@ -129,12 +131,15 @@ static int rendered_chains(const char *nft, struct strv *out)
 
 struct plan {
 	const struct policy *p;
+	const char *nft;	    /* the new ruleset */
+	bool no_keep;		    /* re-create every static set (see keepsets.h) */
 	struct strv chains;	    /* chains the new ruleset declares */
 	struct strv learned;	    /* learned sets the new ruleset declares */
 	struct strbuf pre;	    /* commands before the ruleset */
 	struct strbuf post;	    /* commands after it */
 	const struct strv *revoked; /* learned sets to empty, sorted */
 	size_t kept, dropped, recreated, emptied;
+	size_t kept_static, elems_deleted; /* concatenated interval sets kept */
 	int oom;
 };
 
@@ -230,6 +235,16 @@ static void plan_sets(json_t *o, void *ctx, const char *kind)
 	} else if (!strcmp(kind, "set") && strlen(name) > 2 &&
 		   (!strcmp(name + strlen(name) - 2, "_4") || !strcmp(name + strlen(name) - 2, "_6"))) {
 		pl->dropped++; /* the learned set of an entry that left the policy */
+	} else if (!pl->no_keep && keepsets_is_pipapo(o)) {
+		int k = keepsets_plan(pl->p->cfg.table, kind, o, pl->nft, &pl->pre,
+				      &pl->elems_deleted);
+
+		if (k < 0)
+			pl->oom = 1;
+		if (k > 0) {
+			pl->kept_static++;
+			return;
+		}
 	}
 	sb_printf(&pl->pre, "delete %s inet %s %s\n", kind, pl->p->cfg.table, name);
 }
@@ -327,7 +342,7 @@ static int count_lines(const char *s)
  * at their entries.
  */
 static int run_transaction(const struct policy *p, const char *file, const struct plan *pl,
-			   const struct compiled *c, unsigned aflags)
+			   const struct compiled *c, unsigned aflags, bool quiet)
 {
 	struct strbuf script = STRBUF_INIT;
 	char *err = NULL;
@@ -354,32 +369,6 @@ static int run_transaction(const struct policy *p, const char *file, const struc
 	free(err);
 	sb_free(&script);
 	return ret;
-}
-
-/* Runs the policy's dnsmasq reload command; returns its exit status or -errno. */
-static int run_reload(const struct strv *argv)
-{
-	char **v = calloc(argv->n + 1, sizeof(*v));
-	int status;
-	pid_t pid;
-
-	if (!v)
-		return -ENOMEM;
-	memcpy(v, argv->v, argv->n * sizeof(*v));
-	pid = fork();
-	if (pid < 0) {
-		free(v);
-		return -errno;
-	}
-	if (pid == 0) {
-		execv(v[0], v);
-		_exit(127);
-	}
-	free(v);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* state_dir/good holds what was applied last; state_dir/previous the one before. */
@@ -429,8 +418,9 @@ out:
 	return ret;
 }
 
-static void print_reload_failure(const char *file, const struct strv *cmd, int st)
+static void print_reload_failure(const char *file, const struct config *c, int st)
 {
+	const struct strv *cmd = &c->dns_reload;
 	size_t i;
 
 	fprintf(stderr,
@@ -438,7 +428,10 @@ static void print_reload_failure(const char *file, const struct strv *cmd, int s
 		file);
 	for (i = 0; i < cmd->n; i++)
 		fprintf(stderr, "%s%s", i ? " " : "'", cmd->v[i]);
-	if (st < 0)
+	if (st == -ETIMEDOUT)
+		fprintf(stderr, "' did not finish within %ld s (config.dns.reload_timeout) and was killed",
+			c->dns_reload_timeout);
+	else if (st < 0)
 		fprintf(stderr, "' could not run (%s)", strerror(-st));
 	else
 		fprintf(stderr, "' failed (exit %d)", st);
@@ -477,73 +470,49 @@ static int commit_files(const struct policy *p, struct staged *sd, struct staged
 }
 
 /*
- * net.ipv4.ping_group_range belongs to the network namespace apply runs in;
- * config.ping_sysctl keeps it across reboots and "sysctl --system" runs
- * (its 60- name sorts after systemd's 50-default.conf, which opens ping to all).
+ * After the commit: reload dnsmasq if its file changed, set the ping range,
+ * save the state. What fails is added to FAILED; the ruleset stays applied.
  */
-static int apply_ping_range(const struct policy *p, const char *file)
-{
-	const struct config *c = &p->cfg;
-	char range[32], *conf = NULL;
-	struct staged st = { 0 };
-	int ret, n;
-
-	if (!policy_uses_ping(p))
-		return 0;
-	n = snprintf(range, sizeof(range), "%u %u\n", c->ping_min, c->ping_max);
-	ret = file_write_existing(PING_RANGE_FILE, range, (size_t)n);
-	if (ret) {
-		fprintf(stderr, "%s: error: cannot set net.ipv4.ping_group_range (%s): %s\n", file,
-			PING_RANGE_FILE, strerror(-ret));
-		return ret;
-	}
-	if (!c->ping_sysctl)
-		return 0;
-	if (asprintf(&conf,
-		     "# Written by galaf-config apply from config.ping_gids: only these groups may\n"
-		     "# open ICMP echo sockets.\nnet.ipv4.ping_group_range = %u %u\n",
-		     c->ping_min, c->ping_max) < 0)
-		return -ENOMEM;
-	if (!file_equals(c->ping_sysctl, conf, strlen(conf))) {
-		ret = staged_write(&st, c->ping_sysctl, conf, strlen(conf), 0644);
-		if (!ret)
-			ret = staged_commit(&st);
-		staged_drop(&st);
-	}
-	if (ret)
-		fprintf(stderr, "%s: error: cannot write %s: %s\n", file, c->ping_sysctl,
-			strerror(-ret));
-	free(conf);
-	return ret;
-}
-
-/* After the commit: reload dnsmasq if its file changed, then save the state. */
 static int after_commit(const struct policy *p, const char *file, const struct compiled *c,
-			bool dns_changed, bool rotate)
+			bool dns_changed, bool rotate, struct strbuf *failed)
 {
 	int code = EXIT_APPLIED, st, ret;
 
 	if (dns_changed && p->cfg.has_reload && p->cfg.dns_reload.n) {
-		st = run_reload(&p->cfg.dns_reload);
+		st = followup_run(&p->cfg.dns_reload, p->cfg.dns_reload_timeout);
 		if (st) {
-			print_reload_failure(file, &p->cfg.dns_reload, st);
-			code = EXIT_REFUSED;
+			print_reload_failure(file, &p->cfg, st);
+			sb_add(failed, st == -ETIMEDOUT ? "the dnsmasq reload command timed out\n"
+							: "the dnsmasq reload command failed\n");
+			code = EXIT_PARTIAL;
 		}
+	} else if (dns_changed && !p->cfg.has_reload) {
+		fprintf(stderr,
+			"%s: warning: config.dns.reload is null: a running dnsmasq keeps the old domain lists (and keeps adding addresses of removed domains) until it is restarted\n",
+			file);
 	}
-	if (apply_ping_range(p, file))
-		code = EXIT_SYSTEM;
+	if (followup_ping_range(p, file)) {
+		sb_add(failed, "net.ipv4.ping_group_range was not set\n");
+		code = EXIT_PARTIAL;
+	}
 	ret = save_state(p, c, rotate);
+	if (!ret && followup_state_note(p, file))
+		fprintf(stderr,
+			"%s: warning: cannot write %s.state_dir: a rollback will not find %s when this file does not parse\n",
+			file, file, p->cfg.state_dir);
 	if (ret) {
 		fprintf(stderr,
 			"galaf-config: applied, but saving the last known good policy under %s failed: %s\n",
 			p->cfg.state_dir, strerror(-ret));
-		code = EXIT_SYSTEM;
+		sb_add(failed, "the last known good policy was not saved\n");
+		code = EXIT_PARTIAL;
 	}
 	return code;
 }
 
 /* The new table keeps its cgroup sets; refresh them from the cgroups that exist now. */
-static int fill_cgroup_sets(const struct policy *p, const char *file, int code)
+static int fill_cgroup_sets(const struct policy *p, const char *file, int code,
+			    struct strbuf *failed)
 {
 	int ret = cgroups_sync(p, false);
 
@@ -552,7 +521,23 @@ static int fill_cgroup_sets(const struct policy *p, const char *file, int code)
 	fprintf(stderr,
 		"%s: error: the ruleset is applied, but its cgroup sets could not be filled; run 'galaf-config cgroups --sync'\n",
 		file);
-	return code == EXIT_APPLIED ? EXIT_SYSTEM : code;
+	sb_add(failed, "the cgroup sets were not filled\n");
+	return EXIT_PARTIAL;
+}
+
+/*
+ * Says, for status, whether the follow-up steps of this apply all worked;
+ * prints how apply ended when they did not.
+ */
+static void note_followup(const struct policy *p, const char *file, struct strbuf *failed)
+{
+	if (failed->len)
+		fprintf(stderr,
+			"%s: applied, but a follow-up step failed (exit %d): %s",
+			file, EXIT_PARTIAL, sb_str(failed));
+	if (followup_mark(p->cfg.state_dir, failed->len ? sb_str(failed) : NULL))
+		fprintf(stderr, "galaf-config: cannot write %s/" STATE_INCOMPLETE "\n",
+			p->cfg.state_dir);
 }
 
 /*
@@ -693,6 +678,34 @@ static void record_outcome(const struct policy *p, bool ok)
 			p->cfg.state_dir, strerror(-ret));
 }
 
+/*
+ * The rebuild. Should the transaction that keeps concatenated interval sets
+ * be refused, the one that re-creates them decides (and reports): a refusal
+ * must never come from how galaf compared elements. Returns 0, or non-zero
+ * with PL holding the plan that was tried last.
+ */
+static int rebuild(const struct policy *p, const char *file, const struct live *l,
+		   const struct compiled *c, const struct strv *revoked, unsigned flags,
+		   struct plan *pl)
+{
+	int ret;
+
+	for (bool no_keep = false;; no_keep = true) {
+		plan_free(pl);
+		memset(pl, 0, sizeof(*pl));
+		pl->p = p;
+		pl->nft = c->nft.buf;
+		pl->revoked = revoked;
+		pl->no_keep = no_keep;
+		ret = plan_build(pl, l, c);
+		if (ret)
+			return ret;
+		ret = run_transaction(p, file, pl, c, flags, !no_keep && pl->kept_static);
+		if (!ret || no_keep || !pl->kept_static)
+			return ret;
+	}
+}
+
 int apply_policy_file(const char *file, unsigned flags)
 {
 	bool dry_run = flags & APPLY_DRY_RUN, rotate = flags & APPLY_ROTATE;
@@ -703,6 +716,7 @@ int apply_policy_file(const char *file, unsigned flags)
 	struct staged sd = { 0 }, sg = { 0 };
 	struct compiled c = { 0 };
 	struct strv revoked = { 0 };
+	struct strbuf failed = STRBUF_INIT;
 	struct plan pl = { 0 };
 	struct live l = { 0 };
 	struct policy p;
@@ -753,17 +767,13 @@ int apply_policy_file(const char *file, unsigned flags)
 			code = EXIT_REFUSED;
 			goto out;
 		}
-		pl.p = &p;
-		pl.revoked = &revoked;
-		if (plan_build(&pl, &l, &c))
-			goto out;
 		/*
 		 * The real transaction is all or nothing by itself, and the files
 		 * are only renamed into place after it commits: a dry run before
 		 * it would add no safety and double the time.
 		 */
-		code = EXIT_REFUSED;
-		if (run_transaction(&p, file, &pl, &c, flags)) {
+		if (rebuild(&p, file, &l, &c, &revoked, flags, &pl)) {
+			code = EXIT_REFUSED;
 			fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
 			goto out;
 		}
@@ -773,17 +783,22 @@ int apply_policy_file(const char *file, unsigned flags)
 		code = EXIT_APPLIED;
 		goto out;
 	}
-	code = EXIT_SYSTEM;
-	if (commit_files(&p, &sd, &sg))
-		goto out;
-	print_summary(msg, file, &p, delta ? &ds : NULL, &pl, dns_changed, false);
-	code = after_commit(&p, file, &c, dns_changed, rotate);
-	code = fill_cgroup_sets(&p, file, code);
+	/* From here on the ruleset is in force: any failure is a follow-up's. */
+	code = EXIT_PARTIAL;
+	if (commit_files(&p, &sd, &sg)) {
+		sb_add(&failed, "the dnsmasq file and gate index were not put in place\n");
+	} else {
+		print_summary(msg, file, &p, delta ? &ds : NULL, &pl, dns_changed, false);
+		code = after_commit(&p, file, &c, dns_changed, rotate, &failed);
+		code = fill_cgroup_sets(&p, file, code, &failed);
+	}
+	note_followup(&p, file, &failed);
 out:
 	if (record)
 		record_outcome(&p, code == EXIT_APPLIED);
 	staged_drop(&sd);
 	staged_drop(&sg);
+	sb_free(&failed);
 	plan_free(&pl);
 	strv_free(&revoked);
 	json_decref(l.root);

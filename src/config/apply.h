@@ -9,8 +9,12 @@
 #include "policy/policy.h"
 #include "lib/strbuf.h"
 
-/* Exit codes of the apply family of commands. */
-enum { EXIT_APPLIED = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+/*
+ * Exit codes of the apply family of commands. EXIT_PARTIAL: the ruleset was
+ * committed (the policy is in force), but a step after it failed (putting
+ * the files in place, the dnsmasq reload, the ping range, saving the state).
+ */
+enum { EXIT_APPLIED = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3, EXIT_PARTIAL = 4 };
 
 /*
  * Checks, renders and applies FILE in one transaction, writes the dnsmasq

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "config/apply.h"
 #include "config/cmds.h"
+#include "config/followup.h"
 #include "lib/heap.h"
 #include "policy/check.h"
 #include "policy/load.h"
@@ -32,9 +33,12 @@ static const char apply_help[] =
 	"              addresses and counters), e.g. after editing the table by hand\n"
 	"  --print     print the nft commands of the transaction once it is accepted\n"
 	"\n"
-	"A second apply waits for the first. Exit status: 0 applied, 1 refused or\n"
-	"failed (nothing changed; or the reload command failed after the commit, as\n"
-	"the message says), 2 usage, 3 system error.\n";
+	"config.dns.reload is killed after config.dns.reload_timeout seconds (30).\n"
+	"A second apply waits for the first. Exit status: 0 applied, 1 refused\n"
+	"(nothing changed), 2 usage, 3 system error (nothing changed), 4 applied, but\n"
+	"a follow-up step failed (the files, the reload command, the ping range or\n"
+	"saving the state, as the message says; status reports it until an apply\n"
+	"completes).\n";
 
 static int apply_opt(int c, void *ctx)
 {
@@ -81,11 +85,14 @@ static const char rollback_help[] =
 	"\n"
 	"Re-apply the policy that was applied before the current one, from POLICY's\n"
 	"config.state_dir (POLICY only locates the state directory; when it cannot be\n"
-	"read, /var/lib/galaf is used). A second rollback goes forward again.\n"
+	"read, the directory named in POLICY.state_dir, which apply writes when\n"
+	"config.state_dir is not the default, else /var/lib/galaf). A second rollback\n"
+	"goes forward again.\n"
 	"  --last-good   re-apply the last successfully applied policy instead\n"
 	"                (what the boot service does when the policy file is broken)\n"
 	"\n"
-	"Exit status: 0 applied, 1 nothing to roll back to or refused, 2 usage, 3 system error.\n";
+	"Exit status: 0 applied, 1 nothing to roll back to or refused, 2 usage, 3 system error,\n"
+	"4 applied but a follow-up step failed (as apply).\n";
 
 int cmd_rollback(int argc, char **argv)
 {
@@ -95,8 +102,8 @@ int cmd_rollback(int argc, char **argv)
 	bool last_good = false;
 	struct diags d = { 0 };
 	struct policy p;
-	char *saved;
-	const char *state = "/var/lib/galaf", *file;
+	char *saved, *state = NULL;
+	const char *file;
 	int i = sub_getopt(argc, argv, rollback_help, opts, apply_opt, &last_good), ret;
 
 	if (i < 0)
@@ -106,20 +113,27 @@ int cmd_rollback(int argc, char **argv)
 		return 2;
 	}
 	file = argc - i == 1 ? argv[i] : DEFAULT_POLICY;
-	if (policy_load(file, &p, &d) == 0)
-		state = p.cfg.state_dir;
-	else
-		fprintf(stderr, "galaf-config: cannot read %s; using the state in %s\n", file, state);
-	if (asprintf(&saved, "%s/%s/policy.json", state, last_good ? "good" : "previous") < 0)
+	if (policy_load(file, &p, &d) == 0) {
+		state = strdup(p.cfg.state_dir);
+	} else {
+		/* The broken file cannot say where its state is: apply left a note. */
+		state = followup_state_dir(file);
+		fprintf(stderr, "galaf-config: cannot read %s; using the state in %s\n", file,
+			state ? state : DEFAULT_STATE_DIR);
+	}
+	if (!state || asprintf(&saved, "%s/%s/policy.json", state,
+			       last_good ? "good" : "previous") < 0)
 		saved = NULL;
 	diag_free(&d);
 	if (!saved || access(saved, R_OK) != 0) {
 		fprintf(stderr, "galaf-config: nothing to roll back to: %s does not exist\n",
-			saved ? saved : state);
+			saved ? saved : state ? state : DEFAULT_STATE_DIR);
 		free(saved);
+		free(state);
 		policy_free(&p);
 		return 1;
 	}
+	free(state);
 	printf("galaf-config: re-applying %s\n", saved);
 	/* The recovery path rebuilds the whole table rather than trust a delta. */
 	ret = apply_policy_file(saved, APPLY_FULL | (last_good ? 0 : APPLY_ROTATE));

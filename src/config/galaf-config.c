@@ -43,7 +43,8 @@ static const char usage_text[] =
 	"                                 that start apps through the gatekeeper\n"
 	"\n"
 	"POLICY defaults to " DEFAULT_POLICY " where it is optional.\n"
-	"Exit status: 0 success, 1 invalid or refused, 2 usage, 3 system error.\n"
+	"Exit status: 0 success, 1 invalid or refused, 2 usage, 3 system error,\n"
+	"4 (apply, rollback) applied, but a follow-up step failed.\n"
 	"Run 'galaf-config COMMAND --help' for a command's options; see galaf-config(8)\n"
 	"and galaf.json(5).\n";
 

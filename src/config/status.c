@@ -13,6 +13,8 @@
 #include "cli/cli.h"
 #include "config/cmds.h"
 #include "stats/state.h"
+#include "config/followup.h"
+#include "lib/fileio.h"
 #include "host/status_dns.h"
 #include "host/resolver.h"
 #include "nft/verify.h"
@@ -27,6 +29,7 @@ struct status {
 	struct diags verify_diags; /* why the comparison failed, when nft said */
 	const char *gate_path;	   /* the gatekeeper, and what is wrong with it (NULL: nothing) */
 	char *gate_caps, *gate_problem;
+	char *incomplete; /* what the last apply's follow-up steps failed to do */
 };
 
 /*
@@ -65,6 +68,17 @@ static void gate_inspect(struct status *st)
 	cap_free(want);
 }
 
+static void read_incomplete(const struct policy *p, struct status *st)
+{
+	char *path;
+	size_t len;
+
+	if (asprintf(&path, "%s/" STATE_INCOMPLETE, p->cfg.state_dir) < 0)
+		return;
+	st->incomplete = file_read(path, 4096, &len);
+	free(path);
+}
+
 static void status_collect(struct policy *p, const char *file, const char *resolv_conf,
 			   struct status *st)
 {
@@ -79,10 +93,12 @@ static void status_collect(struct policy *p, const char *file, const char *resol
 	if (!require_ids(p, file) && !cli_compile(p, file, &c)) {
 		host_state_compare(p, &c, &st->h);
 		if (st->verify && st->h.ruleset_in_sync)
-			st->verified =
-				ruleset_verify(p, c.nft.buf, &st->hand_edits, &st->verify_diags) == 0;
+			st->verified = ruleset_verify(p, c.nft.buf, &st->hand_edits,
+						      &st->verify_diags) == 0;
 	}
-	st->in_sync = st->h.in_sync && (!st->verify || (st->verified && !st->hand_edits.n));
+	read_incomplete(p, st);
+	st->in_sync = st->h.in_sync && (!st->verify || (st->verified && !st->hand_edits.n)) &&
+		      !st->h.dns.stale && !st->incomplete;
 	resolver_inspect(&p->cfg, resolv_conf, &st->res);
 	gate_inspect(st);
 	compiled_free(&c);
@@ -121,8 +137,12 @@ static void status_print_json(const struct policy *p, const char *file, const st
 					      "connmark_allowlist", st->h.dns.allowlist,
 					      "cap_net_admin", st->h.dns.cap_net_admin));
 
-	if (o)
+	if (o) {
 		json_object_set_new(o, "resolver", resolver_json(&st->res));
+		json_object_set_new(o, "dnsmasq_started_before_conf", json_boolean(st->h.dns.stale));
+		json_object_set_new(o, "followup_failed",
+				    st->incomplete ? json_string(st->incomplete) : json_null());
+	}
 	if (o)
 		json_object_set_new(o, "gatekeeper",
 				    json_pack("{s:s, s:s?, s:b, s:s?}", "path", st->gate_path,
@@ -247,6 +267,12 @@ static void status_print_text(const struct policy *p, const char *file, const st
 	printf("socket marker: %s\n",
 	       st->h.marker_pins ? "loaded" : "not loaded (galaf-config marker load)");
 	print_dns_names(&st->h.dns);
+	if (st->h.dns.stale)
+		printf("dnsmasq (pid %d on %s): STARTED BEFORE %s last changed: it still uses the old domain lists; restart it (config.dns.reload does it on apply)\n",
+		       (int)st->h.dns.pid, st->h.dns.listen, p->cfg.dns_conf);
+	if (st->incomplete)
+		printf("last apply: applied, but these follow-up steps failed (apply again once fixed):\n%s",
+		       st->incomplete);
 	if (st->h.ping_used)
 		printf("ping_group_range: %u %u, %s\n", st->h.ping_lo, st->h.ping_hi,
 		       st->h.ping_in_sync ? "as config.ping_gids says"
@@ -264,6 +290,9 @@ static const char status_help[] =
 	"and whether the dnsmasq on config.dns.listen enforces the per-app name lists\n"
 	"(dns names: enforced, FAIL-OPEN with the reason, no resolver, or off);\n"
 	"when POLICY uses ping, whether net.ipv4.ping_group_range is config.ping_gids.\n"
+	"A dnsmasq that started before config.dns.conf last changed (it has the old\n"
+	"domain lists), and follow-up steps that failed in the last apply (exit 4),\n"
+	"are reported and make the status NOT in sync.\n"
 	"Then say which resolver answers: the first nameserver of resolv.conf, the\n"
 	"program listening there on port 53 (dnsmasq, NetworkManager's dnsmasq,\n"
 	"systemd-resolved or another), whether it is the one config.dns is written\n"
@@ -340,6 +369,7 @@ int cmd_status(int argc, char **argv)
 	diag_free(&st.verify_diags);
 	free(st.gate_caps);
 	free(st.gate_problem);
+	free(st.incomplete);
 	policy_free(&p);
 	return st.in_sync ? 0 : 1;
 }

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host/resolver.h"
@@ -121,6 +123,51 @@ static void scan_cmdline(pid_t pid, struct dns_names *r)
 		scan_conf("/etc/dnsmasq.conf", r, 0);
 }
 
+/*
+ * When PID started, in seconds since the epoch; 0 when unknown. From its
+ * start in ticks since boot and the two clocks now: /proc/stat's btime is
+ * rounded to the second, too coarse to compare with a file's mtime.
+ */
+static double started_at(pid_t pid)
+{
+	char path[64], buf[1024], *s, *end;
+	unsigned long long ticks;
+	struct timespec boot, real;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Field 22: 20 fields after the ")" that ends the command name (field 2). */
+	s = strrchr(buf, ')');
+	for (int k = 0; s && k < 20; k++)
+		s = strchr(s + 1, ' ');
+	if (!s)
+		return 0;
+	ticks = strtoull(s + 1, &end, 10);
+	if (end == s + 1)
+		return 0;
+	if (clock_gettime(CLOCK_BOOTTIME, &boot) || clock_gettime(CLOCK_REALTIME, &real))
+		return 0;
+	return (double)real.tv_sec + (double)real.tv_nsec / 1e9 -
+	       ((double)boot.tv_sec + (double)boot.tv_nsec / 1e9) +
+	       (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* A dnsmasq reads its files when it starts: one that started before CONF changed has the old one. */
+static bool started_before(pid_t pid, const char *conf)
+{
+	struct stat st;
+	double start = started_at(pid);
+
+	return start > 0 && stat(conf, &st) == 0 &&
+	       (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 > start + 0.02;
+}
+
 void dns_names_probe(const struct policy *p, struct dns_names *r)
 {
 	const struct config *c = &p->cfg;
@@ -129,13 +176,12 @@ void dns_names_probe(const struct policy *p, struct dns_names *r)
 	FILE *f;
 
 	memset(r, 0, sizeof(*r));
-	r->state = NAMES_OFF;
-	if (!c->dns_names)
-		return;
 	r->state = NAMES_NO_RESOLVER;
 	for (i = 0; !r->pid && i < c->dns_listen.n; i++)
 		if ((r->pid = resolver_listener(c->dns_listen.v[i])))
 			snprintf(r->listen, sizeof(r->listen), "%s", c->dns_listen.v[i]);
+	if (!c->dns_names)
+		r->state = NAMES_OFF;
 	if (!r->pid)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)r->pid);
@@ -145,6 +191,9 @@ void dns_names_probe(const struct policy *p, struct dns_names *r)
 		fclose(f);
 	}
 	r->is_dnsmasq = !strcmp(comm, "dnsmasq");
+	r->stale = r->is_dnsmasq && started_before(r->pid, c->dns_conf);
+	if (!c->dns_names)
+		return;
 	r->cap_net_admin = has_net_admin(r->pid);
 	if (r->is_dnsmasq)
 		scan_cmdline(r->pid, r);

@@ -19,6 +19,7 @@ struct dns_names {
 	bool conntrack;	    /* --conntrack on its command line or in a file it reads */
 	bool allowlist;	    /* connmark-allowlist-enable likewise */
 	bool cap_net_admin; /* in its effective capabilities */
+	bool stale;	    /* it started before config.dns.conf last changed */
 };
 
 /* Finds the process listening on port 53 of config.dns.listen, in this network namespace. */

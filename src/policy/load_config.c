@@ -80,8 +80,10 @@ static void load_dns_preset(struct ld *ld, json_t *v, struct config *c)
 
 static void load_dns(struct ld *ld, json_t *v, struct config *c)
 {
-	static const char *const keys[] = { "preset", "conf",	 "reload", "timeout", "cache_ttl",
-					    "listen", "foreign", "names",  NULL };
+	static const char *const keys[] = { "preset",	  "conf",	     "reload",
+					    "reload_timeout", "timeout",    "cache_ttl",
+					    "listen",	  "foreign",	     "names",
+					    NULL };
 	json_t *x;
 
 	if (!json_is_object(v)) {
@@ -99,6 +101,8 @@ static void load_dns(struct ld *ld, json_t *v, struct config *c)
 		if (!json_is_null(x))
 			c->has_reload = get_strv(ld, x, "config.dns.reload", false, &c->dns_reload);
 	}
+	if ((x = json_object_get(v, "reload_timeout")))
+		get_long(ld, x, "config.dns.reload_timeout", 1, 3600, &c->dns_reload_timeout);
 	if ((x = json_object_get(v, "timeout")))
 		get_long(ld, x, "config.dns.timeout", 0, 365L * 86400, &c->dns_timeout);
 	if ((x = json_object_get(v, "cache_ttl")))
@@ -213,6 +217,7 @@ void config_defaults(struct config *c)
 	c->dns_conf = strdup("/etc/dnsmasq.d/galaf.conf");
 	c->dns_timeout = 86400;
 	c->dns_cache_ttl = 3600;
+	c->dns_reload_timeout = 30;
 	if (strv_push(&c->dns_listen, "127.0.0.1") || strv_push(&c->dns_listen, "::1"))
 		strv_free(&c->dns_listen);
 	c->dns_foreign = DNS_FOREIGN_REFUSE;

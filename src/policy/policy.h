@@ -110,6 +110,7 @@ struct config {
 	char *dns_conf;
 	bool has_reload;
 	struct strv dns_reload;
+	long dns_reload_timeout;	 /* seconds before the reload command is killed */
 	long dns_timeout;		 /* seconds a learned address lives unused; 0: forever */
 	long dns_cache_ttl;		 /* max-cache-ttl written for dnsmasq; 0: none */
 	struct strv dns_listen;		 /* the local resolver's addresses */

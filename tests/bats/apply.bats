@@ -154,17 +154,22 @@ teardown_file() {
 	run -0 e2e_probe "$E2E_GID_A" tcp 10.200.0.2 9090
 	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" rollback "$E2E_DIR/p3.json"
 	run -1 e2e_probe "$E2E_GID_A" tcp 10.200.0.2 9090
+	# The policies have no reload command: dnsmasq reads the file when restarted.
+	e2e_forwarder_restart
 	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p2.json"
 }
 
 @test "concurrent applies never interleave: the result is one policy, whole" {
 	policy_main px ', { "to": ["10.200.0.3"], "proto": "tcp", "ports": [8080] }'
 	policy_main py "" ', "rule": "tcp dport 7777"'
-	local _
+	local _ a
 	for _ in 1 2 3 4 5; do
 		e2e_apply "$E2E_DIR/px.json" >/dev/null 2>&1 &
+		a=$!
 		e2e_apply "$E2E_DIR/py.json" >/dev/null 2>&1 &
-		wait
+		# These two only: the restarted dnsmasq is a child of this shell too.
+		wait "$a" "$!" || true
+		e2e_forwarder_restart # no reload command: status would say dnsmasq is stale
 		if ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/px.json" >/dev/null 2>&1; then
 			run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/py.json"
 		else
@@ -184,6 +189,7 @@ teardown_file() {
 }
 
 @test "status reports the loaded table in sync, as text and JSON" {
+	e2e_forwarder_restart # earlier tests changed the dnsmasq file, with no reload command
 	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p1.json"
 	[[ "$output" == *"status: in sync"* ]]
 	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" status --json "$E2E_DIR/p1.json"

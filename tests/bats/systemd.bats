@@ -45,6 +45,8 @@ setup() {
 	# Each test gets its own copy of the installed tree to add fixtures to.
 	ROOT=$BATS_TEST_TMPDIR/root
 	cp -a "$DEST" "$ROOT"
+	# systemd's own program that galaf.service runs: part of any systemd system.
+	install -D -m 755 /usr/lib/systemd/systemd-sysctl "$ROOT/usr/lib/systemd/systemd-sysctl"
 }
 
 teardown() {
@@ -217,12 +219,29 @@ broken_body='"users": { "root": { "allow": [{ "proto": "tcp", "ports": [7777] }]
 	[[ "$output" == *5353* && "$output" != *7777* ]]
 }
 
+@test "galaf-boot does not fall back when the policy applied and only a follow-up step failed" {
+	local ns d=$BATS_TEST_TMPDIR/b
+	mkdir -p "$d"
+	galaf_netns ns
+	policy "$d/galaf.json" "$d/state" "$good_body"
+	run -0 --separate-stderr ip netns exec "$ns" "$BOOT" "$d/galaf.json"
+	policy "$d/galaf.json" "$d/state" "${good_body/5353/5454}"
+	sed -i 's|"reload": null|"reload": ["/bin/false"]|' "$d/galaf.json"
+	rm -f "$d/dnsmasq.conf"
+	run -4 --separate-stderr ip netns exec "$ns" "$BOOT" "$d/galaf.json"
+	[[ "$stderr" == *"is in force, but a step after loading it failed"* ]]
+	[[ "$stderr" != *"re-applying the last known good policy"* ]]
+	run -0 ip netns exec "$ns" nft list table inet galaf
+	[[ "$output" == *5454* ]]
+}
+
 @test "galaf-boot with a broken policy and no last known good loads nothing" {
 	local ns d=$BATS_TEST_TMPDIR/b
 	mkdir -p "$d"
 	galaf_netns ns
 	policy "$d/galaf.json" "$d/state" "$broken_body"
 	run -1 --separate-stderr ip netns exec "$ns" "$BOOT" "$d/galaf.json"
-	[[ "$stderr" == *"no last known good policy to fall back to"* ]]
+	[[ "$stderr" == *"nothing to roll back to"* ]]
+	[[ "$stderr" == *"no last known good policy could be applied either (exit 1, see above): galaf's firewall is as it was before this run"* ]]
 	run -1 ip netns exec "$ns" nft list table inet galaf
 }

@@ -82,8 +82,12 @@ e2e_forwarder_start() {
 }
 
 e2e_forwarder_restart() {
-	kill "$E2E_FWD_PID" 2>/dev/null
-	wait "$E2E_FWD_PID" 2>/dev/null
+	# Its pid file: an earlier test (another process) may have restarted it.
+	local pid
+	pid=$(cat "$E2E_DIR/fwd.pid" 2>/dev/null || echo "$E2E_FWD_PID")
+	kill "$pid" 2>/dev/null || true
+	# Not necessarily this shell's child, so no wait: poll until it is gone.
+	wait_for sh -c "! kill -0 $pid" || return 1
 	e2e_forwarder_start "${1:-$E2E_DIR/dnsmasq.conf}"
 }
 

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What apply does once the ruleset is committed: the dnsmasq reload (bounded
+ * in time), the ping range, and the notes it leaves for later commands: where
+ * the state is kept (for a rollback when the policy no longer parses) and
+ * whether the last apply's follow-up steps failed (for status).
+ */
+#ifndef GALAF_FOLLOWUP_H
+#define GALAF_FOLLOWUP_H
+
+#include "policy/policy.h"
+#include "lib/strbuf.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/galaf"
+/* The ping range of the network namespace galaf-config runs in. */
+#define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
+/* The note in state_dir that the last apply's follow-up steps failed. */
+#define STATE_INCOMPLETE "incomplete"
+
+/*
+ * Runs ARGV in a process group of its own; when it has not exited after
+ * TIMEOUT seconds, kills the group. Returns its exit status (128 + signal
+ * when a signal ended it), -ETIMEDOUT when it was killed, or -errno.
+ */
+int followup_run(const struct strv *argv, long timeout);
+
+/*
+ * Sets net.ipv4.ping_group_range when it differs from config.ping_gids, and
+ * writes config.ping_sysctl. A read-only /proc/sys (galaf.service's
+ * ProtectKernelTunables) is not an error when that file is written:
+ * systemd-sysctl applies it (the unit runs it after apply). Errors are
+ * printed to stderr with FILE; returns 0 or -errno.
+ */
+int followup_ping_range(const struct policy *p, const char *file);
+
+/*
+ * Where the state of POLICY_FILE is kept, for when the policy does not
+ * parse: POLICY_FILE.state_dir names config.state_dir when that is not the
+ * default. followup_state_note writes (or removes) it; followup_state_dir
+ * returns the directory to use (malloc'd), the default when there is none.
+ */
+int followup_state_note(const struct policy *p, const char *policy_file);
+char *followup_state_dir(const char *policy_file);
+
+/* Records WHAT (one line per failed step) in state_dir/incomplete, or removes it when NULL. */
+int followup_mark(const char *state_dir, const char *what);
+
+#endif
