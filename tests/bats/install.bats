@@ -40,6 +40,7 @@ expected_files() {
 	{
 		printf '%s\n' usr/bin/galaf usr/sbin/galaf-config usr/sbin/galaf-stats \
 			usr/sbin/galaf-tcpdump usr/lib/galaf/galaf_mark.bpf.o usr/lib/galaf/galaf-boot \
+			usr/lib/galaf/installed-dirs \
 			etc/systemd/system/galaf.service etc/systemd/system/galaf-marker.service \
 			etc/systemd/system/galaf-stats-textfile.service \
 			etc/systemd/system/galaf-stats-textfile.timer \
@@ -229,6 +230,17 @@ complete_as() {
 	[ ! -e "$d/usr/share/doc/galaf" ]
 	[ ! -e "$d/etc/systemd/system/NetworkManager.service.d" ]
 	[ -d "$d/etc/galaf" ]
+}
+
+@test "make uninstall removes the directories make install created, and only those" {
+	local d=$DIR/dirs
+	# An empty directory that was there before stays.
+	mkdir -p "$d/usr/share/man/man5" "$d/usr/local"
+	run -0 --separate-stderr make_install "$d"
+	run -0 --separate-stderr make_install "$d"
+	run -0 --separate-stderr make_uninstall "$d"
+	run -0 find "$d" -mindepth 1 -printf '%P\n'
+	[ "$(LC_ALL=C sort <<<"$output")" = "$(printf '%s\n' usr usr/local usr/share usr/share/man usr/share/man/man5)" ]
 }
 
 @test "uninstall after uninstall changes nothing and succeeds" {
