@@ -370,6 +370,98 @@ complete_as() {
 	done
 }
 
+# The commands galaf-config --help lists, one a line.
+top_commands() {
+	"$GALAF_CONFIG" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p'
+}
+
+# The long options in CMD's entry of galaf-config --help.
+top_options() {
+	"$GALAF_CONFIG" --help | awk -v c="$1" '/^  [a-z]/ { on = ($1 == c) } on' |
+		grep -o -e '--[a-z][a-z-]*' | LC_ALL=C sort -u
+}
+
+# The long options a --help text (on stdin) documents: in its usage lines and
+# at the start of its option lines.
+help_options() {
+	awk '/^Usage:/ { u = 1 } u && /^$/ { u = 0 } u || /^ +(-[a-zA-Z], )?--[a-z]/' |
+		grep -o -e '--[a-z][a-z-]*' | grep -vxe --help -e --version | LC_ALL=C sort -u
+}
+
+# The long options in the usage lines alone.
+usage_options() {
+	awk '/^Usage:/ { u = 1 } u && /^$/ { exit } u' | grep -o -e '--[a-z][a-z-]*' |
+		grep -vxe --help | LC_ALL=C sort -u
+}
+
+# What completion offers after WORDS..., without --help and --version.
+completed_options() {
+	complete_as - "$@" -- | grep -vxe --help -e --version | LC_ALL=C sort -u
+}
+
+# accepts OPT WORDS...: galaf-config WORDS takes OPT (with or without an
+# argument): with --help after it, it prints its help, not an option error.
+accepts() {
+	local opt=$1
+	shift
+	"$GALAF_CONFIG" "$@" "$opt=1" --help >/dev/null 2>&1 ||
+		"$GALAF_CONFIG" "$@" "$opt" --help >/dev/null 2>&1
+}
+
+@test "completion and galaf-config --help list the same commands, and each runs" {
+	local cmd
+	run -0 top_commands
+	local top=$output
+	run -0 complete_as - galaf-config ''
+	[ "$(grep -v -e '^--' <<<"$output" | LC_ALL=C sort)" = "$(LC_ALL=C sort <<<"$top")" ]
+	for cmd in $top; do
+		"$GALAF_CONFIG" "$cmd" --help >/dev/null ||
+			{ echo "galaf-config $cmd --help fails" >&2; return 1; }
+	done
+}
+
+@test "galaf-config: completion offers exactly the options each command documents and takes" {
+	local cmd words opt
+	for cmd in $(top_commands); do
+		words=(galaf-config "$cmd")
+		[ "$cmd" = marker ] && words+=(unload)
+		run -0 help_options < <("$GALAF_CONFIG" "$cmd" --help)
+		local documented=$output
+		run -0 completed_options "${words[@]}"
+		[ "$output" = "$documented" ] || {
+			echo "galaf-config $cmd: completion offers" $output "but --help documents" $documented >&2
+			return 1
+		}
+		for opt in $documented; do
+			accepts "$opt" "${words[@]:1}" || { echo "galaf-config $cmd does not take $opt" >&2; return 1; }
+		done
+	done
+}
+
+@test "galaf-config --help shows every option of each command's usage line" {
+	local cmd
+	for cmd in $(top_commands); do
+		run -0 usage_options < <("$GALAF_CONFIG" "$cmd" --help)
+		local usage=$output
+		run -0 top_options "$cmd"
+		[ -z "$(LC_ALL=C comm -23 <(echo "$usage") <(echo "$output"))" ] || {
+			echo "galaf-config --help, $cmd: has" $output "but its usage line has" $usage >&2
+			return 1
+		}
+	done
+}
+
+@test "galaf-stats and galaf-tcpdump: completion offers exactly the documented options" {
+	run -0 help_options < <("$GALAF_STATS" --help)
+	local documented=$output
+	run -0 completed_options galaf-stats
+	[ "$output" = "$documented" ]
+	run -0 help_options < <("$GALAF_TCPDUMP" --help)
+	documented=$output
+	run -0 completed_options galaf-tcpdump
+	[ "$output" = "$documented" ]
+}
+
 @test "completion: galaf-stats offers its options" {
 	run -0 complete_as - galaf-stats --
 	local opt
