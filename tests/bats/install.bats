@@ -324,14 +324,14 @@ complete_as() {
 
 @test "completion: galaf-config TAB offers the subcommands" {
 	run -0 --separate-stderr complete_as - galaf-config ''
-	[ "$output" = $'check\nrender\napply\nrollback\nstatus\ngroups\nsuggest\nmarker\ndesktop\n--help\n--version' ]
+	[ "$output" = $'check\nrender\napply\nrollback\nstatus\ngroups\ncgroups\nsuggest\npin\nmarker\ndesktop\n--help\n--version' ]
 }
 
 @test "completion: galaf-config options follow the subcommand" {
 	run -0 complete_as - galaf-config render --
 	[ "$output" = $'--nft\n--dnsmasq\n--gate\n--help' ]
 	run -0 complete_as - galaf-config apply --
-	[ "$output" = $'--dry-run\n--help' ]
+	[ "$output" = $'--dry-run\n--full\n--print\n--help' ]
 	run -0 complete_as - galaf-config status --j
 	[ "$output" = --json ]
 	run -0 complete_as - galaf-config groups --c
