@@ -67,10 +67,6 @@ teardown_file() {
 	galaf_cleanup
 }
 
-# What a test made itself (setup_file's cleanups are not in this process).
-teardown() {
-	galaf_cleanup
-}
 
 # TCP segments the client namespace retransmitted so far.
 retrans() {
@@ -293,10 +289,12 @@ assert all(t["app"] == sys.argv[1] for t in d["tried"]), d' "$E2E_APP_A"
 }
 
 # A namespace made by a test (the file's cleanups do not see the test's).
+# Also what a test registered itself (setup_file's cleanups are not in this process).
 teardown() {
 	if [ -n "${MASK_NS:-}" ]; then
 		ip netns del "$MASK_NS"
 	fi
+	galaf_cleanup
 }
 
 @test "with config.mark_mask, masked marks keep their policy names" {
