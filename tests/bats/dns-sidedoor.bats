@@ -72,6 +72,17 @@ as_user2() {
 	[[ "$output" == *$'\nconntrack\n'* ]]
 }
 
+@test "a name with _ labels under an app's domain is refused (SRV), though upstream has it" {
+	# Unmarked (the user's own group is no entry): the upstream's SRV record comes back.
+	run -0 --separate-stderr e2e_probe "$E2E_UGID" resolve 127.0.0.1 _xmpp-client._tcp.app.test SRV
+	[ "$output" = "0 0 5222 app.test" ]
+	# dnsmasq's name lists take letters, digits and - only: REFUSED under app.test too.
+	run -1 --separate-stderr e2e_probe "$E2E_GID_A" resolve 127.0.0.1 _xmpp-client._tcp.app.test SRV
+	[[ $stderr == *"DNS rcode 5"* ]]
+	run -1 --separate-stderr e2e_probe "$E2E_GID_A" resolve 127.0.0.1 _8080._https.app.test HTTPS
+	[[ $stderr == *"DNS rcode 5"* ]]
+}
+
 @test "a name on the app's list is answered by the local resolver" {
 	run -0 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 app.test
 	[ "$output" = 10.200.0.2 ]
