@@ -503,6 +503,8 @@ static int resolve_app(const struct policy *p, const char *app, struct who *w)
 		fprintf(stderr,
 			"galaf-config: suggest: no app or user named '%s' in the policy or on this machine\n",
 			app);
+	else if (ret == -ENOTUNIQ)
+		fprintf(stderr, "galaf-config: suggest: '%s' " WHO_AMBIGUOUS "\n", app);
 	else if (ret)
 		fprintf(stderr,
 			"galaf-config: suggest: %s: its id does not fit galaf's marks (16 bits, config.mark_mask)\n",

@@ -331,6 +331,10 @@ static int run_tried(struct ctx *c)
 
 	if (c->o.app) {
 		ret = who_resolve(c->has_policy ? &c->pol : NULL, c->o.app, true, &w);
+		if (ret == -ENOTUNIQ) {
+			fprintf(stderr, PROG ": '%s' " WHO_AMBIGUOUS "\n", c->o.app);
+			return 1;
+		}
 		if (ret) {
 			fprintf(stderr, PROG ": %s: %s\n", c->o.app, who_error(ret));
 			return 1;

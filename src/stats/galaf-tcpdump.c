@@ -440,6 +440,8 @@ static int resolve(const struct policy *p, const char *arg, struct who *w)
 	else if (ret == -ENOENT)
 		fprintf(stderr,
 			PROG ": no app or user named '%s' in the policy or on this machine\n", arg);
+	else if (ret == -ENOTUNIQ)
+		fprintf(stderr, PROG ": '%s' " WHO_AMBIGUOUS "\n", arg);
 	else if (ret == -ERANGE)
 		fprintf(stderr,
 			PROG ": %s: its id does not fit galaf's marks (16 bits, config.mark_mask)\n",

@@ -231,7 +231,7 @@ finished() {
 }
 
 @test "a name that is a user and an app-range group is ambiguous unless the policy names it" {
-	run -2 --separate-stderr timeout 5 ip netns exec "$CLI" "$GALAF_TCPDUMP" \
+	run -1 --separate-stderr timeout 5 ip netns exec "$CLI" "$GALAF_TCPDUMP" \
 		--policy "$E2E_DIR/p.json" "$E2E_AMB" -n -c 1
 	[[ $stderr == *"'$E2E_AMB' is both a user and a group in the app gid range"* ]]
 	[[ $stderr == *"name it in the policy"* ]]
