@@ -185,6 +185,8 @@ static int cap_create(struct cap *c, char **ret_err)
 	if (asprintf(&script,
 		     "table inet %s {\n"
 		     "\tchain in {\n\t\ttype filter hook input priority %d; policy accept;\n"
+		     /* A loopback packet was logged on its way out already. */
+		     "\t\tiif \"lo\" accept\n"
 		     "\t\t%s log group %u\n\t}\n"
 		     "\tchain out {\n\t\ttype filter hook output priority %d; policy accept;\n"
 		     "\t\t%s log group %u\n\t}\n"

@@ -130,6 +130,23 @@ finished() {
 	[ "$(cap_tables)" -eq 0 ]
 }
 
+@test "a loopback packet is captured once, not in output and again in input" {
+	ip netns exec "$CLI" "$PYTHON" "$PROBE" serve udp 127.0.0.1 9999 >/dev/null 2>&1 3>&- &
+	local srv=$!
+	galaf_on_cleanup "kill $srv"
+	wait_for sh -c "ip netns exec $CLI ss -Hlun 'sport = :9999' | grep -q ."
+	capture lo "$E2E_APP_A" -n -c 2 -w "$E2E_DIR/lo.pcap"
+	run -0 e2e_probe "$E2E_GID_A" udp 127.0.0.1 9999
+	finished "$CAP"
+	kill "$srv"
+	[ "$RC" -eq 0 ]
+	# The two packets are the datagram and its answer, not the datagram twice.
+	run -0 --separate-stderr tcpdump -nr "$E2E_DIR/lo.pcap"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} == *"> 127.0.0.1.9999: UDP"* ]]
+	[[ ${lines[1]} == *"127.0.0.1.9999 > "* ]]
+}
+
 @test "SIGINT stops tcpdump and removes the table" {
 	capture int "$E2E_APP_A" -n -w "$E2E_DIR/int.pcap"
 	local group
