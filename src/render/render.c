@@ -79,6 +79,7 @@ static void emit_learned_sets(struct nftw *w)
 				  "\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
 				  tried[i], f, f == 4 ? "ipv4" : "ipv6", SET_SIZE);
 	render_owner_learned_set(sb);
+	render_dns_refused_sets(sb, p, SET_SIZE);
 }
 
 static int emit_id_maps(struct nftw *w, enum entry_kind k)
@@ -449,7 +450,7 @@ int render_learned_sets(const struct policy *p, struct strv *out)
 				return -ENOMEM;
 		}
 	}
-	if (render_cgroup_learned_sets(p, out))
+	if (render_cgroup_learned_sets(p, out) || render_dns_learned_sets(p, out))
 		return -ENOMEM;
 	strv_sort_unique(out);
 	return 0;
