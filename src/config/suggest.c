@@ -436,14 +436,18 @@ static json_t *names_json(const struct refused_names *rn, const struct who *w)
 	for (i = 0; to && i < names.n; i++)
 		json_array_append_new(to, json_string(names.v[i]));
 	strv_free(&names);
-	sb_printf(&c, "dnsmasq refused %llu lookup%s of these names; no connection followed, so "
-		      "the port is a guess (HTTPS): adjust proto and ports",
+	sb_printf(&c,
+		  "dnsmasq refused %llu lookup%s of these names; no connection followed, so "
+		  "the port is a guess (HTTPS): adjust proto and ports",
 		  (unsigned long long)answers, answers == 1 ? "" : "s");
 	if (odd.len)
-		sb_printf(&c, "; not listable here (\"_\" labels, which dnsmasq always refuses, or cut "
-			      "short): %s", sb_str(&odd));
-	if (!answers || c.oom || odd.oom || !o || !to || json_object_set_new(o, "#", json_string(sb_str(&c))) ||
-	    json_object_set(o, "to", to) || json_object_set_new(o, "proto", json_string("tcp")) ||
+		sb_printf(&c,
+			  "; not listable here (\"_\" labels, which dnsmasq always refuses, or cut "
+			  "short): %s",
+			  sb_str(&odd));
+	if (!answers || c.oom || odd.oom || !o || !to ||
+	    json_object_set_new(o, "#", json_string(sb_str(&c))) || json_object_set(o, "to", to) ||
+	    json_object_set_new(o, "proto", json_string("tcp")) ||
 	    json_object_set_new(o, "ports", json_pack("[i]", 443))) {
 		json_decref(o);
 		o = NULL;

@@ -16,11 +16,11 @@
 #include <stdbool.h>
 
 /* Short answers go to the small set (16 + 16 bytes), the rest to the large one (32 + 24). */
-#define DNS_REFUSED_SMALL "dns_refused_s"
-#define DNS_REFUSED_LARGE "dns_refused"
-#define DNS_REFUSED_MIN_LEN 21 /* header, a 5-byte name, type and class */
+#define DNS_REFUSED_SMALL     "dns_refused_s"
+#define DNS_REFUSED_LARGE     "dns_refused"
+#define DNS_REFUSED_MIN_LEN   21 /* header, a 5-byte name, type and class */
 #define DNS_REFUSED_SMALL_MAX 36
-#define DNS_REFUSED_FULL 68 /* from this length on, one layout: bytes 12..67 */
+#define DNS_REFUSED_FULL      68 /* from this length on, one layout: bytes 12..67 */
 
 struct dns_refused_layout {
 	bool large;

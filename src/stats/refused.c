@@ -85,8 +85,8 @@ static void decode_question(const uint8_t *msg, unsigned known, struct refused_n
 	}
 	if (off >= known)
 		r->truncated = true;
-	if (r->truncated)
-		strcat(r->name, "...");
+	if (r->truncated) /* name_putc and the dots leave room for it */
+		memcpy(r->name + at, "...", 4);
 	else if (off + 2 < known)
 		r->qtype = (unsigned)msg[off + 1] << 8 | msg[off + 2];
 }
@@ -103,7 +103,8 @@ static int decode_elem(json_t *e, bool large, struct refused_name *r)
 	c = json_object_get(val, "concat");
 	mark = json_integer_value(json_array_get(c, 0));
 	ulen = json_integer_value(json_array_get(c, 1));
-	if (json_array_size(c) != 4 || mark < 0 || mark > 0xffffffffLL || ulen < 8 + DNS_REFUSED_MIN_LEN)
+	if (json_array_size(c) != 4 || mark < 0 || mark > 0xffffffffLL ||
+	    ulen < 8 + DNS_REFUSED_MIN_LEN)
 		return -EINVAL;
 	len = (unsigned)ulen - 8;
 	dns_refused_layout(len, &l);
@@ -112,7 +113,8 @@ static int decode_elem(json_t *e, bool large, struct refused_name *r)
 	    field_bytes(json_array_get(c, 3), msg + l.b_off, l.b_len))
 		return -EINVAL;
 	r->mark = (uint32_t)mark;
-	r->packets = (uint64_t)json_integer_value(json_object_get(json_object_get(in, "counter"), "packets"));
+	r->packets = (uint64_t)json_integer_value(
+		json_object_get(json_object_get(in, "counter"), "packets"));
 	decode_question(msg, l.b_off + l.b_len, r);
 	return 0;
 }
@@ -184,9 +186,9 @@ void dns_type_format(unsigned qtype, char *buf, size_t len)
 	static const struct {
 		unsigned t;
 		const char *name;
-	} types[] = { { 1, "A" },    { 2, "NS" },   { 5, "CNAME" }, { 6, "SOA" },	{ 12, "PTR" },
-		      { 15, "MX" },  { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" },	{ 64, "SVCB" },
-		      { 65, "HTTPS" }, { 255, "ANY" } };
+	} types[] = { { 1, "A" },    { 2, "NS" },    { 5, "CNAME" },  { 6, "SOA" },
+		      { 12, "PTR" }, { 15, "MX" },   { 16, "TXT" },   { 28, "AAAA" },
+		      { 33, "SRV" }, { 64, "SVCB" }, { 65, "HTTPS" }, { 255, "ANY" } };
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (types[i].t == qtype) {

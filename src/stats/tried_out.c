@@ -133,11 +133,12 @@ static int refused_names_emit(struct ctx *c, const struct refused_names *rn, con
 		if (rows) {
 			o = json_mark(c, r->mark);
 			if (!o ||
-			    json_object_update_new(
-				    o, json_pack("{s:s, s:o, s:b, s:I}", "qname", r->name, "qtype",
-						 r->qtype ? json_string(type) : json_null(),
-						 "truncated", r->truncated, "packets",
-						 (json_int_t)r->packets)) ||
+			    json_object_update_new(o, json_pack("{s:s, s:o, s:b, s:I}", "qname",
+								r->name, "qtype",
+								r->qtype ? json_string(type)
+									 : json_null(),
+								"truncated", r->truncated, "packets",
+								(json_int_t)r->packets)) ||
 			    json_array_append_new(rows, o))
 				return -ENOMEM;
 			continue;

@@ -31,8 +31,8 @@ struct who {
  */
 int who_resolve(const struct policy *p, const char *arg, bool marks, struct who *ret);
 /* What -ENOTUNIQ from who_resolve means, after "'NAME' ". */
-#define WHO_AMBIGUOUS                                                             \
-	"is both a user and a group in the app gid range: name it in the policy " \
+#define WHO_AMBIGUOUS                                                                              \
+	"is both a user and a group in the app gid range: name it in the policy "                  \
 	"(under users or groups) to say which"
 
 static inline bool who_match(const struct who *w, uint32_t mark)

@@ -93,6 +93,7 @@ as_user2() {
 	run -1 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 "$toolong"
 	run -0 --separate-stderr ip netns exec "$CLI" "$GALAF_STATS" --policy "$E2E_DIR/refuse.json" \
 		--tried "$E2E_APP_A" --json
+	# shellcheck disable=SC2016 # $app is jq's
 	run -0 jq -c --arg app "$E2E_APP_A" \
 		'[.refused_names[] | select(.app == $app and .user == null) | [.qname, .qtype, .packets]]' <<<"$output"
 	[[ $output == *'["refused.test","A",2]'* ]]

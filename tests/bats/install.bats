@@ -429,7 +429,7 @@ accepts() {
 		local documented=$output
 		run -0 completed_options "${words[@]}"
 		[ "$output" = "$documented" ] || {
-			echo "galaf-config $cmd: completion offers" $output "but --help documents" $documented >&2
+			echo "galaf-config $cmd: completion offers ${output//$'\n'/ } but --help documents ${documented//$'\n'/ }" >&2
 			return 1
 		}
 		for opt in $documented; do
@@ -445,7 +445,7 @@ accepts() {
 		local usage=$output
 		run -0 top_options "$cmd"
 		[ -z "$(LC_ALL=C comm -23 <(echo "$usage") <(echo "$output"))" ] || {
-			echo "galaf-config --help, $cmd: has" $output "but its usage line has" $usage >&2
+			echo "galaf-config --help, $cmd: has ${output//$'\n'/ } but its usage line has ${usage//$'\n'/ }" >&2
 			return 1
 		}
 	done
