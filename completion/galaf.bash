@@ -63,8 +63,8 @@ _galaf_config() {
 	apply) opts=(--dry-run --full --print --help) ;;
 	rollback) opts=(--last-good --help) ;;
 	status)
-		[[ $prev == --resolv-conf ]] && _galaf_files && return 0
-		opts=(--json --verify --resolv-conf --help)
+		[[ $prev == --resolv-conf || $prev == --gatekeeper ]] && _galaf_files && return 0
+		opts=(--json --verify --resolv-conf --gatekeeper --help)
 		;;
 	desktop)
 		case $prev in
