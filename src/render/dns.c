@@ -165,7 +165,7 @@ int render_dns_learned_sets(const struct policy *p, struct strv *out)
  * A REFUSED answer (rcode 5) from the local resolver to a marked query:
  * dnsmasq refused the name to that entry. Its question goes to a set.
  */
-static void emit_refused_jump(struct strbuf *sb, const struct policy *p)
+void render_dns_refused_jump(struct strbuf *sb, const struct policy *p)
 {
 	int f;
 
@@ -213,7 +213,6 @@ void render_dns_mark_jump(struct strbuf *sb, const struct policy *p)
 			sb_printf(sb,
 				  "\t\tct mark 0 meta l4proto { tcp, udp } th dport 53 %s daddr @dns_listen%d goto dns_mark\n",
 				  f == 4 ? "ip" : "ip6", f);
-	emit_refused_jump(sb, p);
 }
 
 /*

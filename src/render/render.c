@@ -180,8 +180,9 @@ static int emit_mark_chain(struct nftw *w)
 	sb_add(sb, "\t# Who: the socket marker's mark (gid<<16 | uid) when it is loaded,\n"
 		   "\t# else the entry's own mark, on every new connection.\n"
 		   "\tchain mark_out {\n"
-		   "\t\ttype filter hook output priority mangle; policy accept;\n"
-		   "\t\tct mark 0 jump mark_new\n");
+		   "\t\ttype filter hook output priority mangle; policy accept;\n");
+	render_dns_refused_jump(sb, w->p);
+	sb_add(sb, "\t\tct mark 0 jump mark_new\n");
 	render_loopback_jump(sb);
 	sb_add(sb, "\t\tupdate @stats_out_pre { ct mark }\n"
 		   "\t\tct state new jump tried_out\n"
