@@ -53,18 +53,18 @@ _galaf_config() {
 	local cmd=${COMP_WORDS[1]-} opts=()
 	COMPREPLY=()
 	if ((COMP_CWORD == 1)); then
-		_galaf_reply check render apply rollback status groups suggest marker \
-			desktop --help --version
+		_galaf_reply check render apply rollback status groups cgroups suggest pin \
+			marker desktop --help --version
 		return 0
 	fi
 	case $cmd in
 	check) opts=(--help) ;;
 	render) opts=(--nft --dnsmasq --gate --help) ;;
-	apply) opts=(--dry-run --help) ;;
+	apply) opts=(--dry-run --full --print --help) ;;
 	rollback) opts=(--last-good --help) ;;
 	status)
-		[[ $prev == --resolv-conf ]] && _galaf_files && return 0
-		opts=(--json --verify --resolv-conf --help)
+		[[ $prev == --resolv-conf || $prev == --gatekeeper ]] && _galaf_files && return 0
+		opts=(--json --verify --resolv-conf --gatekeeper --help)
 		;;
 	desktop)
 		case $prev in
@@ -75,6 +75,15 @@ _galaf_config() {
 		opts=(--install --remove --applications --services --bin --search --galaf --help)
 		;;
 	groups) opts=(--create --help) ;;
+	cgroups) opts=(--sync --help) ;;
+	pin)
+		opts=(--write --help)
+		# pin APP [POLICY]: the first word after the options is a group.
+		if [[ $cur != -* ]] && ! _galaf_has_word_after_options; then
+			mapfile -t COMPREPLY < <(compgen -W "$(_galaf_apps)" -- "$cur")
+			return 0
+		fi
+		;;
 	suggest) opts=(--log --table --help) ;;
 	marker)
 		if ((COMP_CWORD == 2)); then
@@ -84,8 +93,9 @@ _galaf_config() {
 		case $prev in
 		--cgroup | --pin-dir) _galaf_dirs && return 0 ;;
 		--object) _galaf_files && return 0 ;;
+		--mask) return 0 ;;
 		esac
-		opts=(--cgroup --object --pin-dir --verbose --help)
+		opts=(--cgroup --object --mask --pin-dir --verbose --help --version)
 		[[ ${COMP_WORDS[2]} == unload ]] && opts+=(--all)
 		_galaf_reply "${opts[@]}"
 		return 0
@@ -101,6 +111,15 @@ _galaf_config() {
 		_galaf_files
 	fi
 	return 0
+}
+
+# Whether a word that is no option comes between the subcommand and $cur.
+_galaf_has_word_after_options() {
+	local i
+	for ((i = 2; i < COMP_CWORD; i++)); do
+		[[ ${COMP_WORDS[i]} != -* ]] && return 0
+	done
+	return 1
 }
 
 # Appends file names to COMPREPLY (suggest takes a POLICY or an APP).

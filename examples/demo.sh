@@ -83,19 +83,36 @@ else
 	echo "-> UNEXPECTED: refused" && exit 1
 fi
 
-say "launch: $E2E_APP_B may not (its policy names mail.demo.test only)"
-if PROBE_TIMEOUT=1 as_user "$DEMO/build/galaf" "$E2E_APP_B" get 127.0.0.1 web.demo.test 8080; then
-	echo "-> UNEXPECTED: allowed" && exit 1
-else
-	echo "-> refused by the kernel, as the policy says"
-fi
+# refused_by: which layer refused, from the probe's message on stderr (in $1).
+refused_by() {
+	case $1 in
+	*"DNS rcode 5"*) echo "dnsmasq (the name is not on the app's list: REFUSED)" ;;
+	*"refused"* | *"Errno 111"* | *"Errno 13"* | *"Errno 1]"*) echo "the kernel (galaf's ruleset)" ;;
+	*) echo "something else: $1" ;;
+	esac
+}
+
+# expect_refused LAYER CMD...: CMD must fail, refused by LAYER (dnsmasq or the kernel).
+expect_refused() {
+	local layer=$1 err by
+	shift
+	if err=$(PROBE_TIMEOUT=1 "$@" 2>&1 >/dev/null); then
+		echo "-> UNEXPECTED: allowed" && exit 1
+	fi
+	by=$(refused_by "$err")
+	echo "-> refused by $by, as the policy says"
+	[[ $by == "$layer"* ]] || { echo "-> UNEXPECTED: expected $layer to refuse it" && exit 1; }
+}
+
+say "launch: $E2E_APP_B may not look up web.demo.test (its policy names mail.demo.test only)"
+expect_refused dnsmasq as_user "$DEMO/build/galaf" "$E2E_APP_B" get 127.0.0.1 web.demo.test 8080
+
+say "launch: nor connect to web.demo.test's address directly"
+expect_refused "the kernel" as_user "$DEMO/build/galaf" "$E2E_APP_B" tcp 10.200.0.2 8080
 
 say "the same program started without galaf is refused too"
-if PROBE_TIMEOUT=1 as_user /usr/bin/python3 "$PROBE" get 127.0.0.1 web.demo.test 8080; then
-	echo "-> UNEXPECTED: allowed" && exit 1
-else
-	echo "-> refused: the user's own group has no allow-list"
-fi
+expect_refused "the kernel" as_user /usr/bin/python3 "$PROBE" get 127.0.0.1 web.demo.test 8080
+echo "   (the user's own group is no entry: its lookups are not filtered, its connections are refused)"
 
 say "what the kernel counted"
 if [ -x "$GALAF_STATS" ]; then

@@ -121,8 +121,19 @@ render() {
 		-e "s|/etc/galaf/|$SYSCONFDIR/galaf/|g" "$1"
 }
 
+# note_dirs DIR: remember the directories above a file that do not exist yet,
+# so that uninstall removes exactly the directories install created.
+note_dirs() {
+	d=$1
+	while [ "$d" != "$DESTDIR" ] && [ "$d" != / ] && [ ! -d "$d" ]; do
+		echo "${d#"$DESTDIR"}" >>"$created"
+		d=$(dirname "$d")
+	done
+}
+
 install_one() {
 	dest=$DESTDIR$3
+	note_dirs "$(dirname "$dest")"
 	case $1 in
 	link)
 		mkdir -p "$(dirname "$dest")"
@@ -186,7 +197,12 @@ do_install() {
 	walk need_source
 	[ "$missing" -eq 0 ] || die "nothing was installed"
 	check_build_paths
+	created=$(mktemp)
+	trap 'rm -f "$created"' EXIT
+	manifest=$DESTDIR$LIBDIR/installed-dirs
+	[ ! -e "$manifest" ] || cat "$manifest" >>"$created"
 	walk install_one
+	sort -u "$created" >"$manifest"
 	give_capability
 	if systemd_running; then
 		systemctl daemon-reload || true
@@ -203,7 +219,14 @@ do_uninstall() {
 	if systemd_running; then
 		systemctl disable --quiet galaf.service galaf-marker.service 2>/dev/null || true
 	fi
+	manifest=$DESTDIR$LIBDIR/installed-dirs
+	dirs=$(cat "$manifest" 2>/dev/null || true)
+	rm -f "$manifest"
 	walk uninstall_one
+	# What install created, deepest first, where nothing else was put since.
+	for d in $(printf '%s\n' "$dirs" | awk '{ print length($0), $0 }' | sort -rn | cut -d' ' -f2-); do
+		rmdir "$DESTDIR$d" 2>/dev/null || true
+	done
 	for d in $(own_dirs); do
 		case ${d##*/} in
 		*galaf* | *.service.d | examples)

@@ -18,6 +18,7 @@
 #include "nft/listing.h"
 #include "stats/namer.h"
 #include "stats/rows.h"
+#include "stats/refused.h"
 #include "stats/tried.h"
 #include "stats/who.h"
 #include "lib/netaddr.h"
@@ -32,6 +33,8 @@ static const char suggest_help[] =
 	"refused6 sets, grouped by protocol and port. Destinations the policy already\n"
 	"allows APP are left out. A destination's domain names are added beside its\n"
 	"address when dnsmasq's log or a learned address set of any entry knows them.\n"
+	"Names dnsmasq's name list refused APP (the dns_refused sets) come last, in one\n"
+	"entry whose port is a guess (HTTPS): no connection followed, so none is known.\n"
 	"  --log FILE    dnsmasq's query log (log-queries, log-facility=FILE)\n"
 	"  --table NAME  read table inet NAME (default: the policy's, else galaf)\n"
 	"\n"
@@ -405,15 +408,67 @@ static json_t *sugg_json(struct sugg *s)
 	return o;
 }
 
-static int suggs_print(struct suggs *s)
+/*
+ * The names dnsmasq refused W: one element. No connection was made, so no
+ * port is known; HTTPS is the guess the comment owns up to. Names with "_"
+ * labels and names too long to copy whole are only mentioned.
+ */
+static json_t *names_json(const struct refused_names *rn, const struct who *w)
 {
-	json_t *arr = json_array(), *doc;
+	struct strbuf c = STRBUF_INIT, odd = STRBUF_INIT;
+	struct strv names = { 0 };
+	json_t *o = json_object(), *to = json_array();
+	uint64_t answers = 0;
+	size_t i;
+
+	for (i = 0; o && to && i < rn->n; i++) {
+		const struct refused_name *r = &rn->v[i];
+
+		if (!who_match(w, r->mark))
+			continue;
+		answers += r->packets;
+		if (r->truncated || r->name[0] == '_' || strstr(r->name, "._"))
+			sb_printf(&odd, "%s%s", odd.len ? ", " : "", r->name);
+		else if (strv_push(&names, r->name))
+			c.oom = 1;
+	}
+	strv_sort_unique(&names);
+	for (i = 0; to && i < names.n; i++)
+		json_array_append_new(to, json_string(names.v[i]));
+	strv_free(&names);
+	sb_printf(&c,
+		  "dnsmasq refused %llu lookup%s of these names; no connection followed, so "
+		  "the port is a guess (HTTPS): adjust proto and ports",
+		  (unsigned long long)answers, answers == 1 ? "" : "s");
+	if (odd.len)
+		sb_printf(&c,
+			  "; not listable here (\"_\" labels, which dnsmasq always refuses, or cut "
+			  "short): %s",
+			  sb_str(&odd));
+	if (!answers || c.oom || odd.oom || !o || !to ||
+	    json_object_set_new(o, "#", json_string(sb_str(&c))) || json_object_set(o, "to", to) ||
+	    json_object_set_new(o, "proto", json_string("tcp")) ||
+	    json_object_set_new(o, "ports", json_pack("[i]", 443))) {
+		json_decref(o);
+		o = NULL;
+	}
+	json_decref(to);
+	sb_free(&c);
+	sb_free(&odd);
+	return o;
+}
+
+static int suggs_print(struct suggs *s, const struct refused_names *rn, const struct who *w)
+{
+	json_t *arr = json_array(), *doc, *names = names_json(rn, w);
 	size_t i;
 	int ret = 0;
 
 	for (i = 0; arr && i < s->n; i++)
 		if (json_array_append_new(arr, sugg_json(&s->v[i])))
 			ret = -ENOMEM;
+	if (names && json_array_append_new(arr, names))
+		ret = -ENOMEM;
 	doc = json_pack("{s:o}", "allow", arr);
 	if (!doc || ret || json_dumpf(doc, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF)
 		ret = ret ? ret : -EIO;
@@ -453,6 +508,7 @@ static int suggest_run(const struct policy *p, const struct who *w, const struct
 	struct names_src ns = { .p = p, .learned = &l, .dns = a->log ? &dns : NULL };
 	struct suggs s = { 0 };
 	struct diags d = { 0 };
+	struct refused_names rn = { 0 };
 	int ret;
 
 	if (a->log && (ret = dns_log_read(a->log, &dns))) {
@@ -464,15 +520,19 @@ static int suggest_run(const struct policy *p, const struct who *w, const struct
 		ret = tried_rows_read(&src, false, &tr, &d);
 	if (!ret && p)
 		ret = learned_read(&src, p, &l, &d);
+	if (!ret)
+		ret = refused_names_read(&src, &rn, &d);
 	if (ret) {
 		dns_names_free(&dns);
 		tried_rows_free(&tr);
+		learned_free(&l);
 		return read_error(src.table, ret, &d);
 	}
 	diag_free(&d);
 	ret = suggs_build(&tr, w, &ns, &s);
 	if (!ret)
-		ret = suggs_print(&s);
+		ret = suggs_print(&s, &rn, w);
+	refused_names_free(&rn);
 	if (ret)
 		fprintf(stderr, "galaf-config: suggest: %s\n", strerror(-ret));
 	suggs_free(&s);
@@ -503,6 +563,8 @@ static int resolve_app(const struct policy *p, const char *app, struct who *w)
 		fprintf(stderr,
 			"galaf-config: suggest: no app or user named '%s' in the policy or on this machine\n",
 			app);
+	else if (ret == -ENOTUNIQ)
+		fprintf(stderr, "galaf-config: suggest: '%s' " WHO_AMBIGUOUS "\n", app);
 	else if (ret)
 		fprintf(stderr,
 			"galaf-config: suggest: %s: its id does not fit galaf's marks (16 bits, config.mark_mask)\n",

@@ -74,49 +74,125 @@ static const struct entry *fragment_at(const struct policy *p, int line, const c
 	return NULL;
 }
 
+/* One error from libnftables, and the fragment it points at (if any). */
+struct nft_error {
+	int line;
+	const char *msg;
+	size_t len;
+	const struct entry *e;
+	const char *key;
+};
+
+/*
+ * The fragment on LINE of SCRIPT when that line adds a fragment chain's rule
+ * ("add rule inet T galaf_fragment_I_K ..."), as check_fragment_statements
+ * writes them.
+ */
+static const struct entry *fragment_chain_at(const struct policy *p, const char *script, int line,
+					     const char **key)
+{
+	const char *s = script, *eol, *f;
+	char *end;
+	size_t i;
+
+	for (; s && line > 1; line--)
+		if ((s = strchr(s, '\n')))
+			s++;
+	if (!s || line != 1 || strncmp(s, "add rule ", 9))
+		return NULL;
+	eol = strchrnul(s, '\n');
+	f = memmem(s, (size_t)(eol - s), " galaf_fragment_", 16);
+	if (!f)
+		return NULL;
+	i = strtoul(f + 16, &end, 10);
+	if (i >= p->n_entries || *end != '_')
+		return NULL;
+	*key = end[1] == '1' ? "rule6" : "rule";
+	return &p->entries[i];
+}
+
+/* Splits ERR into its "Error:" lines; returns how many (at most MAX). */
+static size_t parse_nft_errors(const struct policy *p, const char *err, int line_offset,
+			       const char *script, struct nft_error *v, size_t max)
+{
+	const char *s, *nl, *colon, *msg;
+	size_t n = 0;
+
+	for (s = err; s && *s && n < max; s = nl ? nl + 1 : NULL) {
+		struct nft_error *x = &v[n];
+
+		nl = strchr(s, '\n');
+		colon = strchr(s, ':');
+		msg = strstr(s, "Error: ");
+		if (!msg || (nl && msg > nl) || !colon)
+			continue;
+		x->line = (int)strtol(colon + 1, NULL, 10) - line_offset;
+		x->msg = msg + strlen("Error: ");
+		x->len = nl ? (size_t)(nl - x->msg) : strlen(x->msg);
+		x->key = NULL;
+		x->e = script ? fragment_chain_at(p, script, x->line + line_offset, &x->key)
+			      : fragment_at(p, x->line, &x->key);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Whether error I says nothing new: its fragment was already reported (a
+ * fragment rendered once per family fails once per family, and one rule can
+ * fail twice, e.g. EOPNOTSUPP then EBUSY), or it is no fragment's but a
+ * fragment failed with the same text (the kernel blames every rule of a
+ * chain that a synproxy or tproxy fragment makes invalid).
+ */
+static bool nft_error_repeats(const struct nft_error *v, size_t n, size_t i)
+{
+	for (size_t j = 0; j < n; j++) {
+		if (j == i || !v[j].e)
+			continue;
+		if (v[i].e && j < i && v[j].e == v[i].e && !strcmp(v[j].key, v[i].key))
+			return true;
+		if (!v[i].e && v[j].len == v[i].len && !memcmp(v[j].msg, v[i].msg, v[i].len))
+			return true;
+	}
+	return false;
+}
+
+static size_t report_errors(const struct policy *p, const char *err, int line_offset,
+			    const char *script, struct diags *d)
+{
+	struct nft_error v[64];
+	size_t i, n = parse_nft_errors(p, err, line_offset, script, v, 64), shown = 0;
+	char path[NAME_MAX_LEN + 32];
+
+	for (i = 0; i < n; i++) {
+		const struct nft_error *x = &v[i];
+
+		if (nft_error_repeats(v, n, i))
+			continue;
+		if (x->e) {
+			snprintf(path, sizeof(path), "%s.%s.%s", entry_kind_name(x->e), x->e->name,
+				 x->key);
+			diag_add(d, DIAG_ERROR, path, "nft: %.*s%s", (int)x->len, x->msg,
+				 memmem(x->msg, x->len, "after terminal statement", 24)
+					 ? " (a fragment only matches: galaf adds the verdict itself)"
+					 : "");
+		} else {
+			diag_add(d, DIAG_ERROR, NULL,
+				 "the rendered ruleset does not load (line %d): %.*s", x->line,
+				 (int)x->len, x->msg);
+		}
+		shown++;
+	}
+	return shown;
+}
+
 /*
  * libnftables reports "<cmdline>:LINE:COL-COL: Error: TEXT" followed by the
  * offending line and a caret line; report each error once, at its entry.
  */
 size_t report_nft_errors(const struct policy *p, const char *err, int line_offset, struct diags *d)
 {
-	const char *s = err, *nl, *last = NULL;
-	size_t n = 0, last_len = 0;
-
-	for (; s && *s; s = nl ? nl + 1 : NULL) {
-		const char *colon = strchr(s, ':'), *msg = strstr(s, "Error: ");
-		const struct entry *e;
-		const char *key = NULL;
-		int line = 0;
-
-		nl = strchr(s, '\n');
-		if (!msg || (nl && msg > nl) || !colon)
-			continue;
-		line = (int)strtol(colon + 1, NULL, 10) - line_offset;
-		msg += strlen("Error: ");
-		e = fragment_at(p, line, &key);
-		/* A fragment rendered once per family fails once per family: say it once. */
-		size_t len = nl ? (size_t)(nl - msg) : strlen(msg);
-		if (e && last && last_len == len && !memcmp(last, msg, len))
-			continue;
-		last = msg;
-		last_len = len;
-		if (e) {
-			char path[NAME_MAX_LEN + 32];
-
-			snprintf(path, sizeof(path), "%s.%s.%s", entry_kind_name(e), e->name, key);
-			diag_add(d, DIAG_ERROR, path, "nft: %.*s%s", (int)len, msg,
-				 memmem(msg, len, "after terminal statement", 24)
-					 ? " (a fragment only matches: galaf adds the verdict itself)"
-					 : "");
-		} else {
-			diag_add(d, DIAG_ERROR, NULL,
-				 "the rendered ruleset does not load (line %d): %.*s", line,
-				 (int)(nl ? nl - msg : (long)strlen(msg)), msg);
-		}
-		n++;
-	}
-	return n;
+	return report_errors(p, err, line_offset, NULL, d);
 }
 
 /*
@@ -248,7 +324,7 @@ static int check_fragment_statements(const struct policy *p, struct strbuf *scri
 		ret = nft_list_private(sb_str(script), sb_str(&list), &out, &err);
 	if (!ret && out)
 		ret = fragment_statements(p, out, d);
-	else if (ret && ret != -ENOMEM)
+	else if (ret && ret != -ENOMEM && !(err && report_errors(p, err, 0, sb_str(script), d)))
 		diag_add(d, DIAG_ERROR, NULL, "checking the raw fragments: %s",
 			 err ? err : strerror(-ret));
 	free(out);

@@ -171,6 +171,12 @@ static void check_execv(struct ck *ck, struct entry *e, const char *path)
 		if (i == 0 && strcmp(a, ELLIPSIS) == 0)
 			ck_at(ck, DIAG_ERROR, path,
 			      ".execv[0]|the command itself cannot be \"" ELLIPSIS "\"");
+		/* Looks like the mark in most fonts, but would reach the program literally. */
+		if (strcmp(a, "...") == 0)
+			ck_at(ck, DIAG_ERROR, path,
+			      ".execv[%zu]|\"...\" is three ASCII dots: the mark where the caller's "
+			      "arguments go is \"" ELLIPSIS "\" (U+2026, \"\\u2026\" in JSON)",
+			      i);
 		if (strpbrk(a, "\t\n\r"))
 			ck_at(ck, DIAG_ERROR, path, ".execv[%zu]|contains a tab or newline", i);
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "render/dns.h"
+#include "render/dns_refused.h"
 #include "render/common.h"
 
 /* A listed domain also admits names this many labels deeper (dnsmasq's "*" spans one label). */
@@ -132,6 +133,70 @@ int render_dns_maps(struct strbuf *sb, const struct policy *p)
 	return ret;
 }
 
+static bool refused_names_on(const struct policy *p)
+{
+	return p->cfg.dns_names && (listens(p, 4) || listens(p, 6));
+}
+
+/* The sets of refused questions (dns_refused.h), kept across applies like the tried sets. */
+void render_dns_refused_sets(struct strbuf *sb, const struct policy *p, int size)
+{
+	if (!refused_names_on(p))
+		return;
+	sb_printf(sb,
+		  "\tset " DNS_REFUSED_SMALL " {\n"
+		  "\t\ttypeof ct mark . udp length . @ih,32,128 . @ih,160,128\n"
+		  "\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n"
+		  "\tset " DNS_REFUSED_LARGE " {\n"
+		  "\t\ttypeof ct mark . udp length . @ih,32,256 . @ih,288,192\n"
+		  "\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
+		  size, size);
+}
+
+int render_dns_learned_sets(const struct policy *p, struct strv *out)
+{
+	if (refused_names_on(p) &&
+	    (strv_push(out, DNS_REFUSED_SMALL) || strv_push(out, DNS_REFUSED_LARGE)))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * A REFUSED answer (rcode 5) from the local resolver to a marked query:
+ * dnsmasq refused the name to that entry. Its question goes to a set.
+ */
+void render_dns_refused_jump(struct strbuf *sb, const struct policy *p)
+{
+	int f;
+
+	for (f = 4; f <= 6 && refused_names_on(p); f += 2)
+		if (listens(p, f))
+			sb_printf(sb,
+				  "\t\tudp sport 53 %s saddr @dns_listen%d @ih,28,4 5 ct mark != 0 jump dns_refused\n",
+				  f == 4 ? "ip" : "ip6", f);
+}
+
+/* One rule per answer length: a raw load must lie inside the packet. */
+static void emit_refused_chain(struct strbuf *sb, const struct policy *p)
+{
+	struct dns_refused_layout l;
+	unsigned len;
+
+	if (!refused_names_on(p))
+		return;
+	sb_add(sb, "\t# The question of each name dnsmasq refused to an entry, by answer length.\n"
+		   "\tchain dns_refused {\n");
+	for (len = DNS_REFUSED_MIN_LEN; len <= DNS_REFUSED_FULL; len++) {
+		dns_refused_layout(len, &l);
+		sb_printf(sb,
+			  "\t\tudp length %s%u update @%s { ct mark . udp length . @ih,%u,%u . @ih,%u,%u }\n",
+			  len == DNS_REFUSED_FULL ? ">= " : "", len + 8,
+			  l.large ? DNS_REFUSED_LARGE : DNS_REFUSED_SMALL, l.a_off * 8, l.a_len * 8,
+			  l.b_off * 8, l.b_len * 8);
+	}
+	sb_add(sb, "\t}\n");
+}
+
 /*
  * In mark_out, before the socket marker's mark is copied: a query to the
  * local resolver carries exactly its entry's mark, or none, because dnsmasq
@@ -221,6 +286,7 @@ void render_dns_chains(struct strbuf *sb, const struct policy *p)
 			   "\t\tct mark set meta skuid map @uid_marks accept\n"
 			   "\t\taccept\n"
 			   "\t}\n");
+	emit_refused_chain(sb, p);
 	emit_dns_out(sb, p);
 	if (p->cfg.dns_foreign == DNS_FOREIGN_REDIRECT)
 		emit_dns_nat(sb, p);

@@ -4,12 +4,18 @@
 #define GALAF_RENDER_DNS_H
 
 #include "lib/strbuf.h"
+#include "lib/strv.h"
 #include "policy/policy.h"
 #include "lib/diag.h"
 int render_dns_maps(struct strbuf *sb, const struct policy *p);
 void render_dns_mark_jump(struct strbuf *sb, const struct policy *p);
 void render_dns_out_jump(struct strbuf *sb);
 void render_dns_chains(struct strbuf *sb, const struct policy *p);
+/* The sets of names dnsmasq refused (render/dns_refused.h), and their names. */
+void render_dns_refused_sets(struct strbuf *sb, const struct policy *p, int size);
+int render_dns_learned_sets(const struct policy *p, struct strv *out);
+/* First in mark_out: a REFUSED answer to a marked query (its ct mark is set already). */
+void render_dns_refused_jump(struct strbuf *sb, const struct policy *p);
 int render_dns_names(struct strbuf *sb, const struct policy *p, struct diags *dg);
 
 #endif

@@ -79,6 +79,7 @@ static void emit_learned_sets(struct nftw *w)
 				  "\t\tsize %d\n\t\tflags dynamic\n\t\tcounter\n\t}\n",
 				  tried[i], f, f == 4 ? "ipv4" : "ipv6", SET_SIZE);
 	render_owner_learned_set(sb);
+	render_dns_refused_sets(sb, p, SET_SIZE);
 }
 
 static int emit_id_maps(struct nftw *w, enum entry_kind k)
@@ -179,8 +180,9 @@ static int emit_mark_chain(struct nftw *w)
 	sb_add(sb, "\t# Who: the socket marker's mark (gid<<16 | uid) when it is loaded,\n"
 		   "\t# else the entry's own mark, on every new connection.\n"
 		   "\tchain mark_out {\n"
-		   "\t\ttype filter hook output priority mangle; policy accept;\n"
-		   "\t\tct mark 0 jump mark_new\n");
+		   "\t\ttype filter hook output priority mangle; policy accept;\n");
+	render_dns_refused_jump(sb, w->p);
+	sb_add(sb, "\t\tct mark 0 jump mark_new\n");
 	render_loopback_jump(sb);
 	sb_add(sb, "\t\tupdate @stats_out_pre { ct mark }\n"
 		   "\t\tct state new jump tried_out\n"
@@ -449,7 +451,7 @@ int render_learned_sets(const struct policy *p, struct strv *out)
 				return -ENOMEM;
 		}
 	}
-	if (render_cgroup_learned_sets(p, out))
+	if (render_cgroup_learned_sets(p, out) || render_dns_learned_sets(p, out))
 		return -ENOMEM;
 	strv_sort_unique(out);
 	return 0;

@@ -324,6 +324,7 @@ static const char *who_error(int ret)
 static int run_tried(struct ctx *c)
 {
 	struct tried_rows tr = { 0 };
+	struct refused_names rn = { 0 };
 	struct learned l = { 0 };
 	struct who w = { 0 };
 	struct diags d = { 0 };
@@ -331,6 +332,10 @@ static int run_tried(struct ctx *c)
 
 	if (c->o.app) {
 		ret = who_resolve(c->has_policy ? &c->pol : NULL, c->o.app, true, &w);
+		if (ret == -ENOTUNIQ) {
+			fprintf(stderr, PROG ": '%s' " WHO_AMBIGUOUS "\n", c->o.app);
+			return 1;
+		}
 		if (ret) {
 			fprintf(stderr, PROG ": %s: %s\n", c->o.app, who_error(ret));
 			return 1;
@@ -340,9 +345,12 @@ static int run_tried(struct ctx *c)
 	if (!ret && c->has_policy)
 		ret = learned_read(&c->src, &c->pol, &l, &d);
 	if (!ret)
-		ret = tried_print(c, &tr, &l, c->o.app ? &w : NULL);
+		ret = refused_names_read(&c->src, &rn, &d);
+	if (!ret)
+		ret = tried_print(c, &tr, &l, c->o.app ? &w : NULL, &rn);
 	tried_rows_free(&tr);
 	learned_free(&l);
+	refused_names_free(&rn);
 	if (ret)
 		return report_read_error(c, ret, &d);
 	diag_free(&d);

@@ -185,6 +185,8 @@ static int cap_create(struct cap *c, char **ret_err)
 	if (asprintf(&script,
 		     "table inet %s {\n"
 		     "\tchain in {\n\t\ttype filter hook input priority %d; policy accept;\n"
+		     /* A loopback packet was logged on its way out already. */
+		     "\t\tiif \"lo\" accept\n"
 		     "\t\t%s log group %u\n\t}\n"
 		     "\tchain out {\n\t\ttype filter hook output priority %d; policy accept;\n"
 		     "\t\t%s log group %u\n\t}\n"
@@ -440,6 +442,8 @@ static int resolve(const struct policy *p, const char *arg, struct who *w)
 	else if (ret == -ENOENT)
 		fprintf(stderr,
 			PROG ": no app or user named '%s' in the policy or on this machine\n", arg);
+	else if (ret == -ENOTUNIQ)
+		fprintf(stderr, PROG ": '%s' " WHO_AMBIGUOUS "\n", arg);
 	else if (ret == -ERANGE)
 		fprintf(stderr,
 			PROG ": %s: its id does not fit galaf's marks (16 bits, config.mark_mask)\n",

@@ -115,8 +115,66 @@ static int tried_emit(struct ctx *c, const struct tried_rows *tr, const struct l
 	return ret;
 }
 
+/* Names dnsmasq refused (stats/refused.h): a second table, or "refused_names" in JSON. */
+static int refused_names_emit(struct ctx *c, const struct refused_names *rn, const struct who *w,
+			      struct table *tb, json_t *rows)
+{
+	char type[16], pk[32];
+	struct mark_name mn;
+	json_t *o;
+	size_t i;
+
+	for (i = 0; i < rn->n; i++) {
+		const struct refused_name *r = &rn->v[i];
+
+		if (w && !who_match(w, r->mark))
+			continue;
+		dns_type_format(r->qtype, type, sizeof(type));
+		if (rows) {
+			o = json_mark(c, r->mark);
+			if (!o ||
+			    json_object_update_new(o, json_pack("{s:s, s:o, s:b, s:I}", "qname",
+								r->name, "qtype",
+								r->qtype ? json_string(type)
+									 : json_null(),
+								"truncated", r->truncated, "packets",
+								(json_int_t)r->packets)) ||
+			    json_array_append_new(rows, o))
+				return -ENOMEM;
+			continue;
+		}
+		if (namer_name(&c->names, r->mark, &mn))
+			return -ENOMEM;
+		fmt_num(c, pk, sizeof(pk), (double)r->packets, r->packets, false, false);
+		cell(tb, mn.label);
+		cell(tb, r->name);
+		cell(tb, type);
+		cell(tb, pk);
+	}
+	return tb->oom ? -ENOMEM : 0;
+}
+
+static int refused_names_print(struct ctx *c, const struct refused_names *rn, const struct who *w,
+			       struct strbuf *sb)
+{
+	static const char *const heads[] = { "user/app", "name", "type", "answers" };
+	struct table tb = { .ncols = 4, .heads = heads, .align = "lllr" };
+	char title[160];
+	int ret = refused_names_emit(c, rn, w, &tb, NULL);
+
+	if (!ret && tb.cells.n) {
+		snprintf(title, sizeof(title),
+			 "names %s%srefused by dnsmasq's name lists (REFUSED answers, dns_refused sets)",
+			 c->o.app ? c->o.app : "", c->o.app ? " was " : "");
+		sb_addc(sb, '\n');
+		table_render(sb, title, &tb, c->box);
+	}
+	strv_free(&tb.cells);
+	return ret;
+}
+
 int tried_print(struct ctx *c, const struct tried_rows *tr, const struct learned *l,
-		const struct who *w)
+		const struct who *w, const struct refused_names *rn)
 {
 	static const char *const heads[] = { "user/app", "destination", "proto",   "port",
 					     "packets",	 "bytes",	"refused", "domains" };
@@ -138,8 +196,15 @@ int tried_print(struct ctx *c, const struct tried_rows *tr, const struct learned
 	}
 	ret = tried_emit(c, tr, l, w, &out);
 	if (!ret && doc) {
+		json_t *names = json_array();
+
 		ret = json_object_set_new(doc, "tried", out.rows) ? -ENOMEM : 0;
 		out.rows = NULL;
+		if (!ret)
+			ret = names ? refused_names_emit(c, rn, w, &out.tb, names) : -ENOMEM;
+		if (!ret)
+			ret = json_object_set(doc, "refused_names", names) ? -ENOMEM : 0;
+		json_decref(names);
 		if (!ret)
 			ret = json_print(doc);
 	} else if (!ret) {
@@ -147,7 +212,9 @@ int tried_print(struct ctx *c, const struct tried_rows *tr, const struct learned
 			 "destinations %s%stried (tried4/6), refused ones marked (refused4/6)",
 			 c->o.app ? c->o.app : "", c->o.app ? " " : "");
 		table_render(&sb, title, &out.tb, c->box);
-		ret = write_out(&sb);
+		ret = refused_names_print(c, rn, w, &sb);
+		if (!ret)
+			ret = write_out(&sb);
 	}
 	json_decref(out.rows);
 	json_decref(doc);

@@ -7,10 +7,12 @@
 
 #include "lib/strbuf.h"
 #include "stats/ctx.h"
+#include "stats/refused.h"
 #include "stats/tried.h"
 #include "stats/who.h"
 
+/* The tried destinations, then the names dnsmasq refused (RN). */
 int tried_print(struct ctx *c, const struct tried_rows *tr, const struct learned *l,
-		const struct who *w);
+		const struct who *w, const struct refused_names *rn);
 
 #endif

@@ -106,8 +106,13 @@ int who_resolve(const struct policy *p, const char *arg, bool marks, struct who 
 	    (r = who_policy(p, arg, ENTRY_USER, ret)) <= 0)
 		return r;
 	gr = getgrnam(arg);
-	if (gr && gr->gr_gid >= lo && gr->gr_gid <= hi)
+	if (gr && gr->gr_gid >= lo && gr->gr_gid <= hi) {
+		/* A user's private group can land in the range: which one was meant? */
+		if (getpwnam(arg))
+			return -ENOTUNIQ;
+		gr = getgrnam(arg);
 		return who_app(p, gr->gr_gid, ret);
+	}
 	pw = getpwnam(arg);
 	if (pw)
 		return who_user(p, pw->pw_uid, ret);

@@ -26,9 +26,14 @@ struct who {
  * system user, another system group; with MARKS, "0x..." is a mark (a name
  * that reads as hex is still a name). The match keeps only the bits of
  * the policy's config.mark_mask. Returns 0, -ENOENT (no such name), -EINVAL
- * (a malformed mark) or -ERANGE (an id that does not fit 16 bits or the mask).
+ * (a malformed mark), -ERANGE (an id that does not fit 16 bits or the mask)
+ * or -ENOTUNIQ (not in the policy, but both a user and a group in the range).
  */
 int who_resolve(const struct policy *p, const char *arg, bool marks, struct who *ret);
+/* What -ENOTUNIQ from who_resolve means, after "'NAME' ". */
+#define WHO_AMBIGUOUS                                                                              \
+	"is both a user and a group in the app gid range: name it in the policy "                  \
+	"(under users or groups) to say which"
 
 static inline bool who_match(const struct who *w, uint32_t mark)
 {

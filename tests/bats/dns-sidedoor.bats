@@ -72,6 +72,49 @@ as_user2() {
 	[[ "$output" == *$'\nconntrack\n'* ]]
 }
 
+@test "a name with _ labels under an app's domain is refused (SRV), though upstream has it" {
+	# Unmarked (the user's own group is no entry): the upstream's SRV record comes back.
+	run -0 --separate-stderr e2e_probe "$E2E_UGID" resolve 127.0.0.1 _xmpp-client._tcp.app.test SRV
+	[ "$output" = "0 0 5222 app.test" ]
+	# dnsmasq's name lists take letters, digits and - only: REFUSED under app.test too.
+	run -1 --separate-stderr e2e_probe "$E2E_GID_A" resolve 127.0.0.1 _xmpp-client._tcp.app.test SRV
+	[[ $stderr == *"DNS rcode 5"* ]]
+	run -1 --separate-stderr e2e_probe "$E2E_GID_A" resolve 127.0.0.1 _8080._https.app.test HTTPS
+	[[ $stderr == *"DNS rcode 5"* ]]
+}
+
+@test "names dnsmasq refused an app show in galaf-stats --tried and galaf-config suggest" {
+	local long=a-long-refused-name-for-the-large-set.example.org
+	local toolong=a-name-refused-that-is-longer-than-the-copy-of-it.example.org
+	run -1 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 refused.test
+	run -1 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 refused.test
+	run -1 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 refused.test AAAA
+	run -1 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 "$long"
+	run -1 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 "$toolong"
+	run -0 --separate-stderr ip netns exec "$CLI" "$GALAF_STATS" --policy "$E2E_DIR/refuse.json" \
+		--tried "$E2E_APP_A" --json
+	# shellcheck disable=SC2016 # $app is jq's
+	run -0 jq -c --arg app "$E2E_APP_A" \
+		'[.refused_names[] | select(.app == $app and .user == null) | [.qname, .qtype, .packets]]' <<<"$output"
+	[[ $output == *'["refused.test","A",2]'* ]]
+	[[ $output == *'["refused.test","AAAA",1]'* ]]
+	[[ $output == *"[\"$long\",\"A\",1]"* ]]
+	# Cut short where the copy ends (56 bytes of the question), and said so.
+	[[ $output == *'["a-name-refused-that-is-longer-than-the-copy-of-it...",null,1]'* ]]
+	run -0 --separate-stderr ip netns exec "$CLI" "$GALAF_STATS" --policy "$E2E_DIR/refuse.json" \
+		--tried "$E2E_APP_B" --plain
+	[[ $output != *refused.test* ]]
+	run -0 --separate-stderr ip netns exec "$CLI" "$GALAF_STATS" --policy "$E2E_DIR/refuse.json" \
+		--tried "$E2E_APP_A" --plain
+	[[ $output == *"refused by dnsmasq"*"-/$E2E_APP_A"*"refused.test"*"AAAA"* ]]
+	run -0 --separate-stderr ip netns exec "$CLI" "$GALAF_CONFIG" suggest "$E2E_DIR/refuse.json" "$E2E_APP_A"
+	local sugg=$output
+	run -0 jq -c '.allow[-1] | [.to, .proto, .ports]' <<<"$sugg"
+	[ "$output" = "[[\"$long\",\"refused.test\"],\"tcp\",[443]]" ]
+	run -0 jq -r '.allow[-1]["#"]' <<<"$sugg"
+	[[ $output == *"a-name-refused-that-is-longer-than-the-copy-of-it..."* ]]
+}
+
 @test "a name on the app's list is answered by the local resolver" {
 	run -0 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 app.test
 	[ "$output" = 10.200.0.2 ]

@@ -40,6 +40,7 @@ expected_files() {
 	{
 		printf '%s\n' usr/bin/galaf usr/sbin/galaf-config usr/sbin/galaf-stats \
 			usr/sbin/galaf-tcpdump usr/lib/galaf/galaf_mark.bpf.o usr/lib/galaf/galaf-boot \
+			usr/lib/galaf/installed-dirs \
 			etc/systemd/system/galaf.service etc/systemd/system/galaf-marker.service \
 			etc/systemd/system/galaf-stats-textfile.service \
 			etc/systemd/system/galaf-stats-textfile.timer \
@@ -231,6 +232,17 @@ complete_as() {
 	[ -d "$d/etc/galaf" ]
 }
 
+@test "make uninstall removes the directories make install created, and only those" {
+	local d=$DIR/dirs
+	# An empty directory that was there before stays.
+	mkdir -p "$d/usr/share/man/man5" "$d/usr/local"
+	run -0 --separate-stderr make_install "$d"
+	run -0 --separate-stderr make_install "$d"
+	run -0 --separate-stderr make_uninstall "$d"
+	run -0 find "$d" -mindepth 1 -printf '%P\n'
+	[ "$(LC_ALL=C sort <<<"$output")" = "$(printf '%s\n' usr usr/local usr/share usr/share/man usr/share/man/man5)" ]
+}
+
 @test "uninstall after uninstall changes nothing and succeeds" {
 	local d=$DIR/twice
 	run -0 --separate-stderr make_install "$d"
@@ -312,14 +324,14 @@ complete_as() {
 
 @test "completion: galaf-config TAB offers the subcommands" {
 	run -0 --separate-stderr complete_as - galaf-config ''
-	[ "$output" = $'check\nrender\napply\nrollback\nstatus\ngroups\nsuggest\nmarker\ndesktop\n--help\n--version' ]
+	[ "$output" = $'check\nrender\napply\nrollback\nstatus\ngroups\ncgroups\nsuggest\npin\nmarker\ndesktop\n--help\n--version' ]
 }
 
 @test "completion: galaf-config options follow the subcommand" {
 	run -0 complete_as - galaf-config render --
 	[ "$output" = $'--nft\n--dnsmasq\n--gate\n--help' ]
 	run -0 complete_as - galaf-config apply --
-	[ "$output" = $'--dry-run\n--help' ]
+	[ "$output" = $'--dry-run\n--full\n--print\n--help' ]
 	run -0 complete_as - galaf-config status --j
 	[ "$output" = --json ]
 	run -0 complete_as - galaf-config groups --c
@@ -356,6 +368,98 @@ complete_as() {
 				{ echo "galaf-config $sub --help does not mention $opt" >&2; return 1; }
 		done
 	done
+}
+
+# The commands galaf-config --help lists, one a line.
+top_commands() {
+	"$GALAF_CONFIG" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p'
+}
+
+# The long options in CMD's entry of galaf-config --help.
+top_options() {
+	"$GALAF_CONFIG" --help | awk -v c="$1" '/^  [a-z]/ { on = ($1 == c) } on' |
+		grep -o -e '--[a-z][a-z-]*' | LC_ALL=C sort -u
+}
+
+# The long options a --help text (on stdin) documents: in its usage lines and
+# at the start of its option lines.
+help_options() {
+	awk '/^Usage:/ { u = 1 } u && /^$/ { u = 0 } u || /^ +(-[a-zA-Z], )?--[a-z]/' |
+		grep -o -e '--[a-z][a-z-]*' | grep -vxe --help -e --version | LC_ALL=C sort -u
+}
+
+# The long options in the usage lines alone.
+usage_options() {
+	awk '/^Usage:/ { u = 1 } u && /^$/ { exit } u' | grep -o -e '--[a-z][a-z-]*' |
+		grep -vxe --help | LC_ALL=C sort -u
+}
+
+# What completion offers after WORDS..., without --help and --version.
+completed_options() {
+	complete_as - "$@" -- | grep -vxe --help -e --version | LC_ALL=C sort -u
+}
+
+# accepts OPT WORDS...: galaf-config WORDS takes OPT (with or without an
+# argument): with --help after it, it prints its help, not an option error.
+accepts() {
+	local opt=$1
+	shift
+	"$GALAF_CONFIG" "$@" "$opt=1" --help >/dev/null 2>&1 ||
+		"$GALAF_CONFIG" "$@" "$opt" --help >/dev/null 2>&1
+}
+
+@test "completion and galaf-config --help list the same commands, and each runs" {
+	local cmd
+	run -0 top_commands
+	local top=$output
+	run -0 complete_as - galaf-config ''
+	[ "$(grep -v -e '^--' <<<"$output" | LC_ALL=C sort)" = "$(LC_ALL=C sort <<<"$top")" ]
+	for cmd in $top; do
+		"$GALAF_CONFIG" "$cmd" --help >/dev/null ||
+			{ echo "galaf-config $cmd --help fails" >&2; return 1; }
+	done
+}
+
+@test "galaf-config: completion offers exactly the options each command documents and takes" {
+	local cmd words opt
+	for cmd in $(top_commands); do
+		words=(galaf-config "$cmd")
+		[ "$cmd" = marker ] && words+=(unload)
+		run -0 help_options < <("$GALAF_CONFIG" "$cmd" --help)
+		local documented=$output
+		run -0 completed_options "${words[@]}"
+		[ "$output" = "$documented" ] || {
+			echo "galaf-config $cmd: completion offers ${output//$'\n'/ } but --help documents ${documented//$'\n'/ }" >&2
+			return 1
+		}
+		for opt in $documented; do
+			accepts "$opt" "${words[@]:1}" || { echo "galaf-config $cmd does not take $opt" >&2; return 1; }
+		done
+	done
+}
+
+@test "galaf-config --help shows every option of each command's usage line" {
+	local cmd
+	for cmd in $(top_commands); do
+		run -0 usage_options < <("$GALAF_CONFIG" "$cmd" --help)
+		local usage=$output
+		run -0 top_options "$cmd"
+		[ -z "$(LC_ALL=C comm -23 <(echo "$usage") <(echo "$output"))" ] || {
+			echo "galaf-config --help, $cmd: has ${output//$'\n'/ } but its usage line has ${usage//$'\n'/ }" >&2
+			return 1
+		}
+	done
+}
+
+@test "galaf-stats and galaf-tcpdump: completion offers exactly the documented options" {
+	run -0 help_options < <("$GALAF_STATS" --help)
+	local documented=$output
+	run -0 completed_options galaf-stats
+	[ "$output" = "$documented" ]
+	run -0 help_options < <("$GALAF_TCPDUMP" --help)
+	documented=$output
+	run -0 completed_options galaf-tcpdump
+	[ "$output" = "$documented" ]
 }
 
 @test "completion: galaf-stats offers its options" {

@@ -67,6 +67,7 @@ teardown_file() {
 	galaf_cleanup
 }
 
+
 # TCP segments the client namespace retransmitted so far.
 retrans() {
 	# shellcheck disable=SC2016 # awk's fields
@@ -219,6 +220,16 @@ assert hit and hit[0]["refused"] and hit[0]["refused_packets"] > 0 and hit[0]["p
 assert all(t["app"] == sys.argv[1] for t in d["tried"]), d' "$E2E_APP_A"
 }
 
+@test "--tried NAME: a user and an app-range group by that name is ambiguous unless the policy names it" {
+	local amb
+	galaf_user_in_app_range amb
+	run -1 --separate-stderr gs --policy "$E2E_DIR/p.json" --tried "$amb"
+	[[ $stderr == *"'$amb' is both a user and a group in the app gid range"*"name it in the policy"* ]]
+	jq --arg u "$amb" --argjson id "$(id -u "$amb")" '.users[$u] = { uid: $id }' \
+		"$E2E_DIR/p.json" >"$E2E_DIR/amb.json"
+	run -0 --separate-stderr gs --policy "$E2E_DIR/amb.json" --tried "$amb" --json
+}
+
 @test "--tried of the saved listing matches its golden files" {
 	run -0 --separate-stderr gs_fixture --tried --plain
 	diff -u "$FIX/expected-tried.plain" <(printf '%s\n' "$output")
@@ -278,10 +289,12 @@ assert all(t["app"] == sys.argv[1] for t in d["tried"]), d' "$E2E_APP_A"
 }
 
 # A namespace made by a test (the file's cleanups do not see the test's).
+# Also what a test registered itself (setup_file's cleanups are not in this process).
 teardown() {
 	if [ -n "${MASK_NS:-}" ]; then
 		ip netns del "$MASK_NS"
 	fi
+	galaf_cleanup
 }
 
 @test "with config.mark_mask, masked marks keep their policy names" {

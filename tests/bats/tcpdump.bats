@@ -23,7 +23,8 @@ setup_file() {
 	E2E_GID_H=$(galaf_free_gid)
 	groupadd -g "$E2E_GID_H" "$E2E_HEX"
 	galaf_on_cleanup "groupdel $E2E_HEX"
-	export E2E_USER2 E2E_UID2 E2E_UGID2 E2E_HEX E2E_GID_H
+	galaf_user_in_app_range E2E_AMB || return 1
+	export E2E_USER2 E2E_UID2 E2E_UGID2 E2E_HEX E2E_GID_H E2E_AMB
 	e2e_serve tcp 10.200.0.2 8080
 	e2e_serve tcp 10.200.0.3 8080
 	e2e_serve tcp 10.200.0.4 8080
@@ -129,6 +130,23 @@ finished() {
 	[ "$(cap_tables)" -eq 0 ]
 }
 
+@test "a loopback packet is captured once, not in output and again in input" {
+	ip netns exec "$CLI" "$PYTHON" "$PROBE" serve udp 127.0.0.1 9999 >/dev/null 2>&1 3>&- &
+	local srv=$!
+	galaf_on_cleanup "kill $srv"
+	wait_for sh -c "ip netns exec $CLI ss -Hlun 'sport = :9999' | grep -q ."
+	capture lo "$E2E_APP_A" -n -c 2 -w "$E2E_DIR/lo.pcap"
+	run -0 e2e_probe "$E2E_GID_A" udp 127.0.0.1 9999
+	finished "$CAP"
+	kill "$srv"
+	[ "$RC" -eq 0 ]
+	# The two packets are the datagram and its answer, not the datagram twice.
+	run -0 --separate-stderr tcpdump -nr "$E2E_DIR/lo.pcap"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} == *"> 127.0.0.1.9999: UDP"* ]]
+	[[ ${lines[1]} == *"127.0.0.1.9999 > "* ]]
+}
+
 @test "SIGINT stops tcpdump and removes the table" {
 	capture int "$E2E_APP_A" -n -w "$E2E_DIR/int.pcap"
 	local group
@@ -226,6 +244,22 @@ finished() {
 	# An unknown name made of hex digits is not taken for a mark.
 	run -1 --separate-stderr ip netns exec "$CLI" "$GALAF_TCPDUMP" deadbeef -n
 	[[ $stderr == *"no app or user named 'deadbeef'"*"0xdeadbeef"* ]]
+	[ "$(cap_tables)" -eq 0 ]
+}
+
+@test "a name that is a user and an app-range group is ambiguous unless the policy names it" {
+	run -1 --separate-stderr timeout 5 ip netns exec "$CLI" "$GALAF_TCPDUMP" \
+		--policy "$E2E_DIR/p.json" "$E2E_AMB" -n -c 1
+	[[ $stderr == *"'$E2E_AMB' is both a user and a group in the app gid range"* ]]
+	[[ $stderr == *"name it in the policy"* ]]
+	[ "$(cap_tables)" -eq 0 ]
+	# The policy says it is a user: its uid half.
+	jq --arg u "$E2E_AMB" --argjson id "$(id -u "$E2E_AMB")" '.users[$u] = { uid: $id }' \
+		"$E2E_DIR/p.json" >"$E2E_DIR/amb.json"
+	capture amb --policy "$E2E_DIR/amb.json" "$E2E_AMB" -n
+	grep -q "ct mark & 0x0000ffff == $(printf '0x%08x' "$(id -u "$E2E_AMB")")" "$E2E_DIR/amb.err"
+	kill -TERM "$CAP"
+	finished "$CAP"
 	[ "$(cap_tables)" -eq 0 ]
 }
 

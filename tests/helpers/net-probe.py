@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Real sockets for galaf's end-to-end tests.
 
-  probe.py resolve SERVER NAME [A|AAAA]   ask SERVER (port 53, UDP); print the addresses
+  probe.py resolve SERVER NAME [TYPE]     ask SERVER (port 53, UDP) for A (default),
+                                          AAAA, SRV or HTTPS; print the answers
   probe.py tcp ADDR PORT                  connect, read a line; exit 0 when it worked
   probe.py udp ADDR PORT                  send a datagram, wait for the echo
   probe.py get SERVER NAME PORT           resolve NAME at SERVER, then TCP to its first address
@@ -28,12 +29,15 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
+QTYPES = {"A": 1, "AAAA": 28, "SRV": 33, "HTTPS": 65}
+
+
 def dns_query(server, name, qtype):
     qid = random.randrange(1 << 16)
     q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
     for label in name.rstrip(".").split("."):
         q += bytes([len(label)]) + label.encode()
-    q += b"\0" + struct.pack("!HH", 28 if qtype == "AAAA" else 1, 1)
+    q += b"\0" + struct.pack("!HH", QTYPES[qtype], 1)
     if os.environ.get("PROBE_DNS_TCP"):
         s = socket.socket(family(server), socket.SOCK_STREAM)
         s.settimeout(TIMEOUT)
@@ -65,6 +69,17 @@ def skip_name(data, off):
         off += n + 1
 
 
+def read_name(data, off):
+    labels = []
+    while data[off] and data[off] & 0xC0 != 0xC0:
+        labels.append(data[off + 1:off + 1 + data[off]].decode())
+        off += data[off] + 1
+    if data[off]:
+        ptr = struct.unpack("!H", data[off:off + 2])[0] & 0x3FFF
+        labels.append(read_name(data, ptr))
+    return ".".join(labels)
+
+
 def parse_answers(data, qid):
     rid, flags, qd, an, _, _ = struct.unpack("!HHHHHH", data[:12])
     if rid != qid:
@@ -85,6 +100,11 @@ def parse_answers(data, qid):
             out.append(socket.inet_ntop(socket.AF_INET, rdata))
         elif rtype == 28:
             out.append(socket.inet_ntop(socket.AF_INET6, rdata))
+        elif rtype == 33:
+            prio, weight, port = struct.unpack("!HHH", rdata[:6])
+            out.append("%d %d %d %s" % (prio, weight, port, read_name(data, off - rdlen + 6)))
+        elif rtype == 65:
+            out.append("HTTPS %d bytes" % rdlen)
     return out
 
 

@@ -37,12 +37,43 @@ galaf_netns() {
 }
 
 # galaf_user VAR: create an unprivileged user with no login; its name in VAR.
+# Its uid and private group's gid are chosen below the default app gid range
+# (30000-59999): useradd's next free id may lie in it on some machines, and a
+# user whose name is also an app group there would test something else.
 galaf_user() {
-	local u
+	local u id
 	u="gt$(galaf_rand)"
-	useradd --no-create-home --shell /usr/sbin/nologin --user-group "$u" || return 1
+	id=$(galaf_free_user_id) || return 1
+	groupadd -g "$id" "$u" || return 1
+	useradd --no-create-home --shell /usr/sbin/nologin -u "$id" -g "$id" "$u" ||
+		{ groupdel "$u"; return 1; }
 	galaf_on_cleanup "pkill -9 -u $u; userdel $u; groupdel $u"
 	printf -v "$1" '%s' "$u"
+}
+
+# galaf_user_in_app_range VAR: a user whose private group (same name) has a
+# gid in the default app range: a name that is both a user and an app group.
+galaf_user_in_app_range() {
+	local u id gid
+	u="gt$(galaf_rand)"
+	id=$(galaf_free_user_id) || return 1
+	gid=$(galaf_free_gid)
+	groupadd -g "$gid" "$u" || return 1
+	useradd --no-create-home --shell /usr/sbin/nologin -u "$id" -g "$gid" "$u" ||
+		{ groupdel "$u"; return 1; }
+	galaf_on_cleanup "pkill -9 -u $u; userdel $u; groupdel $u"
+	printf -v "$1" '%s' "$u"
+}
+
+# An id free as both uid and gid, in 20000-29999 (below the app range).
+galaf_free_user_id() {
+	local i id
+	for ((i = 0; i < 1000; i++)); do
+		id=$((20000 + RANDOM % 10000))
+		getent passwd "$id" >/dev/null || getent group "$id" >/dev/null || { echo "$id"; return 0; }
+	done
+	echo "galaf_free_user_id: no free id in 20000-29999" >&2
+	return 1
 }
 
 # galaf_group VAR GID: create a group with that gid; its name in VAR.

@@ -66,6 +66,7 @@ e2e_dns_start() {
 		--listen-address=127.0.0.2 -u root --pid-file="$E2E_DIR/up.pid" \
 		--address=/app.test/10.200.0.2 --address=/app.test/fd00:200::2 \
 		--address=/other.test/10.200.0.3 --address=/other.test/fd00:200::3 \
+		--srv-host=_xmpp-client._tcp.app.test,app.test,5222 \
 		${E2E_UPSTREAM_EXTRA:-} >/dev/null 2>&1 3>&- &
 	galaf_on_cleanup "kill $!"
 	e2e_forwarder_start "$conf"
