@@ -74,12 +74,10 @@ static int emit_port_vmap(struct strbuf *sb, const struct policy *p, enum entry_
 {
 	const struct entry **v = entries_by_id(p, k), **e;
 	bool g = k == ENTRY_GROUP;
-	size_t n = 0;
+	size_t n = count_kind(p, k);
 
 	if (!v)
 		return -ENOMEM;
-	for (e = v; *e; e++)
-		n++;
 	emit_map_head(sb, "map", g ? "dns_gids" : "dns_uids",
 		      g ? "gid . inet_service : verdict" : "uid . inet_service : verdict", NULL, n);
 	for (e = v; *e; e++) {
@@ -100,12 +98,10 @@ static int emit_nat_vmap(struct strbuf *sb, const struct policy *p, enum entry_k
 {
 	const struct entry **v = entries_by_id(p, k), **e;
 	bool g = k == ENTRY_GROUP;
-	size_t n = 0;
+	size_t n = count_kind(p, k);
 
 	if (!v)
 		return -ENOMEM;
-	for (e = v; *e; e++)
-		n++;
 	emit_map_head(sb, "map", g ? "dns_nat_gids" : "dns_nat_uids",
 		      g ? "gid : verdict" : "uid : verdict", NULL, n);
 	for (e = v; *e; e++)

@@ -54,12 +54,10 @@ static int emit_id_owners(struct strbuf *sb, const struct policy *p, enum entry_
 {
 	const struct entry **v = entries_by_id(p, k), **e;
 	bool g = k == ENTRY_GROUP;
-	size_t n = 0;
+	size_t n = count_kind(p, k);
 
 	if (!v)
 		return -ENOMEM;
-	for (e = v; *e; e++)
-		n++;
 	emit_map_head(sb, "set", g ? "gid_owners" : "uid_owners", g ? "gid . mark" : "uid . mark",
 		      NULL, n);
 	for (e = v; *e; e++)
