@@ -553,11 +553,11 @@ static int setup_policy(struct ctx *c)
 	if (ret)
 		diag_print(&d, file, stderr);
 	diag_free(&d);
-	if (ret && c->o.policy)
-		return -1;
 	if (ret) {
-		fprintf(stderr, PROG ": going on without %s\n", file);
 		policy_free(&c->pol);
+		if (c->o.policy)
+			return -1;
+		fprintf(stderr, PROG ": going on without %s\n", file);
 		return 0;
 	}
 	c->has_policy = true;
