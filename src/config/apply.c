@@ -429,7 +429,8 @@ static void print_reload_failure(const char *file, const struct config *c, int s
 	for (i = 0; i < cmd->n; i++)
 		fprintf(stderr, "%s%s", i ? " " : "'", cmd->v[i]);
 	if (st == -ETIMEDOUT)
-		fprintf(stderr, "' did not finish within %ld s (config.dns.reload_timeout) and was killed",
+		fprintf(stderr,
+			"' did not finish within %ld s (config.dns.reload_timeout) and was killed",
 			c->dns_reload_timeout);
 	else if (st < 0)
 		fprintf(stderr, "' could not run (%s)", strerror(-st));
@@ -511,8 +512,7 @@ static int after_commit(const struct policy *p, const char *file, const struct c
 }
 
 /* The new table keeps its cgroup sets; refresh them from the cgroups that exist now. */
-static int fill_cgroup_sets(const struct policy *p, const char *file, int code,
-			    struct strbuf *failed)
+static int fill_cgroup_sets(const struct policy *p, const char *file, int code, struct strbuf *failed)
 {
 	int ret = cgroups_sync(p, false);
 
@@ -532,9 +532,8 @@ static int fill_cgroup_sets(const struct policy *p, const char *file, int code,
 static void note_followup(const struct policy *p, const char *file, struct strbuf *failed)
 {
 	if (failed->len)
-		fprintf(stderr,
-			"%s: applied, but a follow-up step failed (exit %d): %s",
-			file, EXIT_PARTIAL, sb_str(failed));
+		fprintf(stderr, "%s: applied, but a follow-up step failed (exit %d): %s", file,
+			EXIT_PARTIAL, sb_str(failed));
 	if (followup_mark(p->cfg.state_dir, failed->len ? sb_str(failed) : NULL))
 		fprintf(stderr, "galaf-config: cannot write %s/" STATE_INCOMPLETE "\n",
 			p->cfg.state_dir);

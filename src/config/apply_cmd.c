@@ -121,13 +121,15 @@ int cmd_rollback(int argc, char **argv)
 		fprintf(stderr, "galaf-config: cannot read %s; using the state in %s\n", file,
 			state ? state : DEFAULT_STATE_DIR);
 	}
-	if (!state || asprintf(&saved, "%s/%s/policy.json", state,
-			       last_good ? "good" : "previous") < 0)
+	if (!state ||
+	    asprintf(&saved, "%s/%s/policy.json", state, last_good ? "good" : "previous") < 0)
 		saved = NULL;
 	diag_free(&d);
 	if (!saved || access(saved, R_OK) != 0) {
 		fprintf(stderr, "galaf-config: nothing to roll back to: %s does not exist\n",
-			saved ? saved : state ? state : DEFAULT_STATE_DIR);
+			saved	? saved
+			: state ? state
+				: DEFAULT_STATE_DIR);
 		free(saved);
 		free(state);
 		policy_free(&p);

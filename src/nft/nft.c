@@ -108,8 +108,8 @@ static void private_child(int fd, const char *script, const char *list)
 	 * Root without CAP_SYS_ADMIN (galaf.service keeps CAP_NET_ADMIN only)
 	 * can still own a network namespace through a user namespace of its own.
 	 */
-	if (unshare(flags) < 0 && (flags & CLONE_NEWUSER || errno != EPERM ||
-				   unshare(flags | CLONE_NEWUSER) < 0)) {
+	if (unshare(flags) < 0 &&
+	    (flags & CLONE_NEWUSER || errno != EPERM || unshare(flags | CLONE_NEWUSER) < 0)) {
 		dprintf(fd, "cannot create a private network namespace: %s\n", strerror(errno));
 		_exit(3);
 	}

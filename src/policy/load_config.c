@@ -80,10 +80,9 @@ static void load_dns_preset(struct ld *ld, json_t *v, struct config *c)
 
 static void load_dns(struct ld *ld, json_t *v, struct config *c)
 {
-	static const char *const keys[] = { "preset",	  "conf",	     "reload",
-					    "reload_timeout", "timeout",    "cache_ttl",
-					    "listen",	  "foreign",	     "names",
-					    NULL };
+	static const char *const keys[] = { "preset",  "conf",	    "reload", "reload_timeout",
+					    "timeout", "cache_ttl", "listen", "foreign",
+					    "names",   NULL };
 	json_t *x;
 
 	if (!json_is_object(v)) {

@@ -103,8 +103,8 @@ static int cmp_entry_shard(const void *a, const void *b, void *arg)
 	return x->sys_id < y->sys_id ? -1 : x->sys_id > y->sys_id;
 }
 
-static void emit_allow_set(struct strbuf *sb, enum entry_kind k, int f, unsigned s,
-			   unsigned shards, const struct entry **from, const struct entry **to)
+static void emit_allow_set(struct strbuf *sb, enum entry_kind k, int f, unsigned s, unsigned shards,
+			   const struct entry **from, const struct entry **to)
 {
 	char name[32], type[64];
 	const struct entry **e;
@@ -136,8 +136,8 @@ static void emit_allow_set(struct strbuf *sb, enum entry_kind k, int f, unsigned
  * per family, one or (groups) one per shard. Entries sorted by shard, so
  * each set is one run of the array.
  */
-int render_allow_sets(struct strbuf *sb, const struct policy *p, unsigned shards,
-		      enum entry_kind k, int f)
+int render_allow_sets(struct strbuf *sb, const struct policy *p, unsigned shards, enum entry_kind k,
+		      int f)
 {
 	const struct entry **v = entries_by_id(p, k), **from, **to;
 	size_t n = 0;
@@ -191,7 +191,8 @@ int render_allow_chains(struct strbuf *sb, const struct policy *p, unsigned shar
 		if (e->sys_id < 0 || e->kind != ENTRY_GROUP)
 			continue;
 		used[shard_of(shards, e)] |= group_in_shard_chain(p, e) |
-					(has_family_boxes(e, 4) << 1) | (has_family_boxes(e, 6) << 2);
+					     (has_family_boxes(e, 4) << 1) |
+					     (has_family_boxes(e, 6) << 2);
 	}
 	for (unsigned s = 0; s < shards; s++) {
 		if (!(used[s] & 1))

@@ -17,8 +17,8 @@ bool entry_own_chain(const struct policy *p, const struct entry *e);
 void allow_verdict(char *to, size_t len, const struct policy *p, unsigned shards,
 		   const struct entry *e);
 /* The sets of kind K's static allow-lists for family F, one per shard. */
-int render_allow_sets(struct strbuf *sb, const struct policy *p, unsigned shards,
-		      enum entry_kind k, int f);
+int render_allow_sets(struct strbuf *sb, const struct policy *p, unsigned shards, enum entry_kind k,
+		      int f);
 /* A group chain's lookups in its shard's sets, for the families it has. */
 void render_allow_lookups(struct strbuf *sb, const struct policy *p, unsigned shards,
 			  const struct entry *e);
