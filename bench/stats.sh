@@ -6,6 +6,8 @@
 # nothing outside its namespace.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$top/bench/lib.sh"
 STATS=${GALAF_STATS:-$top/build/galaf-stats}
 N=${N:-10000}
 RUNS=${RUNS:-5}
@@ -54,17 +56,7 @@ ip netns exec "$ns" bash -c '
 rows=$(grep -c '"mark_hex"' "$dir/out.json" || true)
 [ "$rows" -eq $((3 * N)) ] || { echo "bench/stats.sh: expected $((3 * N)) rows, got $rows" >&2; exit 1; }
 load=$(cut -d' ' -f1 /proc/loadavg)
-awk -v n="$N" -v runs="$RUNS" -v load="$load" '
-	function median(v, k,    i, j, t) {
-		for (i = 2; i <= k; i++)
-			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-			}
-		return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
-	}
-	{ wall[NR] = $1 * 1000; cpu[NR] = ($2 + $3) * 1000 }
-	END {
-		w = median(wall, NR); c = median(cpu, NR)
-		printf "galaf-stats --json, %d marks x 3 sets: median %.0f ms (min %.0f, max %.0f) over %d runs; CPU %.0f ms; load average %s\n",
-			n, w, wall[1], wall[NR], runs, c, load
-	}' "$dir/times"
+read -r wall_med wall_min wall_max _ < <(awk '{ print $1 * 1000 }' "$dir/times" | bl_summary)
+read -r cpu_med _ < <(awk '{ print ($2 + $3) * 1000 }' "$dir/times" | bl_summary)
+printf 'galaf-stats --json, %d marks x 3 sets: median %.0f ms (min %.0f, max %.0f) over %d runs; CPU %.0f ms; load average %s\n' \
+	"$N" "$wall_med" "$wall_min" "$wall_max" "$RUNS" "$cpu_med" "$load"

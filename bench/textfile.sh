@@ -84,17 +84,7 @@ bytes=$(wc -c <"$f")
 grep -q '^galaf_in_sync 1$' "$f" || bl_die "the machine is not in sync after the apply: $(grep '^galaf_in_sync' "$f")"
 sets=$(wc -l <"$d/learned")
 load=$(cut -d' ' -f1 /proc/loadavg)
-awk -v n="$N" -v runs="$RUNS" -v load="$load" -v series="$series" -v bytes="$bytes" -v sets="$sets" '
-	function median(v, k,    i, j, t) {
-		for (i = 2; i <= k; i++)
-			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-			}
-		return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
-	}
-	{ wall[NR] = $1 * 1000; cpu[NR] = ($2 + $3) * 1000 }
-	END {
-		w = median(wall, NR); c = median(cpu, NR)
-		printf "textfile, %d apps, %d learned sets: %d series, %d bytes; median %.0f ms (min %.0f, max %.0f) over %d runs; CPU %.0f ms; load average %s\n",
-			n, sets, series, bytes, w, wall[1], wall[NR], runs, c, load
-	}' "$d/times"
+read -r wall_med wall_min wall_max _ < <(awk '{ print $1 * 1000 }' "$d/times" | bl_summary)
+read -r cpu_med _ < <(awk '{ print ($2 + $3) * 1000 }' "$d/times" | bl_summary)
+printf 'textfile, %d apps, %d learned sets: %d series, %d bytes; median %.0f ms (min %.0f, max %.0f) over %d runs; CPU %.0f ms; load average %s\n' \
+	"$N" "$sets" "$series" "$bytes" "$wall_med" "$wall_min" "$wall_max" "$RUNS" "$cpu_med" "$load"
