@@ -13,16 +13,6 @@ load ../lib/common
 
 GID=59500
 
-need() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || {
-			echo "boot tests need $t (package systemd-container for systemd-nspawn)" >&2
-			return 1
-		}
-	done
-}
-
 # in_ct CMD...: run CMD inside the container (all its namespaces).
 in_ct() {
 	nsenter -t "$LEADER" -a "$@"

@@ -7,14 +7,6 @@
 bats_require_minimum_version 1.5.0
 load ../lib/common
 
-# Checks that cannot run here fail loudly: skipping would hide a broken CI.
-need() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || { echo "install tests need $t" >&2; return 1; }
-	done
-}
-
 # make_install DESTDIR [VAR=VALUE...]: make install with PREFIX=/usr.
 make_install() {
 	local d=$1

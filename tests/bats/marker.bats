@@ -9,14 +9,6 @@ load ../lib/common
 
 OBJ=${GALAF_MARK_OBJECT:-$GALAF_BUILD/galaf_mark.bpf.o}
 
-# Checks that cannot run here fail loudly: skipping would hide a broken CI.
-need() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || { echo "marker tests need $t" >&2; return 1; }
-	done
-}
-
 build_tools() {
 	local src=$GALAF_TOP/tests/helpers
 	cc -std=gnu17 -O2 -Wall -Werror -o "$TOOLS/sockmark" "$src/sockmark.c" || return 1

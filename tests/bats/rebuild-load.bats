@@ -40,16 +40,6 @@ teardown_file() {
 	galaf_cleanup
 }
 
-need() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || {
-			echo "$t is missing" >&2
-			return 1
-		}
-	done
-}
-
 # policy NAME OTHER_PORT TIMEOUT: APP may reach the server (and 2,000 other
 # networks, so that its set is big); only OTHER's port differs between policies.
 policy() {

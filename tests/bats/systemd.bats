@@ -11,14 +11,6 @@ load ../lib/common
 
 UNITS=/etc/systemd/system
 
-# Checks that cannot run here fail loudly: skipping would hide a broken CI.
-need() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || { echo "systemd tests need $t" >&2; return 1; }
-	done
-}
-
 setup_file() {
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
 	[ "$(id -u)" -eq 0 ] || { echo "systemd tests need root" >&2; return 1; }

@@ -36,6 +36,16 @@ galaf_netns() {
 	printf -v "$1" '%s' "$n"
 }
 
+# need TOOL...: every TOOL is on PATH. A check that cannot run here fails
+# loudly (with the missing tool named) rather than skipping: a skipped
+# test would hide a broken CI.
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "this test needs $t, which is missing" >&2; return 1; }
+	done
+}
+
 # galaf_user VAR: create an unprivileged user with no login; its name in VAR.
 # Its uid and private group's gid are chosen below the default app gid range
 # (30000-59999): useradd's next free id may lie in it on some machines, and a

@@ -5,14 +5,6 @@
 # shellcheck source=tests/lib/common.bash
 source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
-# Checks that cannot run here fail loudly: skipping would hide a broken CI.
-need() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || { echo "gate tests need $t" >&2; return 1; }
-	done
-}
-
 # row NAME GID FLAGS LAUNCHERS ARGV...: one index line, TAB-separated, not pinned.
 row() {
 	local IFS=$'\t'
