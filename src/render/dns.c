@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/mark.h"
 #include "render/dns.h"
 #include "render/dns_refused.h"
 #include "render/common.h"
@@ -209,6 +210,37 @@ void render_dns_mark_jump(struct strbuf *sb, const struct policy *p)
 			sb_printf(sb,
 				  "\t\tct mark 0 meta l4proto { tcp, udp } th dport 53 %s daddr @dns_listen%d goto dns_mark\n",
 				  f == 4 ? "ip" : "ip6", f);
+}
+
+/*
+ * Last in mark_new. With name lists on, dnsmasq copies the query's
+ * conntrack mark to the socket of its upstream query, so that flow would be
+ * counted as the app's own, as if the app had asked the upstream server.
+ * A resolver (a users entry that lists port 53 alone) sending DNS with
+ * another uid half in its mark gets its own uid half instead: the app's gid
+ * half stays, and the stats show the flow as RESOLVER/APP, the resolver's
+ * on the app's behalf. Every rule tests the sending uid first, so other
+ * sockets' new flows pay one comparison per resolver.
+ */
+void render_resolver_remark(struct strbuf *sb, const struct policy *p)
+{
+	uint32_t uid_bits = p->cfg.mark_mask & GALAF_MARK_UID_MASK;
+	size_t i;
+
+	if (!p->cfg.dns_names || !uid_bits)
+		return;
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+		uint32_t own;
+
+		if (e->kind != ENTRY_USER || e->sys_id < 0 || !entry_lists_port(e, 53))
+			continue;
+		own = galaf_mark_of_uid((uint32_t)e->sys_id) & uid_bits;
+		/* As nft lists it: the kept bits and the new ones in one mask. */
+		sb_printf(sb,
+			  "\t\tmeta skuid %ld meta l4proto { tcp, udp } th dport { 53, 853 } ct mark & 0x%08x != 0x%08x ct mark set ct mark & 0x%08x | 0x%08x\n",
+			  e->sys_id, uid_bits, own, ~uid_bits | own, own);
+	}
 }
 
 /*

@@ -10,6 +10,7 @@
 int render_dns_maps(struct strbuf *sb, const struct policy *p);
 void render_dns_mark_jump(struct strbuf *sb, const struct policy *p);
 void render_dns_out_jump(struct strbuf *sb);
+void render_resolver_remark(struct strbuf *sb, const struct policy *p);
 void render_dns_chains(struct strbuf *sb, const struct policy *p);
 /* The sets of names dnsmasq refused (render/dns_refused.h), and their names. */
 void render_dns_refused_sets(struct strbuf *sb, const struct policy *p, int size);

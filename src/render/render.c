@@ -192,6 +192,7 @@ static int emit_mark_chain(struct nftw *w)
 	ret = render_cgroup_marks(sb, w->p);
 	render_dns_mark_jump(sb, w->p);
 	render_sender_mark(sb, w->p);
+	render_resolver_remark(sb, w->p);
 	sb_add(sb, "\t}\n"
 		   "\tchain tried_out {\n");
 	emit_tried_updates(sb, w->p, "tried", "");
