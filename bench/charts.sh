@@ -85,7 +85,7 @@ launch_chart() {
 	# Readable names for the variants gate.sh knows; others keep theirs.
 	awk -F '\t' 'BEGIN {
 			OFS = "\t"
-			name["floor"] = "execfloor (static glibc)"; name["nolibc"] = "execfloor, no libc"
+			name["floor"] = "execfloor (static glibc)"; name["nolibc"] = "execfloor, no libc"; name["nolibccap"] = "no libc, file capability"
 			name["env"] = "/usr/bin/env"; name["big"] = "galaf, 10,000-app index"
 			name["one"] = "galaf, 1-app index"; name["pin"] = "galaf, pinned command"
 			name["pad"] = "galaf, 4 MiB command"; name["padpin"] = "galaf, 4 MiB pinned"

@@ -68,7 +68,11 @@ nolibc=()
 if [ "$(uname -m)" = x86_64 ]; then
 	cc -std=gnu17 -O2 -static -nostdlib -fno-stack-protector -o "$T/execfloor-nolibc" \
 		"$BENCH_TOP/bench/execfloor-nolibc.c" || bl_die "cannot build bench/execfloor-nolibc.c"
-	nolibc=(nolibc)
+	# The same with the gatekeeper's file capability: what the kernel's
+	# secure exec of a capability binary costs any launcher of this kind.
+	cp "$T/execfloor-nolibc" "$T/execfloor-nolibc-cap"
+	setcap cap_setgid+ep "$T/execfloor-nolibc-cap"
+	nolibc=(nolibc nolibccap)
 fi
 # true padded with zeros: the same program, PAD_MB MiB more to hash.
 {
@@ -169,6 +173,7 @@ for ((r = 0; r < RUNS; r++)); do
 		direct) cmd=(/usr/bin/true) ;;
 		floor) cmd=("$T/execfloor" /usr/bin/true) ;;
 		nolibc) cmd=("$T/execfloor-nolibc" /usr/bin/true) ;;
+		nolibccap) cmd=("$T/execfloor-nolibc-cap" /usr/bin/true) ;;
 		env) cmd=(/usr/bin/env /usr/bin/true) ;;
 		sudo) cmd=(/usr/bin/sudo -n -g "$GROUP" /usr/bin/true) ;;
 		sg) cmd=(/usr/bin/sg "$GROUP" -c /usr/bin/true) ;;
@@ -196,6 +201,10 @@ paste "$BL_DIR/o.big" "$BL_DIR/o.sudo" | awk '{ print ($2 > 0 ? $1 / $2 : "nan")
 paste "$BL_DIR/o.big" "$BL_DIR/o.sg" | awk '{ print ($2 > 0 ? $1 / $2 : "nan") }' >"$BL_DIR/r.bigsg"
 paste "$BL_DIR/t.big" "$BL_DIR/t.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigfloor"
 paste "$BL_DIR/t.one" "$BL_DIR/t.floor" | awk '{ print $1 - $2 }' >"$BL_DIR/o.onefloor"
+if [ ${#nolibc[@]} -gt 0 ]; then
+	paste "$BL_DIR/t.big" "$BL_DIR/t.nolibccap" | awk '{ print $1 - $2 }' >"$BL_DIR/o.bigcap"
+	paste "$BL_DIR/c.big" "$BL_DIR/c.nolibccap" | awk '{ print $1 - $2 }' >"$BL_DIR/co.bigcap"
+fi
 for v in "${nolibc[@]}" "${based[@]}"; do
 	paste "$BL_DIR/t.$v" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.$v"
 done
@@ -223,11 +232,12 @@ paste "$BL_DIR/co.big" "$BL_DIR/co.sudo" | awk '{ print ($2 > 0 ? $1 / $2 : "nan
 # same for root). sudo and sg are left out: root skips their checks.
 counts=()
 if command -v perf >/dev/null; then
-	for v in direct nolibc floor env big one; do
+	for v in direct nolibc nolibccap floor env big one; do
 		case $v in
 		direct) cmd=(/usr/bin/true) ;;
 		floor) cmd=("$T/execfloor" /usr/bin/true) ;;
 		nolibc) cmd=("$T/execfloor-nolibc" /usr/bin/true) ;;
+		nolibccap) cmd=("$T/execfloor-nolibc-cap" /usr/bin/true) ;;
 		env) cmd=(/usr/bin/env /usr/bin/true) ;;
 		*) cmd=("$BL_DIR/$v/galaf" zzz) ;;
 		esac
@@ -286,6 +296,7 @@ ratio_cell() {
 	echo "| execfloor /usr/bin/true (static, only execs: the floor for any launcher) | $(cell "$BL_DIR/t.floor") | $(cell "$BL_DIR/o.floor") | $(cell "$BL_DIR/c.floor") | $(cell "$BL_DIR/co.floor") |"
 	if [ ${#nolibc[@]} -gt 0 ]; then
 		echo "| execfloor-nolibc /usr/bin/true (static, no C library: the exec system call alone) | $(cell "$BL_DIR/t.nolibc") | $(cell "$BL_DIR/o.nolibc") | $(cell "$BL_DIR/c.nolibc") | $(cell "$BL_DIR/co.nolibc") |"
+		echo "| the same with the file capability cap_setgid+ep (the floor for a capability launcher) | $(cell "$BL_DIR/t.nolibccap") | $(cell "$BL_DIR/o.nolibccap") | $(cell "$BL_DIR/c.nolibccap") | $(cell "$BL_DIR/co.nolibccap") |"
 	fi
 	echo "| /usr/bin/env /usr/bin/true (one more exec of a small dynamic program) | $(cell "$BL_DIR/t.env") | $(cell "$BL_DIR/o.env") | $(cell "$BL_DIR/c.env") | $(cell "$BL_DIR/co.env") |"
 	echo "| galaf zzz, index of $(bl_fmt "${INDEX_LINES[big]}") apps (zzz last) | $(cell "$BL_DIR/t.big") | $(cell "$BL_DIR/o.big") | $(cell "$BL_DIR/c.big") | $(cell "$BL_DIR/co.big") |"
@@ -299,6 +310,10 @@ ratio_cell() {
 	echo
 	echo "galaf's own cost beyond the floor (galaf minus execfloor, same round): $(cell "$BL_DIR/o.bigfloor") with"
 	echo "$(bl_fmt "${INDEX_LINES[big]}") apps, $(cell "$BL_DIR/o.onefloor") with 1; in CPU time, $(cell "$BL_DIR/co.bigfloor") with $(bl_fmt "${INDEX_LINES[big]}")."
+	if [ ${#nolibc[@]} -gt 0 ]; then
+		echo "Beyond the capability floor (galaf minus execfloor-nolibc with cap_setgid+ep, same round): $(cell "$BL_DIR/o.bigcap");"
+		echo "in CPU time, $(cell "$BL_DIR/co.bigcap")."
+	fi
 	echo "The index size (galaf with $(bl_fmt "${INDEX_LINES[big]}") apps minus galaf with 1, same round): $(cell "$BL_DIR/o.bigone");"
 	echo "in CPU time, $(cell "$BL_DIR/co.bigone")."
 	if [ -n "$BASE" ]; then
@@ -354,6 +369,12 @@ if [ ${#nolibc[@]} -gt 0 ]; then
 	o=$(med "$BL_DIR/o.nolibc")
 	ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
 	bl_headline "(detail) the kernel's part of the floor: one extra exec with no C library (execfloor-nolibc − direct)" "$ms ms" "—" "—"
+	o=$(med "$BL_DIR/o.nolibccap")
+	ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
+	bl_headline "(detail) the same exec of a binary with the file capability cap_setgid+ep (− direct)" "$ms ms" "—" "—"
+	o=$(med "$BL_DIR/o.bigcap")
+	ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
+	bl_headline "(detail) galaf's own cost beyond that capability floor (galaf − execfloor-nolibc-cap)" "$ms ms" "—" "—"
 fi
 o=$(med "$BL_DIR/o.bigfloor")
 ms=$(awk -v v="$o" 'BEGIN { printf "%.3f", v / 1000 }')
