@@ -21,12 +21,13 @@ int outfile_begin(struct outfile *o, const char *path)
 	char *copy = strdup(path), *copy2 = strdup(path);
 	int fd = -1, ret = -ENOMEM;
 
-	o->path = NULL;
 	o->tmp = NULL;
-	if (!copy || !copy2 ||
+	/* Every allocation first: a failure after mkostemp would leave the file. */
+	o->path = strdup(path);
+	if (!o->path || !copy || !copy2 ||
 	    asprintf(&o->tmp, "%s/.%s.XXXXXX", dirname(copy), basename(copy2)) < 0) {
 		o->tmp = NULL;
-		goto out;
+		goto fail;
 	}
 	fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (fd < 0 || fchmod(fd, 0644) < 0 || fflush(stdout) || dup2(fd, STDOUT_FILENO) < 0) {
@@ -35,10 +36,13 @@ int outfile_begin(struct outfile *o, const char *path)
 			unlink(o->tmp);
 		free(o->tmp);
 		o->tmp = NULL;
-		goto out;
+		goto fail;
 	}
-	o->path = strdup(path);
-	ret = o->path ? 0 : -ENOMEM;
+	ret = 0;
+	goto out;
+fail:
+	free(o->path);
+	o->path = NULL;
 out:
 	if (fd >= 0)
 		close(fd);
