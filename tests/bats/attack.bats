@@ -84,13 +84,7 @@ setup_file() {
 	e2e_as "$E2E_GID_A" "$PYTHON" "$PROBE" serve udp 10.200.0.1 5353 >/dev/null 2>&1 3>&- &
 	galaf_on_cleanup "kill $!"
 	wait_for sh -c "ip netns exec $CLI ss -Hlun 'sport = :5353' | grep -q ."
-	# A resolver on the link, as a LAN's router would run one.
-	ip netns exec "$SRV" dnsmasq -k --no-resolv --no-hosts --bind-interfaces \
-		--listen-address=10.200.0.4,fd00:200::4 -u root --pid-file="$E2E_DIR/lan.pid" \
-		--address=/app.test/10.200.0.2 --address=/other.test/10.200.0.3 \
-		>/dev/null 2>&1 3>&- &
-	galaf_on_cleanup "kill $!"
-	wait_for ip netns exec "$SRV" "$PYTHON" "$PROBE" resolve 10.200.0.4 app.test || return 1
+	e2e_lan_dns || return 1
 	policy_attack
 	e2e_apply "$E2E_DIR/attack.json" >&3 || return 1
 	# alias.app.test is a CNAME, under A's domain, for far.test (10.200.0.4).

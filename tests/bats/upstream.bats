@@ -12,12 +12,7 @@ load ../lib/e2e
 setup_file() {
 	e2e_setup
 	e2e_user2 || return 1
-	ip netns exec "$SRV" dnsmasq -k --no-resolv --no-hosts --bind-interfaces \
-		--listen-address=10.200.0.4,fd00:200::4 -u root --pid-file="$E2E_DIR/up.pid" \
-		--address=/app.test/10.200.0.2 --address=/other.test/10.200.0.3 \
-		>/dev/null 2>&1 3>&- &
-	galaf_on_cleanup "kill $!"
-	wait_for ip netns exec "$SRV" "$PYTHON" "$PROBE" resolve 10.200.0.4 app.test || return 1
+	e2e_lan_dns || return 1
 	e2e_policy "$E2E_DIR/p.json" "
 	  \"users\": {
 	    \"$E2E_USER2\": { \"uid\": $E2E_UID2,

@@ -73,6 +73,17 @@ e2e_dns_start() {
 	wait_for ip netns exec "$CLI" "$PYTHON" "$PROBE" resolve 127.0.0.2 app.test
 }
 
+# e2e_lan_dns: a resolver on the link (10.200.0.4, fd00:200::4 in SRV), as a
+# LAN's router would run one, answering app.test and other.test.
+e2e_lan_dns() {
+	ip netns exec "$SRV" dnsmasq -k --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=10.200.0.4,fd00:200::4 -u root --pid-file="$E2E_DIR/lan.pid" \
+		--address=/app.test/10.200.0.2 --address=/other.test/10.200.0.3 \
+		>/dev/null 2>&1 3>&- &
+	galaf_on_cleanup "kill $!"
+	wait_for ip netns exec "$SRV" "$PYTHON" "$PROBE" resolve 10.200.0.4 app.test
+}
+
 e2e_forwarder_start() {
 	ip netns exec "$CLI" dnsmasq -k --no-resolv --no-hosts --bind-interfaces \
 		--listen-address=127.0.0.1 -u root --server=127.0.0.2 \
