@@ -483,7 +483,7 @@ static enum apply_outcome after_commit(const struct policy *p, const char *file,
 				       const struct compiled *c, bool dns_changed, bool rotate,
 				       struct apply_report *r)
 {
-	enum apply_outcome out = APPLY_OK;
+	enum apply_outcome how = APPLY_OK;
 	int st, ret;
 
 	if (dns_changed && p->cfg.has_reload && p->cfg.dns_reload.n) {
@@ -492,7 +492,7 @@ static enum apply_outcome after_commit(const struct policy *p, const char *file,
 			reload_failure(&p->cfg, st, &r->d);
 			sb_add(&r->failed, st == -ETIMEDOUT ? "the dnsmasq reload command timed out\n"
 							    : "the dnsmasq reload command failed\n");
-			out = APPLY_PARTIAL;
+			how = APPLY_PARTIAL;
 		}
 	} else if (dns_changed && !p->cfg.has_reload) {
 		diag_say(&r->d, DIAG_WARNING, 0,
@@ -500,7 +500,7 @@ static enum apply_outcome after_commit(const struct policy *p, const char *file,
 	}
 	if (followup_ping_range(p, &r->d)) {
 		sb_add(&r->failed, "net.ipv4.ping_group_range was not set\n");
-		out = APPLY_PARTIAL;
+		how = APPLY_PARTIAL;
 	}
 	ret = save_state(p, c, rotate);
 	if (!ret && followup_state_note(p, file))
@@ -512,19 +512,19 @@ static enum apply_outcome after_commit(const struct policy *p, const char *file,
 			 "applied, but saving the last known good policy under %s failed: %s",
 			 p->cfg.state_dir, strerror(-ret));
 		sb_add(&r->failed, "the last known good policy was not saved\n");
-		out = APPLY_PARTIAL;
+		how = APPLY_PARTIAL;
 	}
-	return out;
+	return how;
 }
 
 /* The new table keeps its cgroup sets; refresh them from the cgroups that exist now. */
-static enum apply_outcome fill_cgroup_sets(const struct policy *p, enum apply_outcome out,
+static enum apply_outcome fill_cgroup_sets(const struct policy *p, enum apply_outcome how,
 					   struct apply_report *r)
 {
 	int ret = cgroups_sync(p, false, &r->d);
 
 	if (!ret || ret == -ENOENT || ret == -ENOTSUP)
-		return out;
+		return how;
 	diag_say(&r->d, DIAG_ERROR, 0,
 		 "the ruleset is applied, but its cgroup sets could not be filled; run 'galaf-config cgroups --sync'");
 	sb_add(&r->failed, "the cgroup sets were not filled\n");
@@ -694,7 +694,7 @@ static enum apply_outcome after_transaction(const struct policy *p, const char *
 					    struct apply_report *r, const struct delta_stats *ds,
 					    const struct plan *pl)
 {
-	enum apply_outcome out;
+	enum apply_outcome how;
 
 	if (commit_files(p, sd, sg, &r->d)) {
 		sb_add(&r->failed, "the dnsmasq file and gate index were not put in place\n");
@@ -703,15 +703,15 @@ static enum apply_outcome after_transaction(const struct policy *p, const char *
 	summarize(&r->summary, p, ds, pl, dns_changed, false);
 	if (r->progress)
 		r->progress(r, r->ctx);
-	out = after_commit(p, file, c, dns_changed, flags & APPLY_ROTATE, r);
-	return fill_cgroup_sets(p, out, r);
+	how = after_commit(p, file, c, dns_changed, flags & APPLY_ROTATE, r);
+	return fill_cgroup_sets(p, how, r);
 }
 
 enum apply_outcome apply_compiled(const struct policy *p, const char *file,
 				  const struct compiled *c, unsigned flags, struct apply_report *r)
 {
 	bool dry_run = flags & APPLY_DRY_RUN, delta = false, dns_changed;
-	enum apply_outcome out = APPLY_FAILED;
+	enum apply_outcome how = APPLY_FAILED;
 	struct delta_stats ds = { 0 };
 	struct staged sd = { 0 }, sg = { 0 };
 	struct strv revoked = { 0 };
@@ -729,7 +729,7 @@ enum apply_outcome apply_compiled(const struct policy *p, const char *file,
 		heap_prefault_for(file, HEAP_FACTOR_FULL);
 		if (live_read(p->cfg.table, &l, &r->d))
 			goto out;
-		out = APPLY_REFUSED;
+		how = APPLY_REFUSED;
 		if (l.exists && !live_is_galaf(&l)) {
 			diag_say(&r->d, DIAG_ERROR, DIAG_BARE,
 				 "table inet %s exists and is not galaf's; nothing was changed: set another config.table, or delete that table first (nft delete table inet %s)",
@@ -748,9 +748,9 @@ enum apply_outcome apply_compiled(const struct policy *p, const char *file,
 	}
 	if (dry_run) {
 		summarize(&r->summary, p, delta ? &ds : NULL, &pl, dns_changed, true);
-		out = APPLY_OK;
+		how = APPLY_OK;
 	} else {
-		out = after_transaction(p, file, c, &sd, &sg, dns_changed, flags, r,
+		how = after_transaction(p, file, c, &sd, &sg, dns_changed, flags, r,
 					delta ? &ds : NULL, &pl);
 	}
 out:
@@ -759,7 +759,7 @@ out:
 	plan_free(&pl);
 	strv_free(&revoked);
 	json_decref(l.root);
-	return out;
+	return how;
 }
 
 void apply_report_free(struct apply_report *r)

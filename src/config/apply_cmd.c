@@ -103,7 +103,7 @@ static int apply_file(const char *file, unsigned flags)
 	bool dry_run = flags & APPLY_DRY_RUN, record = false;
 	struct compiled c = { 0 };
 	int lock = -1, code = EXIT_REFUSED;
-	enum apply_outcome out;
+	enum apply_outcome how;
 	struct policy p;
 
 	if (geteuid() != 0) {
@@ -132,9 +132,9 @@ static int apply_file(const char *file, unsigned flags)
 	}
 	if (cli_compile(&p, file, &c))
 		goto out;
-	out = apply_compiled(&p, file, &c, flags, &r);
-	code = exit_status(out);
-	if (!dry_run && (out == APPLY_OK || out == APPLY_PARTIAL))
+	how = apply_compiled(&p, file, &c, flags, &r);
+	code = exit_status(how);
+	if (!dry_run && (how == APPLY_OK || how == APPLY_PARTIAL))
 		note_followup(&p, &r);
 out:
 	if (record)
