@@ -5,7 +5,11 @@
 #     far round: the include graph between modules has no cycle;
 #  3. libnftables is included in nft/ only, libbpf in marker/ only, and
 #     the gatekeeper includes nothing of ours but gate/ and lib/sha256.h;
-#  4. no source file is much over 800 lines.
+#  4. no source file is much over 800 lines;
+#  5. library code neither prints nor exits: only the files that hold a
+#     main() or a cmd_* entry point (and gate/, which is a program of its
+#     own) write to stderr or stdout or call exit(); the rest return
+#     0/-errno and put their messages into a struct diags.
 # One "ok"/"not ok" line each, then "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +90,31 @@ for f in $files; do
 	[ "$l" -le "$max_lines" ] || long+=("$f: $l lines (split it by job; at most about 800)")
 done
 result "no source file over $max_lines lines" "${long[@]}"
+
+# The few library files that may print, each with its reason.
+declare -A may_print=(
+	[cli/cli.c]="the commands' printing edge: usage errors, --help, --version, diagnostics printed once"
+	[lib/diag.c]="out of memory while recording a message leaves nothing to return it in: it says so and aborts"
+)
+# A call that writes to the terminal or ends the process. _exit() is not
+# one: a forked child calls it after a failed exec, or to hand back its
+# status.
+says='(^|[^A-Za-z0-9_])(v?printf|puts|perror|exit)[[:space:]]*[(]'
+says+='|v?fprintf[[:space:]]*[(][[:space:]]*std(err|out)'
+says+='|fputs[[:space:]]*[(].*,[[:space:]]*std(err|out)[[:space:]]*[)]'
+prints=()
+for f in $files; do
+	case $f in gate/*) continue ;; esac
+	grep -Eq '^int (main|cmd_[a-z_]+)[(]' "$f" && continue
+	[ -n "${may_print[$f]+x}" ] && continue
+	while IFS= read -r hit; do
+		[ -n "$hit" ] && prints+=("$f:$hit")
+	done < <(grep -nE "$says" "$f" | grep -vE '^[0-9]+:[[:space:]]*(/?[*]|//)' |
+		sed -E 's/^([0-9]+):[[:space:]]*/\1: /')
+done
+[ ${#prints[@]} -eq 0 ] ||
+	prints=("library code returns its messages in a struct diags; the command prints them:" "${prints[@]}")
+result "library code does not print or exit (only mains and cmd_* files do)" "${prints[@]}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

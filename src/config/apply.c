@@ -12,8 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "policy/check.h"
-#include "cli/cli.h"
 #include "config/cgroups.h"
 #include "config/followup.h"
 #include "nft/applied.h"
@@ -35,30 +33,33 @@ struct live {
 	json_t *root; /* the terse JSON listing; owned */
 };
 
-static int live_read(const char *table, struct live *l)
+static int live_read(const char *table, struct live *l, struct diags *d)
 {
-	char *cmd, *out = NULL, *err = NULL;
+	struct diags nd = { 0 };
+	char *cmd, *out = NULL;
 	json_error_t jerr;
 	int ret;
 
 	memset(l, 0, sizeof(*l));
 	if (asprintf(&cmd, "list table inet %s", table) < 0)
 		return -ENOMEM;
-	ret = nft_run(cmd, NFT_RUN_JSON | NFT_RUN_TERSE, &out, &err);
+	ret = nft_run(cmd, NFT_RUN_JSON | NFT_RUN_TERSE, &out, &nd);
 	free(cmd);
 	if (ret) {
+		const char *err = nft_error_text(&nd);
+
 		/* No such table is the only failure that means "nothing loaded". */
-		ret = err && strstr(err, "No such file or directory") ? 0 : -EIO;
+		ret = strstr(err, "No such file or directory") ? 0 : -EIO;
 		if (ret)
-			fprintf(stderr, "galaf-config: cannot list table inet %s: %s", table,
-				err ? err : "unknown error\n");
+			diag_say(d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+				 "cannot list table inet %s: %.*s", table, diag_len(err), err);
 	} else {
 		l->root = json_loads(out ? out : "", 0, &jerr);
 		l->exists = l->root != NULL;
 		ret = l->root ? 0 : -EIO;
 	}
 	free(out);
-	free(err);
+	diag_free(&nd);
 	return ret;
 }
 
@@ -318,16 +319,6 @@ static void plan_free(struct plan *pl)
 	sb_free(&pl->post);
 }
 
-/* S without its trailing newlines: diag_print ends every record with one. */
-static int trimmed_len(const char *s)
-{
-	size_t n = strlen(s);
-
-	while (n && s[n - 1] == '\n')
-		n--;
-	return (int)n;
-}
-
 static int count_lines(const char *s)
 {
 	int n = 0;
@@ -338,14 +329,30 @@ static int count_lines(const char *s)
 }
 
 /*
+ * A transaction went through: the script and the summary come after what
+ * was reported so far; APPLY_PRINT keeps SCRIPT (and empties it) for them.
+ */
+static void note_result(struct apply_report *r, struct strbuf *script, unsigned flags)
+{
+	r->has_result = true;
+	r->result_at = r->d.n;
+	if (flags & APPLY_PRINT) {
+		sb_free(&r->script);
+		r->script = *script;
+		memset(script, 0, sizeof(*script));
+	}
+}
+
+/*
  * Runs the transaction (dry or real, APPLY_* flags); reports nft's errors
  * at their entries.
  */
-static int run_transaction(const struct policy *p, const char *file, const struct plan *pl,
-			   const struct compiled *c, unsigned aflags, bool quiet)
+static int run_transaction(const struct policy *p, const struct plan *pl, const struct compiled *c,
+			   unsigned aflags, struct apply_report *r)
 {
 	struct strbuf script = STRBUF_INIT;
-	char *err = NULL;
+	struct diags nd = { 0 };
+	const char *err;
 	int ret;
 
 	sb_addn(&script, pl->pre.buf ? pl->pre.buf : "", pl->pre.len);
@@ -355,18 +362,14 @@ static int run_transaction(const struct policy *p, const char *file, const struc
 		sb_free(&script);
 		return -ENOMEM;
 	}
-	ret = nft_run(script.buf, aflags & APPLY_DRY_RUN ? NFT_RUN_DRY : 0, NULL, &err);
-	if (!ret && (aflags & APPLY_PRINT))
-		fputs(script.buf, stdout);
-	if (ret && err) {
-		struct diags d = { 0 };
-
-		if (!report_nft_errors(p, err, count_lines(sb_str((struct strbuf *)&pl->pre)), &d))
-			diag_add(&d, DIAG_ERROR, NULL, "nft: %.*s", trimmed_len(err), err);
-		diag_print(&d, file, stderr);
-		diag_free(&d);
-	}
-	free(err);
+	ret = nft_run(script.buf, aflags & APPLY_DRY_RUN ? NFT_RUN_DRY : 0, NULL, &nd);
+	if (!ret)
+		note_result(r, &script, aflags);
+	err = diag_first(&nd);
+	if (ret && err &&
+	    !report_nft_errors(p, err, count_lines(sb_str((struct strbuf *)&pl->pre)), &r->d))
+		diag_add(&r->d, DIAG_ERROR, NULL, "nft: %.*s", diag_len(err), err);
+	diag_free(&nd);
 	sb_free(&script);
 	return ret;
 }
@@ -418,125 +421,114 @@ out:
 	return ret;
 }
 
-static void print_reload_failure(const char *file, const struct config *c, int st)
+static void reload_failure(const struct config *c, int st, struct diags *d)
 {
 	const struct strv *cmd = &c->dns_reload;
+	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	fprintf(stderr,
-		"%s: error: the ruleset, dnsmasq file and gate index are applied, but the dnsmasq reload command ",
-		file);
+	sb_add(&sb,
+	       "the ruleset, dnsmasq file and gate index are applied, but the dnsmasq reload command ");
 	for (i = 0; i < cmd->n; i++)
-		fprintf(stderr, "%s%s", i ? " " : "'", cmd->v[i]);
+		sb_printf(&sb, "%s%s", i ? " " : "'", cmd->v[i]);
 	if (st == -ETIMEDOUT)
-		fprintf(stderr,
-			"' did not finish within %ld s (config.dns.reload_timeout) and was killed",
-			c->dns_reload_timeout);
+		sb_printf(&sb,
+			  "' did not finish within %ld s (config.dns.reload_timeout) and was killed",
+			  c->dns_reload_timeout);
 	else if (st < 0)
-		fprintf(stderr, "' could not run (%s)", strerror(-st));
+		sb_printf(&sb, "' could not run (%s)", strerror(-st));
 	else
-		fprintf(stderr, "' failed (exit %d)", st);
-	fputs("; dnsmasq may still use the old domain lists: fix it and run that command\n", stderr);
+		sb_printf(&sb, "' failed (exit %d)", st);
+	sb_add(&sb, "; dnsmasq may still use the old domain lists: fix it and run that command");
+	diag_say(d, DIAG_ERROR, 0, "%s", sb.oom ? "the dnsmasq reload command failed" : sb_str(&sb));
+	sb_free(&sb);
 }
 
 /* Writes the files (staged before the commit, renamed after it). */
 static int stage_files(const struct policy *p, const struct compiled *c, struct staged *sd,
-		       struct staged *sg)
+		       struct staged *sg, struct diags *d)
 {
 	int ret = staged_write(sd, p->cfg.dns_conf, c->dnsmasq.buf, c->dnsmasq.len, 0644);
+	const char *what = p->cfg.dns_conf;
 
-	if (ret) {
-		fprintf(stderr, "galaf-config: cannot write %s: %s; nothing was changed\n",
-			p->cfg.dns_conf, strerror(-ret));
-		return ret;
+	if (!ret) {
+		ret = staged_write(sg, p->cfg.gate_index, c->gate.buf, c->gate.len, 0644);
+		what = p->cfg.gate_index;
 	}
-	ret = staged_write(sg, p->cfg.gate_index, c->gate.buf, c->gate.len, 0644);
 	if (ret)
-		fprintf(stderr, "galaf-config: cannot write %s: %s; nothing was changed\n",
-			p->cfg.gate_index, strerror(-ret));
+		diag_say(d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+			 "cannot write %s: %s; nothing was changed", what, strerror(-ret));
 	return ret;
 }
 
-static int commit_files(const struct policy *p, struct staged *sd, struct staged *sg)
+static int commit_files(const struct policy *p, struct staged *sd, struct staged *sg, struct diags *d)
 {
 	int ret = staged_commit(sd);
 
 	if (!ret)
 		ret = staged_commit(sg);
 	if (ret)
-		fprintf(stderr,
-			"galaf-config: the ruleset is applied, but putting %s in place failed: %s; run apply again\n",
-			sd->tmp ? p->cfg.dns_conf : p->cfg.gate_index, strerror(-ret));
+		diag_say(d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+			 "the ruleset is applied, but putting %s in place failed: %s; run apply again",
+			 sd->tmp ? p->cfg.dns_conf : p->cfg.gate_index, strerror(-ret));
 	return ret;
 }
 
 /*
  * After the commit: reload dnsmasq if its file changed, set the ping range,
- * save the state. What fails is added to FAILED; the ruleset stays applied.
+ * save the state. What fails goes to R's failed steps; the ruleset stays
+ * applied.
  */
-static int after_commit(const struct policy *p, const char *file, const struct compiled *c,
-			bool dns_changed, bool rotate, struct strbuf *failed)
+static enum apply_outcome after_commit(const struct policy *p, const char *file,
+				       const struct compiled *c, bool dns_changed, bool rotate,
+				       struct apply_report *r)
 {
-	int code = EXIT_APPLIED, st, ret;
+	enum apply_outcome how = APPLY_OK;
+	int st, ret;
 
 	if (dns_changed && p->cfg.has_reload && p->cfg.dns_reload.n) {
 		st = followup_run(&p->cfg.dns_reload, p->cfg.dns_reload_timeout);
 		if (st) {
-			print_reload_failure(file, &p->cfg, st);
-			sb_add(failed, st == -ETIMEDOUT ? "the dnsmasq reload command timed out\n"
-							: "the dnsmasq reload command failed\n");
-			code = EXIT_PARTIAL;
+			reload_failure(&p->cfg, st, &r->d);
+			sb_add(&r->failed, st == -ETIMEDOUT ? "the dnsmasq reload command timed out\n"
+							    : "the dnsmasq reload command failed\n");
+			how = APPLY_PARTIAL;
 		}
 	} else if (dns_changed && !p->cfg.has_reload) {
-		fprintf(stderr,
-			"%s: warning: config.dns.reload is null: a running dnsmasq keeps the old domain lists (and keeps adding addresses of removed domains) until it is restarted\n",
-			file);
+		diag_say(&r->d, DIAG_WARNING, 0,
+			 "config.dns.reload is null: a running dnsmasq keeps the old domain lists (and keeps adding addresses of removed domains) until it is restarted");
 	}
-	if (followup_ping_range(p, file)) {
-		sb_add(failed, "net.ipv4.ping_group_range was not set\n");
-		code = EXIT_PARTIAL;
+	if (followup_ping_range(p, &r->d)) {
+		sb_add(&r->failed, "net.ipv4.ping_group_range was not set\n");
+		how = APPLY_PARTIAL;
 	}
 	ret = save_state(p, c, rotate);
 	if (!ret && followup_state_note(p, file))
-		fprintf(stderr,
-			"%s: warning: cannot write %s.state_dir: a rollback will not find %s when this file does not parse\n",
-			file, file, p->cfg.state_dir);
+		diag_say(&r->d, DIAG_WARNING, 0,
+			 "cannot write %s.state_dir: a rollback will not find %s when this file does not parse",
+			 file, p->cfg.state_dir);
 	if (ret) {
-		fprintf(stderr,
-			"galaf-config: applied, but saving the last known good policy under %s failed: %s\n",
-			p->cfg.state_dir, strerror(-ret));
-		sb_add(failed, "the last known good policy was not saved\n");
-		code = EXIT_PARTIAL;
+		diag_say(&r->d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+			 "applied, but saving the last known good policy under %s failed: %s",
+			 p->cfg.state_dir, strerror(-ret));
+		sb_add(&r->failed, "the last known good policy was not saved\n");
+		how = APPLY_PARTIAL;
 	}
-	return code;
+	return how;
 }
 
 /* The new table keeps its cgroup sets; refresh them from the cgroups that exist now. */
-static int fill_cgroup_sets(const struct policy *p, const char *file, int code, struct strbuf *failed)
+static enum apply_outcome fill_cgroup_sets(const struct policy *p, enum apply_outcome how,
+					   struct apply_report *r)
 {
-	int ret = cgroups_sync(p, false);
+	int ret = cgroups_sync(p, false, &r->d);
 
 	if (!ret || ret == -ENOENT || ret == -ENOTSUP)
-		return code;
-	fprintf(stderr,
-		"%s: error: the ruleset is applied, but its cgroup sets could not be filled; run 'galaf-config cgroups --sync'\n",
-		file);
-	sb_add(failed, "the cgroup sets were not filled\n");
-	return EXIT_PARTIAL;
-}
-
-/*
- * Says, for status, whether the follow-up steps of this apply all worked;
- * prints how apply ended when they did not.
- */
-static void note_followup(const struct policy *p, const char *file, struct strbuf *failed)
-{
-	if (failed->len)
-		fprintf(stderr, "%s: applied, but a follow-up step failed (exit %d): %s", file,
-			EXIT_PARTIAL, sb_str(failed));
-	if (followup_mark(p->cfg.state_dir, failed->len ? sb_str(failed) : NULL))
-		fprintf(stderr, "galaf-config: cannot write %s/" STATE_INCOMPLETE "\n",
-			p->cfg.state_dir);
+		return how;
+	diag_say(&r->d, DIAG_ERROR, 0,
+		 "the ruleset is applied, but its cgroup sets could not be filled; run 'galaf-config cgroups --sync'");
+	sb_add(&r->failed, "the cgroup sets were not filled\n");
+	return APPLY_PARTIAL;
 }
 
 /*
@@ -590,7 +582,8 @@ out:
  * policy fed, per the dnsmasq file in place (docs/dns.md, "Removing a
  * domain"). Errors are reported; returns 0 or non-zero.
  */
-static int find_revoked(const struct policy *p, const struct compiled *c, struct strv *out)
+static int find_revoked(const struct policy *p, const struct compiled *c, struct strv *out,
+			struct diags *d)
 {
 	struct strv all = { 0 }, learned = { 0 };
 	size_t len = 0, i;
@@ -601,8 +594,8 @@ static int find_revoked(const struct policy *p, const struct compiled *c, struct
 	if (!old && errno == ENOENT)
 		return 0;
 	if (!old) {
-		fprintf(stderr, "galaf-config: cannot read %s: %s; nothing was changed\n",
-			p->cfg.dns_conf, strerror(errno));
+		diag_say(d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+			 "cannot read %s: %s; nothing was changed", p->cfg.dns_conf, strerror(errno));
 		return -1;
 	}
 	ret = revoked_sets(p->cfg.table, old, c->dnsmasq.buf, &all);
@@ -612,7 +605,7 @@ static int find_revoked(const struct policy *p, const struct compiled *c, struct
 		if (strv_sorted_has(&learned, all.v[i]) && strv_push(out, all.v[i]))
 			ret = -ENOMEM;
 	if (ret)
-		fprintf(stderr, "galaf-config: out of memory\n");
+		diag_say(d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE, "out of memory");
 	free(old);
 	strv_free(&all);
 	strv_free(&learned);
@@ -621,7 +614,7 @@ static int find_revoked(const struct policy *p, const struct compiled *c, struct
 
 /* Tries the delta; returns 0 when it was applied (or would be, dry). */
 static int try_delta(const struct policy *p, const struct compiled *c, const struct strv *revoked,
-		     unsigned flags, struct delta_stats *st)
+		     unsigned flags, struct delta_stats *st, struct apply_report *r)
 {
 	struct strbuf script = STRBUF_INIT;
 	int ret = delta_plan(p, c, revoked, &script, st);
@@ -629,52 +622,38 @@ static int try_delta(const struct policy *p, const struct compiled *c, const str
 	/* A refused delta is not an error yet: the full rebuild decides. */
 	if (!ret)
 		ret = nft_run(script.buf, flags & APPLY_DRY_RUN ? NFT_RUN_DRY : 0, NULL, NULL);
-	if (!ret && (flags & APPLY_PRINT))
-		fputs(script.buf, stdout);
+	if (!ret)
+		note_result(r, &script, flags);
 	sb_free(&script);
 	return ret;
 }
 
 /* The one line apply prints: what the delta D changed, or what the rebuild PL kept. */
-static void print_summary(FILE *msg, const char *file, const struct policy *p,
-			  const struct delta_stats *d, const struct plan *pl, bool dns_changed,
-			  bool dry)
+static void summarize(struct strbuf *sb, const struct policy *p, const struct delta_stats *d,
+		      const struct plan *pl, bool dns_changed, bool dry)
 {
 	if (d)
-		fprintf(msg,
-			"%s: %s table inet %s: %zu entries; only the changes: %zu chains changed, %zu added, %zu removed; %zu sets added, %zu removed; %zu elements added, %zu removed",
-			file, dry ? "dry run: the changes would load into" : "applied to",
-			p->cfg.table, p->n_entries, d->chains_changed, d->chains_added,
-			d->chains_removed, d->sets_added, d->sets_removed, d->elems_added,
-			d->elems_removed);
+		sb_printf(sb,
+			  "%s table inet %s: %zu entries; only the changes: %zu chains changed, %zu added, %zu removed; %zu sets added, %zu removed; %zu elements added, %zu removed",
+			  dry ? "dry run: the changes would load into" : "applied to", p->cfg.table,
+			  p->n_entries, d->chains_changed, d->chains_added, d->chains_removed,
+			  d->sets_added, d->sets_removed, d->elems_added, d->elems_removed);
 	else if (dry)
-		fprintf(msg,
-			"%s: dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped)",
-			file, p->cfg.table, p->n_entries, pl->kept, pl->dropped);
+		sb_printf(sb,
+			  "dry run: the ruleset would load (table inet %s, %zu entries, %zu learned sets kept, %zu dropped)",
+			  p->cfg.table, p->n_entries, pl->kept, pl->dropped);
 	else
-		fprintf(msg,
-			"%s: applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped",
-			file, p->cfg.table, p->n_entries, pl->kept, pl->dropped);
+		sb_printf(sb,
+			  "applied to table inet %s: %zu entries, %zu learned sets kept, %zu dropped",
+			  p->cfg.table, p->n_entries, pl->kept, pl->dropped);
 	if (d ? d->learned_emptied : pl->emptied)
-		fprintf(msg, "; %zu learned sets %semptied (a domain feeding them left the policy)",
-			d ? d->learned_emptied : pl->emptied, dry ? "would be " : "");
+		sb_printf(sb, "; %zu learned sets %semptied (a domain feeding them left the policy)",
+			  d ? d->learned_emptied : pl->emptied, dry ? "would be " : "");
 	if (dry)
-		fprintf(msg, "; dnsmasq file %s; nothing was changed\n",
-			dns_changed ? "would change" : "unchanged");
+		sb_printf(sb, "; dnsmasq file %s; nothing was changed",
+			  dns_changed ? "would change" : "unchanged");
 	else
-		fprintf(msg, "%s\n", dns_changed ? ", dnsmasq file updated" : "");
-}
-
-/* For galaf-stats' galaf_apply_last_failure_timestamp_seconds; never changes the exit code. */
-static void record_outcome(const struct policy *p, bool ok)
-{
-	int ret = mkdir_p(p->cfg.state_dir, 0755);
-
-	if (!ret)
-		ret = apply_outcome_record(p->cfg.state_dir, ok);
-	if (ret)
-		fprintf(stderr, "galaf-config: warning: cannot record the outcome in %s: %s\n",
-			p->cfg.state_dir, strerror(-ret));
+		sb_add(sb, dns_changed ? ", dnsmasq file updated" : "");
 }
 
 /*
@@ -683,9 +662,9 @@ static void record_outcome(const struct policy *p, bool ok)
  * must never come from how galaf compared elements. Returns 0, or non-zero
  * with PL holding the plan that was tried last.
  */
-static int rebuild(const struct policy *p, const char *file, const struct live *l,
-		   const struct compiled *c, const struct strv *revoked, unsigned flags,
-		   struct plan *pl)
+static int rebuild(const struct policy *p, const struct live *l, const struct compiled *c,
+		   const struct strv *revoked, unsigned flags, struct plan *pl,
+		   struct apply_report *r)
 {
 	int ret;
 
@@ -699,71 +678,62 @@ static int rebuild(const struct policy *p, const char *file, const struct live *
 		ret = plan_build(pl, l, c);
 		if (ret)
 			return ret;
-		ret = run_transaction(p, file, pl, c, flags, !no_keep && pl->kept_static);
+		ret = run_transaction(p, pl, c, flags, r);
 		if (!ret || no_keep || !pl->kept_static)
 			return ret;
 	}
 }
 
-int apply_policy_file(const char *file, unsigned flags)
+/*
+ * The ruleset is in force: the files renamed into place, the summary, and
+ * the follow-up steps. Returns APPLY_OK or APPLY_PARTIAL.
+ */
+static enum apply_outcome after_transaction(const struct policy *p, const char *file,
+					    const struct compiled *c, struct staged *sd,
+					    struct staged *sg, bool dns_changed, unsigned flags,
+					    struct apply_report *r, const struct delta_stats *ds,
+					    const struct plan *pl)
 {
-	bool dry_run = flags & APPLY_DRY_RUN, rotate = flags & APPLY_ROTATE;
-	/* With --print, stdout carries the nft commands and nothing else. */
-	FILE *msg = flags & APPLY_PRINT ? stderr : stdout;
+	enum apply_outcome how;
+
+	if (commit_files(p, sd, sg, &r->d)) {
+		sb_add(&r->failed, "the dnsmasq file and gate index were not put in place\n");
+		return APPLY_PARTIAL;
+	}
+	summarize(&r->summary, p, ds, pl, dns_changed, false);
+	if (r->progress)
+		r->progress(r, r->ctx);
+	how = after_commit(p, file, c, dns_changed, flags & APPLY_ROTATE, r);
+	return fill_cgroup_sets(p, how, r);
+}
+
+enum apply_outcome apply_compiled(const struct policy *p, const char *file,
+				  const struct compiled *c, unsigned flags, struct apply_report *r)
+{
+	bool dry_run = flags & APPLY_DRY_RUN, delta = false, dns_changed;
+	enum apply_outcome how = APPLY_FAILED;
 	struct delta_stats ds = { 0 };
-	bool delta = false;
 	struct staged sd = { 0 }, sg = { 0 };
-	struct compiled c = { 0 };
 	struct strv revoked = { 0 };
-	struct strbuf failed = STRBUF_INIT;
 	struct plan pl = { 0 };
 	struct live l = { 0 };
-	struct policy p;
-	int lock = -1, code = EXIT_REFUSED;
-	bool dns_changed, record = false;
 
-	if (geteuid() != 0) {
-		fprintf(stderr,
-			"galaf-config: apply needs root: it changes the firewall and files under /etc\n");
-		return EXIT_REFUSED;
-	}
-	heap_prefault_for(file, HEAP_FACTOR_DELTA);
-	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true))
+	dns_changed = !file_equals(p->cfg.dns_conf, c->dnsmasq.buf, c->dnsmasq.len);
+	if (dns_changed && find_revoked(p, c, &revoked, &r->d))
 		goto out;
-	/* From here on p.cfg.state_dir is known, and a failure is recorded there. */
-	record = (flags & APPLY_RECORD) && !dry_run;
-	if (require_ids(&p, file))
-		goto out;
-	/* What a raw fragment may do is the kernel's to parse (see validate.c). */
-	if (policy_has_fragments(&p) && cli_validate(&p, file)) {
-		fprintf(stderr, "%s: refused; nothing was changed\n", file);
-		goto out;
-	}
-	lock = cli_lock(p.cfg.state_dir);
-	code = EXIT_SYSTEM;
-	if (lock < 0) {
-		fprintf(stderr, "galaf-config: cannot lock %s: %s\n", p.cfg.state_dir,
-			strerror(-lock));
-		goto out;
-	}
-	if (cli_compile(&p, file, &c))
-		goto out;
-	dns_changed = !file_equals(p.cfg.dns_conf, c.dnsmasq.buf, c.dnsmasq.len);
-	if (dns_changed && find_revoked(&p, &c, &revoked))
-		goto out;
-	if (!dry_run && stage_files(&p, &c, &sd, &sg))
+	if (!dry_run && stage_files(p, c, &sd, &sg, &r->d))
 		goto out;
 	if (!(flags & APPLY_FULL))
-		delta = try_delta(&p, &c, &revoked, flags, &ds) == 0;
+		delta = try_delta(p, c, &revoked, flags, &ds, r) == 0;
 	if (!delta) {
 		heap_prefault_for(file, HEAP_FACTOR_FULL);
-		if (live_read(p.cfg.table, &l))
+		if (live_read(p->cfg.table, &l, &r->d))
 			goto out;
+		how = APPLY_REFUSED;
 		if (l.exists && !live_is_galaf(&l)) {
-			fprintf(stderr,
-				"%s: table inet %s exists and is not galaf's; nothing was changed: set another config.table, or delete that table first (nft delete table inet %s)\n",
-				file, p.cfg.table, p.cfg.table);
-			code = EXIT_REFUSED;
+			diag_say(&r->d, DIAG_ERROR, DIAG_BARE,
+				 "table inet %s exists and is not galaf's; nothing was changed: set another config.table, or delete that table first (nft delete table inet %s)",
+				 p->cfg.table, p->cfg.table);
 			goto out;
 		}
 		/*
@@ -771,39 +741,31 @@ int apply_policy_file(const char *file, unsigned flags)
 		 * are only renamed into place after it commits: a dry run before
 		 * it would add no safety and double the time.
 		 */
-		if (rebuild(&p, file, &l, &c, &revoked, flags, &pl)) {
-			code = EXIT_REFUSED;
-			fprintf(stderr, "%s: refused by nft; nothing was changed\n", file);
+		if (rebuild(p, &l, c, &revoked, flags, &pl, r)) {
+			diag_say(&r->d, DIAG_ERROR, DIAG_BARE, "refused by nft; nothing was changed");
 			goto out;
 		}
 	}
 	if (dry_run) {
-		print_summary(msg, file, &p, delta ? &ds : NULL, &pl, dns_changed, true);
-		code = EXIT_APPLIED;
-		goto out;
-	}
-	/* From here on the ruleset is in force: any failure is a follow-up's. */
-	code = EXIT_PARTIAL;
-	if (commit_files(&p, &sd, &sg)) {
-		sb_add(&failed, "the dnsmasq file and gate index were not put in place\n");
+		summarize(&r->summary, p, delta ? &ds : NULL, &pl, dns_changed, true);
+		how = APPLY_OK;
 	} else {
-		print_summary(msg, file, &p, delta ? &ds : NULL, &pl, dns_changed, false);
-		code = after_commit(&p, file, &c, dns_changed, rotate, &failed);
-		code = fill_cgroup_sets(&p, file, code, &failed);
+		how = after_transaction(p, file, c, &sd, &sg, dns_changed, flags, r,
+					delta ? &ds : NULL, &pl);
 	}
-	note_followup(&p, file, &failed);
 out:
-	if (record)
-		record_outcome(&p, code == EXIT_APPLIED);
 	staged_drop(&sd);
 	staged_drop(&sg);
-	sb_free(&failed);
 	plan_free(&pl);
 	strv_free(&revoked);
 	json_decref(l.root);
-	compiled_free(&c);
-	policy_free(&p);
-	if (lock >= 0)
-		close(lock);
-	return code;
+	return how;
+}
+
+void apply_report_free(struct apply_report *r)
+{
+	diag_free(&r->d);
+	sb_free(&r->script);
+	sb_free(&r->summary);
+	sb_free(&r->failed);
 }

@@ -11,9 +11,142 @@
 #include "config/apply.h"
 #include "config/cmds.h"
 #include "config/followup.h"
+#include "lib/fileio.h"
 #include "lib/heap.h"
 #include "policy/check.h"
 #include "policy/load.h"
+
+/*
+ * The exit status of apply and rollback (man/galaf-config.8). EXIT_PARTIAL:
+ * the ruleset was committed (the policy is in force), but a step after it
+ * failed (putting the files in place, the dnsmasq reload, the ping range,
+ * saving the state, the cgroup sets).
+ */
+enum { EXIT_APPLIED = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3, EXIT_PARTIAL = 4 };
+
+static int exit_status(enum apply_outcome out)
+{
+	switch (out) {
+	case APPLY_OK: return EXIT_APPLIED;
+	case APPLY_REFUSED: return EXIT_REFUSED;
+	case APPLY_PARTIAL: return EXIT_PARTIAL;
+	case APPLY_FAILED: break;
+	}
+	return EXIT_SYSTEM;
+}
+
+/* How much of an apply_report is on the terminal already. */
+struct printed {
+	const char *file;
+	FILE *msg;   /* the summary's stream: stderr with --print, whose stdout is the script */
+	size_t recs; /* records printed */
+	bool result; /* the script and summary printed */
+};
+
+/*
+ * Prints what R holds that was not printed yet, in the order it happened:
+ * messages on stderr, the nft commands on stdout and the summary line
+ * where they came. apply_compiled calls it once the ruleset is committed
+ * (R's progress), and the command once more at the end.
+ */
+static void print_report(struct apply_report *r, void *ctx)
+{
+	struct printed *o = ctx;
+
+	if (r->has_result && !o->result) {
+		diag_print_span(&r->d, o->recs, r->result_at, o->file, CONFIG_PROG, stderr);
+		if (r->script.len)
+			fputs(sb_str(&r->script), stdout);
+		if (r->summary.len)
+			fprintf(o->msg, "%s: %s\n", o->file, sb_str(&r->summary));
+		o->recs = r->result_at;
+		o->result = true;
+	}
+	diag_print_span(&r->d, o->recs, r->d.n, o->file, CONFIG_PROG, stderr);
+	o->recs = r->d.n;
+}
+
+/*
+ * Says, for status, whether the follow-up steps of a committed apply all
+ * worked, and how apply ended when they did not.
+ */
+static void note_followup(const struct policy *p, struct apply_report *r)
+{
+	const char *failed = r->failed.len ? sb_str(&r->failed) : NULL;
+
+	if (failed)
+		diag_say(&r->d, DIAG_ERROR, DIAG_BARE,
+			 "applied, but a follow-up step failed (exit %d): %.*s", EXIT_PARTIAL,
+			 diag_len(failed), failed);
+	if (followup_mark(p->cfg.state_dir, failed))
+		diag_say(&r->d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+			 "cannot write %s/" STATE_INCOMPLETE, p->cfg.state_dir);
+}
+
+/* For galaf-stats' galaf_apply_last_failure_timestamp_seconds; never changes the exit status. */
+static void record_outcome(const struct policy *p, bool ok, struct diags *d)
+{
+	int ret = mkdir_p(p->cfg.state_dir, 0755);
+
+	if (!ret)
+		ret = apply_outcome_record(p->cfg.state_dir, ok);
+	if (ret)
+		diag_say(d, DIAG_WARNING, DIAG_PROGRAM, "cannot record the outcome in %s: %s",
+			 p->cfg.state_dir, strerror(-ret));
+}
+
+/* Loads, checks and compiles FILE, takes the state lock, and applies it; returns the exit status. */
+static int apply_file(const char *file, unsigned flags)
+{
+	struct printed o = { file, flags & APPLY_PRINT ? stderr : stdout, 0, false };
+	struct apply_report r = { .progress = print_report, .ctx = &o };
+	bool dry_run = flags & APPLY_DRY_RUN, record = false;
+	struct compiled c = { 0 };
+	int lock = -1, code = EXIT_REFUSED;
+	enum apply_outcome how;
+	struct policy p;
+
+	if (geteuid() != 0) {
+		fprintf(stderr,
+			"galaf-config: apply needs root: it changes the firewall and files under /etc\n");
+		return EXIT_REFUSED;
+	}
+	heap_prefault_for(file, HEAP_FACTOR_DELTA);
+	if (load_and_check(file, CHECK_STRICT_SYSTEM, &p, true))
+		goto out;
+	/* From here on p.cfg.state_dir is known, and a failure is recorded there. */
+	record = (flags & APPLY_RECORD) && !dry_run;
+	if (require_ids(&p, file))
+		goto out;
+	/* What a raw fragment may do is the kernel's to parse (see validate.c). */
+	if (policy_has_fragments(&p) && cli_validate(&p, file)) {
+		fprintf(stderr, "%s: refused; nothing was changed\n", file);
+		goto out;
+	}
+	lock = cli_lock(p.cfg.state_dir);
+	code = EXIT_SYSTEM;
+	if (lock < 0) {
+		fprintf(stderr, "galaf-config: cannot lock %s: %s\n", p.cfg.state_dir,
+			strerror(-lock));
+		goto out;
+	}
+	if (cli_compile(&p, file, &c))
+		goto out;
+	how = apply_compiled(&p, file, &c, flags, &r);
+	code = exit_status(how);
+	if (!dry_run && (how == APPLY_OK || how == APPLY_PARTIAL))
+		note_followup(&p, &r);
+out:
+	if (record)
+		record_outcome(&p, code == EXIT_APPLIED, &r.d);
+	print_report(&r, &o);
+	apply_report_free(&r);
+	compiled_free(&c);
+	policy_free(&p);
+	if (lock >= 0)
+		close(lock);
+	return code;
+}
 
 static const char apply_help[] =
 	"Usage: galaf-config apply [--dry-run] [--full] [--print] [POLICY]\n"
@@ -72,12 +205,12 @@ int cmd_apply(int argc, char **argv)
 	int i = sub_getopt(argc, argv, apply_help, opts, apply_flags_opt, &flags);
 
 	if (i < 0)
-		return i == -1 ? 0 : 2;
+		return i == -1 ? EXIT_APPLIED : EXIT_USAGE;
 	if (argc - i > 1) {
 		usage_error("apply: at most one POLICY");
-		return 2;
+		return EXIT_USAGE;
 	}
-	return apply_policy_file(argc - i == 1 ? argv[i] : DEFAULT_POLICY, flags);
+	return apply_file(argc - i == 1 ? argv[i] : DEFAULT_POLICY, flags);
 }
 
 static const char rollback_help[] =
@@ -107,10 +240,10 @@ int cmd_rollback(int argc, char **argv)
 	int i = sub_getopt(argc, argv, rollback_help, opts, apply_opt, &last_good), ret;
 
 	if (i < 0)
-		return i == -1 ? 0 : 2;
+		return i == -1 ? EXIT_APPLIED : EXIT_USAGE;
 	if (argc - i > 1) {
 		usage_error("rollback: at most one POLICY");
-		return 2;
+		return EXIT_USAGE;
 	}
 	file = argc - i == 1 ? argv[i] : DEFAULT_POLICY;
 	if (policy_load(file, &p, &d) == 0) {
@@ -133,12 +266,12 @@ int cmd_rollback(int argc, char **argv)
 		free(saved);
 		free(state);
 		policy_free(&p);
-		return 1;
+		return EXIT_REFUSED;
 	}
 	free(state);
 	printf("galaf-config: re-applying %s\n", saved);
 	/* The recovery path rebuilds the whole table rather than trust a delta. */
-	ret = apply_policy_file(saved, APPLY_FULL | (last_good ? 0 : APPLY_ROTATE));
+	ret = apply_file(saved, APPLY_FULL | (last_good ? 0 : APPLY_ROTATE));
 	free(saved);
 	policy_free(&p);
 	return ret;

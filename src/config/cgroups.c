@@ -52,14 +52,14 @@ struct cgroot {
 	const char *nft_prefix; /* "" or "unified/" on a hybrid host */
 };
 
-static int cgroot_find(struct cgroot *r)
+static int cgroot_find(struct cgroot *r, struct diags *d)
 {
 	size_t n = strlen(NFT_CGROUP_ROOT);
 	int ret = cgroup2_mount(r->mount, sizeof(r->mount));
 
 	if (ret) {
-		fprintf(stderr,
-			"galaf-config: warning: no cgroup2 hierarchy is mounted here, so no entry can match by cgroup\n");
+		diag_say(d, DIAG_WARNING, DIAG_PROGRAM,
+			 "no cgroup2 hierarchy is mounted here, so no entry can match by cgroup");
 		return ret;
 	}
 	if (!strcmp(r->mount, NFT_CGROUP_ROOT)) {
@@ -67,10 +67,10 @@ static int cgroot_find(struct cgroot *r)
 	} else if (!strncmp(r->mount, NFT_CGROUP_ROOT "/", n + 1) && !strchr(r->mount + n + 1, '/')) {
 		r->nft_prefix = r->mount + n + 1;
 	} else {
-		fprintf(stderr,
-			"galaf-config: warning: cgroup2 is mounted at %s, but nft looks cgroups up under " NFT_CGROUP_ROOT
-			"; no entry can match by cgroup\n",
-			r->mount);
+		diag_say(d, DIAG_WARNING, DIAG_PROGRAM,
+			 "cgroup2 is mounted at %s, but nft looks cgroups up under " NFT_CGROUP_ROOT
+			 "; no entry can match by cgroup",
+			 r->mount);
 		return -ENOTSUP;
 	}
 	return 0;
@@ -132,23 +132,24 @@ static int sync_script(const struct policy *p, const struct cgroot *r, struct st
 	return sb->oom ? -ENOMEM : 0;
 }
 
-static void warn_missing(const struct policy *p, const struct cgroot *r)
+static void warn_missing(const struct policy *p, const struct cgroot *r, struct diags *d)
 {
 	size_t i, j;
 
 	for (i = 0; i < p->n_entries; i++)
 		for (j = 0; has_cgroup_set(&p->entries[i]) && j < p->entries[i].cgroups.n; j++)
 			if (!cgroup_id(r, p->entries[i].cgroups.v[j]))
-				fprintf(stderr,
-					"galaf-config: warning: groups.%s: cgroup %s does not exist; the entry matches nothing there until it does and 'galaf-config cgroups --sync' runs\n",
-					p->entries[i].name, p->entries[i].cgroups.v[j]);
+				diag_say(d, DIAG_WARNING, DIAG_PROGRAM,
+					 "groups.%s: cgroup %s does not exist; the entry matches nothing there until it does and 'galaf-config cgroups --sync' runs",
+					 p->entries[i].name, p->entries[i].cgroups.v[j]);
 }
 
-int cgroups_sync(const struct policy *p, bool quiet)
+int cgroups_sync(const struct policy *p, bool quiet, struct diags *d)
 {
+	struct diags nd = { 0 };
 	struct cgroot r;
 	size_t i, missing = 0;
-	char *err = NULL;
+	const char *err = NULL;
 	int ret = 0, attempt;
 	bool any = false;
 
@@ -156,28 +157,29 @@ int cgroups_sync(const struct policy *p, bool quiet)
 		any |= has_cgroup_set(&p->entries[i]);
 	if (!any)
 		return 0;
-	ret = cgroot_find(&r);
+	ret = cgroot_find(&r, d);
 	if (ret)
 		return ret;
 	/* A cgroup removed between our stat and nft's parse fails the parse: look again. */
 	for (attempt = 0; attempt < SYNC_ATTEMPTS; attempt++) {
 		struct strbuf sb = STRBUF_INIT;
 
-		free(err);
-		err = NULL;
+		diag_free(&nd);
 		ret = sync_script(p, &r, &sb, &missing);
 		if (!ret)
-			ret = nft_run(sb.buf, 0, NULL, &err);
+			ret = nft_run(sb.buf, 0, NULL, &nd);
 		sb_free(&sb);
+		err = diag_first(&nd);
 		if (!ret || !err || !strstr(err, "cgroupv2 path fails"))
 			break;
 	}
 	if (ret && ret != -ENOMEM)
-		fprintf(stderr, "galaf-config: cannot update the cgroup sets of table inet %s: %s",
-			p->cfg.table, err ? err : "unknown error\n");
+		diag_say(d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+			 "cannot update the cgroup sets of table inet %s: %.*s", p->cfg.table,
+			 diag_len(nft_error_text(&nd)), nft_error_text(&nd));
 	else if (!ret && missing && !quiet)
-		warn_missing(p, &r);
-	free(err);
+		warn_missing(p, &r, d);
+	diag_free(&nd);
 	return ret;
 }
 
@@ -198,10 +200,13 @@ static bool in_set(const struct policy *p, const struct cgroot *r, const struct 
 
 static int list_cgroups(const struct policy *p)
 {
+	struct diags d = { 0 };
 	struct cgroot r;
 	size_t i, j, bad = 0;
-	bool have_root = cgroot_find(&r) == 0;
+	bool have_root = cgroot_find(&r, &d) == 0;
 
+	diag_print_span(&d, 0, d.n, NULL, CONFIG_PROG, stderr);
+	diag_free(&d);
 	for (i = 0; i < p->n_entries; i++) {
 		const struct entry *e = &p->entries[i];
 
@@ -233,6 +238,7 @@ int cmd_cgroups(int argc, char **argv)
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { "sync", no_argument, NULL, 's' },
 					      { 0 } };
+	struct diags d = { 0 };
 	struct policy p;
 	bool sync = false;
 	int i = sub_getopt(argc, argv, cgroups_help, opts, cgroups_opt, &sync), lock, code;
@@ -265,7 +271,9 @@ int cmd_cgroups(int argc, char **argv)
 		policy_free(&p);
 		return 1;
 	}
-	code = cgroups_sync(&p, false) ? 1 : 0;
+	code = cgroups_sync(&p, false, &d) ? 1 : 0;
+	diag_print_span(&d, 0, d.n, file, CONFIG_PROG, stderr);
+	diag_free(&d);
 	close(lock);
 	policy_free(&p);
 	return code;

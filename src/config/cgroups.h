@@ -5,13 +5,16 @@
 
 #include <stdbool.h>
 
+#include "lib/diag.h"
 #include "policy/policy.h"
 
 /*
  * Rebuilds the cgroup sets of POLICY's entries from the cgroups that exist
- * now; missing ones are warnings (unless QUIET). -ENOENT/-ENOTSUP when no
- * cgroup2 hierarchy nft can use is mounted, other -errno when nft refused.
+ * now; missing ones are warnings in D (unless QUIET). -ENOENT/-ENOTSUP (a
+ * warning in D) when no cgroup2 hierarchy nft can use is mounted, other
+ * -errno when nft refused (an error in D). D's records are about the
+ * machine (DIAG_PROGRAM).
  */
-int cgroups_sync(const struct policy *p, bool quiet);
+int cgroups_sync(const struct policy *p, bool quiet, struct diags *d);
 
 #endif

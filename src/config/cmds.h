@@ -3,6 +3,9 @@
 #ifndef GALAF_CONFIG_CMDS_H
 #define GALAF_CONFIG_CMDS_H
 
+/* What galaf-config's messages about the machine (not the policy file) start with. */
+#define CONFIG_PROG "galaf-config"
+
 int cmd_apply(int argc, char **argv);	 /* apply_cmd.c */
 int cmd_rollback(int argc, char **argv); /* apply_cmd.c */
 int cmd_status(int argc, char **argv);	 /* status.c */

@@ -538,6 +538,7 @@ int cmd_desktop(int argc, char **argv)
 					      { "search", required_argument, NULL, 'S' },
 					      { "galaf", required_argument, NULL, 'g' },
 					      { 0 } };
+	struct diags d = { 0 };
 	struct dopts o = { "/usr/local/share/applications",
 			   "/usr/local/share/dbus-1/services",
 			   "/usr/local/bin",
@@ -565,8 +566,11 @@ int cmd_desktop(int argc, char **argv)
 	ret = mkdir_p(p.cfg.state_dir, 0755);
 	if (!ret)
 		ret = asprintf(&mfile, "%s/" MANIFEST_NAME, p.cfg.state_dir) < 0 ? -ENOMEM : 0;
-	if (!ret)
-		ret = manifest_read(mfile, &old);
+	if (!ret) {
+		ret = manifest_read(mfile, &old, &d);
+		diag_print_span(&d, 0, d.n, NULL, CONFIG_PROG, stderr);
+		diag_free(&d);
+	}
 	if (ret) {
 		fprintf(stderr, "galaf-config: cannot use %s: %s\n",
 			mfile ? mfile : p.cfg.state_dir, strerror(-ret));

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/diag.h"
 #include "lib/fileio.h"
 #include "lib/strbuf.h"
 #include "render/render.h"
@@ -46,7 +47,7 @@ const struct mentry *manifest_find(const struct manifest *m, const char *path)
 	return NULL;
 }
 
-int manifest_read(const char *file, struct manifest *m)
+int manifest_read(const char *file, struct manifest *m, struct diags *d)
 {
 	size_t len;
 	char *text = file_read(file, 16u << 20, &len), *l, *save = NULL;
@@ -63,7 +64,8 @@ int manifest_read(const char *file, struct manifest *m)
 			continue;
 		if (sscanf(l, "%7s %16s %n", kind, hash, &off) != 2 || !off ||
 		    (strcmp(kind, "file") && strcmp(kind, "dir")) || l[off] != '/') {
-			fprintf(stderr, "galaf-config: %s: cannot read line \"%s\"\n", file, l);
+			diag_say(d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+				 "%s: cannot read line \"%s\"", file, l);
 			ret = -EINVAL;
 		} else {
 			ret = manifest_add(m, kind[0], hash, l + off);

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "lib/diag.h"
+
 /* A manifest line: "file HASH PATH" or "dir - PATH" (directories install created). */
 struct mentry {
 	char kind; /* 'f' or 'd' */
@@ -22,8 +24,11 @@ int manifest_add(struct manifest *m, char kind, const char *hash, const char *pa
 const struct mentry *manifest_find(const struct manifest *m, const char *path);
 /* Directories first, then files, each by path: stable bytes, and parents before children. */
 void manifest_sort(struct manifest *m);
-/* Reads FILE into M (empty when FILE does not exist); -EINVAL on a line it cannot read. */
-int manifest_read(const char *file, struct manifest *m);
+/*
+ * Reads FILE into M (empty when FILE does not exist); -EINVAL on a line it
+ * cannot read, with an error about the machine in D.
+ */
+int manifest_read(const char *file, struct manifest *m, struct diags *d);
 /* Writes M to FILE (sorted), atomically; an empty M removes FILE. */
 int manifest_write(const char *file, struct manifest *m);
 /* The hash of PATH's content, or "" when it cannot be read. */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/diag.h"
 #include "lib/fileio.h"
 
 static double monotonic(void)
@@ -82,7 +83,7 @@ static bool ping_range_is(unsigned lo, unsigned hi)
 	return same;
 }
 
-static int write_ping_sysctl(const struct config *c, const char *file)
+static int write_ping_sysctl(const struct config *c, struct diags *d)
 {
 	struct staged st = { 0 };
 	char *conf = NULL;
@@ -100,8 +101,7 @@ static int write_ping_sysctl(const struct config *c, const char *file)
 		staged_drop(&st);
 	}
 	if (ret)
-		fprintf(stderr, "%s: error: cannot write %s: %s\n", file, c->ping_sysctl,
-			strerror(-ret));
+		diag_say(d, DIAG_ERROR, 0, "cannot write %s: %s", c->ping_sysctl, strerror(-ret));
 	free(conf);
 	return ret;
 }
@@ -111,7 +111,7 @@ static int write_ping_sysctl(const struct config *c, const char *file)
  * keeps it across reboots and "sysctl --system" runs (its 60- name sorts after
  * systemd's 50-default.conf, which opens ping to all).
  */
-int followup_ping_range(const struct policy *p, const char *file)
+int followup_ping_range(const struct policy *p, struct diags *d)
 {
 	const struct config *c = &p->cfg;
 	char range[32];
@@ -120,7 +120,7 @@ int followup_ping_range(const struct policy *p, const char *file)
 	if (!policy_uses_ping(p))
 		return 0;
 	if (c->ping_sysctl)
-		ret = write_ping_sysctl(c, file);
+		ret = write_ping_sysctl(c, d);
 	/* Unchanged: no write, so a read-only /proc/sys is no obstacle. */
 	if (ping_range_is(c->ping_min, c->ping_max))
 		return ret;
@@ -128,14 +128,14 @@ int followup_ping_range(const struct policy *p, const char *file)
 	int w = file_write_existing(PING_RANGE_FILE, range, (size_t)n);
 
 	if (w == -EROFS && c->ping_sysctl && !ret) {
-		fprintf(stderr,
-			"%s: /proc/sys is read-only here: net.ipv4.ping_group_range is left to systemd-sysctl, which applies %s (galaf.service runs it after apply)\n",
-			file, c->ping_sysctl);
+		diag_say(d, DIAG_NOTE, 0,
+			 "/proc/sys is read-only here: net.ipv4.ping_group_range is left to systemd-sysctl, which applies %s (galaf.service runs it after apply)",
+			 c->ping_sysctl);
 		return 0;
 	}
 	if (w)
-		fprintf(stderr, "%s: error: cannot set net.ipv4.ping_group_range (%s): %s\n", file,
-			PING_RANGE_FILE, strerror(-w));
+		diag_say(d, DIAG_ERROR, 0, "cannot set net.ipv4.ping_group_range (%s): %s",
+			 PING_RANGE_FILE, strerror(-w));
 	return w ? w : ret;
 }
 

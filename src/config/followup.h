@@ -9,6 +9,7 @@
 #define GALAF_FOLLOWUP_H
 
 #include "policy/policy.h"
+#include "lib/diag.h"
 #include "lib/strbuf.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/galaf"
@@ -28,10 +29,11 @@ int followup_run(const struct strv *argv, long timeout);
  * Sets net.ipv4.ping_group_range when it differs from config.ping_gids, and
  * writes config.ping_sysctl. A read-only /proc/sys (galaf.service's
  * ProtectKernelTunables) is not an error when that file is written:
- * systemd-sysctl applies it (the unit runs it after apply). Errors are
- * printed to stderr with FILE; returns 0 or -errno.
+ * systemd-sysctl applies it (the unit runs it after apply): D gets a
+ * note saying so. Errors go into D (about the policy file); returns 0 or
+ * -errno.
  */
-int followup_ping_range(const struct policy *p, const char *file);
+int followup_ping_range(const struct policy *p, struct diags *d);
 
 /*
  * Where the state of POLICY_FILE is kept, for when the policy does not

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "lib/diag.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static struct diag *diag_push(struct diags *d, enum diag_level level)
 	x->level = level;
 	if (level == DIAG_ERROR)
 		d->errors++;
-	else
+	else if (level == DIAG_WARNING)
 		d->warnings++;
 	return x;
 }
@@ -72,22 +73,51 @@ void diag_add_at(struct diags *d, enum diag_level level, int line, int column, c
 	va_end(ap);
 }
 
-void diag_print(const struct diags *d, const char *file, void *stream)
+void diag_say(struct diags *d, enum diag_level level, unsigned form, const char *fmt, ...)
+{
+	struct diag *x = diag_push(d, level);
+	va_list ap;
+
+	x->form = form;
+	va_start(ap, fmt);
+	x->msg = diag_vfmt(fmt, ap);
+	va_end(ap);
+}
+
+void diag_print_span(const struct diags *d, size_t from, size_t to, const char *file,
+		     const char *program, void *stream)
 {
 	FILE *f = stream;
 	size_t i;
 
-	for (i = 0; i < d->n; i++) {
+	for (i = from; i < to && i < d->n; i++) {
 		const struct diag *x = &d->v[i];
-		const char *lvl = x->level == DIAG_ERROR ? "error" : "warning";
+		const char *who = x->form & DIAG_PROGRAM ? program : file;
+		const char *lvl = x->level == DIAG_ERROR ? "error: " : "warning: ";
 
+		if (x->level == DIAG_NOTE || x->form & DIAG_BARE)
+			lvl = "";
 		if (x->line > 0)
-			fprintf(f, "%s:%d:%d: %s: %s\n", file, x->line, x->column, lvl, x->msg);
+			fprintf(f, "%s:%d:%d: %s%s\n", who, x->line, x->column, lvl, x->msg);
 		else if (x->path && *x->path)
-			fprintf(f, "%s: %s: %s: %s\n", file, x->path, lvl, x->msg);
+			fprintf(f, "%s: %s: %s%s\n", who, x->path, lvl, x->msg);
 		else
-			fprintf(f, "%s: %s: %s\n", file, lvl, x->msg);
+			fprintf(f, "%s: %s%s\n", who, lvl, x->msg);
 	}
+}
+
+void diag_print(const struct diags *d, const char *file, void *stream)
+{
+	diag_print_span(d, 0, d->n, file, program_invocation_short_name, stream);
+}
+
+int diag_len(const char *msg)
+{
+	size_t n = strlen(msg);
+
+	while (n && msg[n - 1] == '\n')
+		n--;
+	return (int)n;
 }
 
 const char *diag_first(const struct diags *d)

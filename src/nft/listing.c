@@ -101,20 +101,18 @@ static int nft_errno(const char *err)
 /* Runs CMD with JSON output (and FLAGS); *RET_ROOT is the parsed output. */
 static int nft_json(const char *cmd, unsigned flags, json_t **ret_root, struct diags *d)
 {
-	char *out = NULL, *err = NULL;
-	int ret = nft_run(cmd, NFT_RUN_JSON | flags, &out, &err);
+	size_t first = d->n;
+	char *out = NULL;
+	int ret = nft_run(cmd, NFT_RUN_JSON | flags, &out, d);
 
 	*ret_root = NULL;
 	if (ret) {
-		ret = nft_errno(err);
-		if (err)
-			diag_add(d, DIAG_ERROR, NULL, "%s", err);
+		ret = nft_errno(d->n > first ? d->v[first].msg : NULL);
 	} else {
 		*ret_root = json_loads(out ? out : "", 0, NULL);
 		if (!*ret_root)
 			ret = -EIO;
 	}
-	free(err);
 	free(out);
 	return ret;
 }
@@ -180,19 +178,20 @@ struct job {
 
 static void job_child(const char *cmd, int fd)
 {
-	char *out = NULL, *err = NULL;
+	struct diags d = { 0 };
+	char *out = NULL;
 	int r;
 	const char *s;
 
 	/* libnftables takes some 20 MB of small allocations for 10,000 elements. */
 	heap_prefault(24u << 20);
-	r = nft_run(cmd, NFT_RUN_JSON, &out, &err);
-	s = r ? (err ? err : "") : (out ? out : "");
+	r = nft_run(cmd, NFT_RUN_JSON, &out, &d);
+	s = r ? (diag_first(&d) ? diag_first(&d) : "") : (out ? out : "");
 
 	if (!write_all(fd, r ? "1" : "0", 1))
 		write_all(fd, s, strlen(s));
 	free(out);
-	free(err);
+	diag_free(&d);
 	_exit(0);
 }
 

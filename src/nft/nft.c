@@ -52,15 +52,14 @@ static int run_script(struct nft_ctx *ctx, const char *script)
 	return rc;
 }
 
-int nft_run(const char *script, unsigned flags, char **ret_out, char **ret_err)
+int nft_run(const char *script, unsigned flags, char **ret_out, struct diags *d)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *err;
 	int rc;
 
 	if (ret_out)
 		*ret_out = NULL;
-	if (ret_err)
-		*ret_err = NULL;
 	if (!ctx)
 		return -ENOMEM;
 	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
@@ -75,10 +74,16 @@ int nft_run(const char *script, unsigned flags, char **ret_out, char **ret_err)
 	rc = run_script(ctx, script);
 	if (ret_out)
 		*ret_out = dup_or_null(nft_ctx_get_output_buffer(ctx));
-	if (ret_err)
-		*ret_err = dup_or_null(nft_ctx_get_error_buffer(ctx));
+	err = nft_ctx_get_error_buffer(ctx);
+	if (rc && d && err)
+		diag_add(d, DIAG_ERROR, NULL, "%s", err);
 	nft_ctx_free(ctx);
 	return rc ? -EINVAL : 0;
+}
+
+const char *nft_error_text(const struct diags *d)
+{
+	return diag_first(d) ? diag_first(d) : "unknown error";
 }
 
 static int read_all(int fd, struct strbuf *sb)
@@ -101,7 +106,8 @@ static int read_all(int fd, struct strbuf *sb)
 static void private_child(int fd, const char *script, const char *list)
 {
 	int flags = CLONE_NEWNET | (geteuid() == 0 ? 0 : CLONE_NEWUSER);
-	char *err = NULL;
+	struct diags d = { 0 };
+	const char *err;
 	int ret;
 
 	/*
@@ -113,15 +119,16 @@ static void private_child(int fd, const char *script, const char *list)
 		dprintf(fd, "cannot create a private network namespace: %s\n", strerror(errno));
 		_exit(3);
 	}
-	ret = nft_run(script, 0, NULL, &err);
+	ret = nft_run(script, 0, NULL, &d);
 	if (!ret && list) {
 		char *out = NULL;
 
-		ret = nft_run(list, NFT_RUN_JSON, &out, &err);
+		ret = nft_run(list, NFT_RUN_JSON, &out, &d);
 		if (!ret && out && write(fd, out, strlen(out)) != (ssize_t)strlen(out))
 			ret = -EIO;
 		free(out);
 	}
+	err = diag_first(&d);
 	if (ret && err)
 		(void)!write(fd, err, strlen(err));
 	else if (ret)
@@ -129,13 +136,12 @@ static void private_child(int fd, const char *script, const char *list)
 	_exit(ret ? 1 : 0);
 }
 
-static int run_private(const char *script, const char *list, char **ret_out, char **ret_err)
+static int run_private(const char *script, const char *list, char **ret_out, struct diags *d)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int fds[2], status = 0, ret;
 	pid_t pid;
 
-	*ret_err = NULL;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
@@ -155,8 +161,13 @@ static int run_private(const char *script, const char *list, char **ret_out, cha
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+		const char *text = sb.oom ? NULL : sb_str(&sb);
+
 		ret = WIFEXITED(status) && WEXITSTATUS(status) == 3 ? -EPERM : -EINVAL;
-		*ret_err = sb_steal(&sb);
+		if (text)
+			diag_add(d, DIAG_ERROR, NULL, "%s", text);
+		else
+			ret = -ENOMEM;
 	} else if (!ret && ret_out) {
 		*ret_out = sb_steal(&sb);
 	}
@@ -164,13 +175,13 @@ static int run_private(const char *script, const char *list, char **ret_out, cha
 	return ret;
 }
 
-int nft_run_private(const char *script, char **ret_err)
+int nft_run_private(const char *script, struct diags *d)
 {
-	return run_private(script, NULL, NULL, ret_err);
+	return run_private(script, NULL, NULL, d);
 }
 
-int nft_list_private(const char *script, const char *list, char **ret_out, char **ret_err)
+int nft_list_private(const char *script, const char *list, char **ret_out, struct diags *d)
 {
 	*ret_out = NULL;
-	return run_private(script, list, ret_out, ret_err);
+	return run_private(script, list, ret_out, d);
 }

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "lib/diag.h"
+
 enum nft_run_flags {
 	NFT_RUN_DRY = 1 << 0,	/* check only: the kernel sees it, nothing is committed */
 	NFT_RUN_JSON = 1 << 1,	/* JSON output (for list commands) */
@@ -12,19 +14,26 @@ enum nft_run_flags {
 };
 
 /*
- * Runs SCRIPT as one transaction. Returns 0 or -errno; RET_OUT and RET_ERR
- * (either may be NULL) receive libnftables' output and error text.
+ * Runs SCRIPT as one transaction. Returns 0 or -errno; RET_OUT (may be
+ * NULL) receives libnftables' output. When it fails, libnftables' error
+ * text goes into D (may be NULL) as one error record, verbatim: several
+ * lines, the last one ending in a newline, and callers search it
+ * ("No such file or directory") or map it to policy entries.
  */
-int nft_run(const char *script, unsigned flags, char **ret_out, char **ret_err);
+int nft_run(const char *script, unsigned flags, char **ret_out, struct diags *d);
+
+/* The error text nft_run left in D (its first record), or "unknown error". */
+const char *nft_error_text(const struct diags *d);
 
 /*
  * Forks a child in a new network namespace (and user namespace when not
  * root) that runs SCRIPT there; the host's ruleset is never touched.
- * Returns 0 when it loaded, -EINVAL with RET_ERR set when nft refused it.
+ * Returns 0 when it loaded, -EINVAL when nft refused it, -EPERM when no
+ * namespace could be made; then D holds one error record with the text.
  */
-int nft_run_private(const char *script, char **ret_err);
+int nft_run_private(const char *script, struct diags *d);
 
 /* The same, then runs LIST there and returns its JSON output in RET_OUT. */
-int nft_list_private(const char *script, const char *list, char **ret_out, char **ret_err);
+int nft_list_private(const char *script, const char *list, char **ret_out, struct diags *d);
 
 #endif

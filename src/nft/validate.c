@@ -317,18 +317,21 @@ static int fragment_statements(const struct policy *p, const char *listing, stru
 static int check_fragment_statements(const struct policy *p, struct strbuf *script, struct diags *d)
 {
 	struct strbuf list = STRBUF_INIT;
-	char *out = NULL, *err = NULL;
+	struct diags nd = { 0 };
+	char *out = NULL;
 	int ret = fragment_chains(p, script, &list);
+	const char *err;
 
 	if (!ret && list.len)
-		ret = nft_list_private(sb_str(script), sb_str(&list), &out, &err);
+		ret = nft_list_private(sb_str(script), sb_str(&list), &out, &nd);
+	err = diag_first(&nd);
 	if (!ret && out)
 		ret = fragment_statements(p, out, d);
 	else if (ret && ret != -ENOMEM && !(err && report_errors(p, err, 0, sb_str(script), d)))
 		diag_add(d, DIAG_ERROR, NULL, "checking the raw fragments: %s",
 			 err ? err : strerror(-ret));
 	free(out);
-	free(err);
+	diag_free(&nd);
 	sb_free(&list);
 	return ret;
 }
@@ -338,6 +341,7 @@ int validate_in_private_netns(struct policy *p, struct diags *d)
 	struct strbuf sb = STRBUF_INIT;
 	long *saved = assign_placeholder_ids(p);
 	unsigned *fams = saved ? narrow_to_fragments(p) : NULL;
+	struct diags nd = { 0 };
 	char *err = NULL;
 	size_t i;
 	int ret = -ENOMEM;
@@ -345,7 +349,9 @@ int validate_in_private_netns(struct policy *p, struct diags *d)
 	if (fams)
 		ret = render_nft(p, &sb);
 	if (!ret)
-		ret = nft_run_private(sb_str(&sb), &err);
+		ret = nft_run_private(sb_str(&sb), &nd);
+	if (nd.n)
+		err = nd.v[0].msg; /* chomp() trims it in place */
 	if (!ret) {
 		ret = check_fragment_statements(p, &sb, d);
 		if (ret == -EINVAL)
@@ -365,7 +371,7 @@ int validate_in_private_netns(struct policy *p, struct diags *d)
 		p->dsets[i].families = fams[i];
 	free(saved);
 	free(fams);
-	free(err);
+	diag_free(&nd);
 	sb_free(&sb);
 	return ret;
 }

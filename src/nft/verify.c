@@ -193,21 +193,16 @@ static int report(const struct strv *extra, const struct strv *lack, struct strv
 int ruleset_verify(const struct policy *p, const char *nft, struct strv *diffs, struct diags *d)
 {
 	struct strv learned = { 0 }, want = { 0 }, have = { 0 }, extra = { 0 }, lack = { 0 };
-	char *list = NULL, *live = NULL, *fresh = NULL, *err = NULL;
+	char *list = NULL, *live = NULL, *fresh = NULL;
 	int ret;
 
 	if (asprintf(&list, "list table inet %s", p->cfg.table) < 0)
 		return -ENOMEM;
 	ret = render_learned_sets(p, &learned);
 	if (!ret)
-		ret = nft_run(list, NFT_RUN_JSON, &live, &err);
-	if (!ret) {
-		free(err); /* the empty error text of a run that worked */
-		ret = nft_list_private(nft, list, &fresh, &err);
-	}
-	if (err)
-		diag_add(d, DIAG_ERROR, NULL, "%s", err);
-	free(err);
+		ret = nft_run(list, NFT_RUN_JSON, &live, d);
+	if (!ret)
+		ret = nft_list_private(nft, list, &fresh, d);
 	if (!ret)
 		ret = canonical(live, &learned, &have);
 	if (!ret)

@@ -176,7 +176,7 @@ static void match_expr(const struct who *w, char *buf, size_t len)
 		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x", w->mask, w->value);
 }
 
-static int cap_create(struct cap *c, char **ret_err)
+static int cap_create(struct cap *c, struct diags *d)
 {
 	char match[64], *script;
 	int ret;
@@ -193,13 +193,9 @@ static int cap_create(struct cap *c, char **ret_err)
 		     "}\n",
 		     c->table, CAP_PRIO, match, c->group, CAP_PRIO, match, c->group) < 0)
 		return -ENOMEM;
-	ret = nft_run(script, 0, NULL, ret_err);
+	ret = nft_run(script, 0, NULL, d);
 	free(script);
 	c->created = ret == 0;
-	if (c->created) {
-		free(*ret_err);
-		*ret_err = NULL;
-	}
 	return ret;
 }
 
@@ -215,18 +211,17 @@ static void cap_delete(struct cap *c)
 }
 
 /* Picks a group and adds the table, under a lock so captures never share a group. */
-static int cap_setup(struct cap *c, char **ret_err)
+static int cap_setup(struct cap *c, struct diags *d)
 {
 	int fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600), ret;
 
-	*ret_err = NULL;
 	if (fd >= 0)
 		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 			;
 	snprintf(c->table, sizeof(c->table), CAP_PREFIX "%ld", (long)getpid());
 	ret = pick_group(&c->group);
 	if (!ret)
-		ret = cap_create(c, ret_err);
+		ret = cap_create(c, d);
 	if (fd >= 0)
 		close(fd);
 	return ret;
@@ -361,7 +356,8 @@ static const char *nft_reason(const char *err)
 static int run_capture(struct cap *c, const char *target, int argc, char **argv)
 {
 	sigset_t set, old;
-	char iface[32], match[64], *err = NULL, **av;
+	char iface[32], match[64], **av;
+	struct diags d = { 0 };
 	pid_t pid;
 	int ret;
 
@@ -370,10 +366,12 @@ static int run_capture(struct cap *c, const char *target, int argc, char **argv)
 		return 1;
 	}
 	signals_block(&set, &old);
-	if (cap_setup(c, &err)) {
+	if (cap_setup(c, &d)) {
+		const char *err = diag_first(&d);
+
 		fprintf(stderr, PROG ": cannot add table inet %s%s%s\n", c->table, err ? ": " : "",
 			nft_reason(err));
-		free(err);
+		diag_free(&d);
 		cap_delete(c);
 		return 1;
 	}
