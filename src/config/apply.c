@@ -666,9 +666,11 @@ static int rebuild(const struct policy *p, const struct live *l, const struct co
 		   const struct strv *revoked, unsigned flags, struct plan *pl,
 		   struct apply_report *r)
 {
+	size_t reported = r->d.n;
 	int ret;
 
 	for (bool no_keep = false;; no_keep = true) {
+		diag_truncate(&r->d, reported);
 		plan_free(pl);
 		memset(pl, 0, sizeof(*pl));
 		pl->p = p;

@@ -125,6 +125,20 @@ const char *diag_first(const struct diags *d)
 	return d->n ? d->v[0].msg : NULL;
 }
 
+void diag_truncate(struct diags *d, size_t n)
+{
+	for (; d->n > n; d->n--) {
+		struct diag *g = &d->v[d->n - 1];
+
+		if (g->level == DIAG_ERROR)
+			d->errors--;
+		else if (g->level == DIAG_WARNING)
+			d->warnings--;
+		free(g->path);
+		free(g->msg);
+	}
+}
+
 void diag_free(struct diags *d)
 {
 	size_t i;

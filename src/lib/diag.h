@@ -55,6 +55,8 @@ void diag_print_span(const struct diags *d, size_t from, size_t to, const char *
 int diag_len(const char *msg);
 /* The first record's message, or NULL: for a command that reports one line. */
 const char *diag_first(const struct diags *d);
+/* Drops the records from N on: what an attempt that was retried reported. */
+void diag_truncate(struct diags *d, size_t n);
 void diag_free(struct diags *d);
 
 #endif
