@@ -158,18 +158,35 @@ int render_dns_learned_sets(const struct policy *p, struct strv *out)
 }
 
 /*
+ * mark_out's rule for packets through lo. The local resolver answers a
+ * local client through lo, so only those packets test for a refusal; the
+ * loopback chain then exempts loopback addresses from the statistics.
+ */
+void render_lo_out_jump(struct strbuf *sb, const struct policy *p)
+{
+	sb_printf(sb, "\t\toif \"lo\" jump %s\n", refused_names_on(p) ? "lo_out" : "loopback");
+}
+
+/*
  * A REFUSED answer (rcode 5) from the local resolver to a marked query:
  * dnsmasq refused the name to that entry. Its question goes to a set.
  */
-void render_dns_refused_jump(struct strbuf *sb, const struct policy *p)
+static void emit_lo_out(struct strbuf *sb, const struct policy *p)
 {
 	int f;
 
-	for (f = 4; f <= 6 && refused_names_on(p); f += 2)
+	sb_add(sb, "\t# Through lo, in mark_out: the local resolver's answers, then loopback.\n"
+		   "\tchain lo_out {\n"
+		   "\t\tudp sport 53 jump dns_answer\n"
+		   "\t\tgoto loopback\n"
+		   "\t}\n"
+		   "\tchain dns_answer {\n");
+	for (f = 4; f <= 6; f += 2)
 		if (listens(p, f))
 			sb_printf(sb,
-				  "\t\tudp sport 53 %s saddr @dns_listen%d @ih,28,4 5 ct mark != 0 jump dns_refused\n",
+				  "\t\t%s saddr @dns_listen%d @ih,28,4 5 ct mark != 0 goto dns_refused\n",
 				  f == 4 ? "ip" : "ip6", f);
+	sb_add(sb, "\t}\n");
 }
 
 /* One rule per answer length: a raw load must lie inside the packet. */
@@ -180,6 +197,7 @@ static void emit_refused_chain(struct strbuf *sb, const struct policy *p)
 
 	if (!refused_names_on(p))
 		return;
+	emit_lo_out(sb, p);
 	sb_add(sb, "\t# The question of each name dnsmasq refused to an entry, by answer length.\n"
 		   "\tchain dns_refused {\n");
 	for (len = DNS_REFUSED_MIN_LEN; len <= DNS_REFUSED_FULL; len++) {
@@ -194,9 +212,10 @@ static void emit_refused_chain(struct strbuf *sb, const struct policy *p)
 }
 
 /*
- * In mark_out, before the socket marker's mark is copied: a query to the
+ * In mark_new, before the socket marker's mark is copied: a query to the
  * local resolver carries exactly its entry's mark, or none, because dnsmasq
- * refuses every name to a mark it has no list for.
+ * refuses every name to a mark it has no list for. The port comes first:
+ * one compare turns away every other flow.
  */
 void render_dns_mark_jump(struct strbuf *sb, const struct policy *p)
 {
@@ -207,7 +226,7 @@ void render_dns_mark_jump(struct strbuf *sb, const struct policy *p)
 	for (f = 4; f <= 6; f += 2)
 		if (listens(p, f))
 			sb_printf(sb,
-				  "\t\tct mark 0 meta l4proto { tcp, udp } th dport 53 %s daddr @dns_listen%d goto dns_mark\n",
+				  "\t\tth dport 53 meta l4proto { tcp, udp } %s daddr @dns_listen%d goto dns_mark\n",
 				  f == 4 ? "ip" : "ip6", f);
 }
 
@@ -218,7 +237,8 @@ void render_dns_mark_jump(struct strbuf *sb, const struct policy *p)
  */
 void render_dns_out_jump(struct strbuf *sb)
 {
-	sb_add(sb, "\t\tmeta l4proto { tcp, udp } th dport { 53, 853 } jump dns_out\n");
+	/* The ports first: other packets are turned away by one lookup, not two. */
+	sb_add(sb, "\t\tth dport { 53, 853 } meta l4proto { tcp, udp } jump dns_out\n");
 }
 
 static void emit_dns_out(struct strbuf *sb, const struct policy *p)

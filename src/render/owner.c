@@ -106,15 +106,25 @@ int render_owner_sets(struct strbuf *sb, const struct policy *p)
 	return ret;
 }
 
-/* The sender's mark, as mark_out gives a new flow (after a cgroup's). */
+/*
+ * The sender's mark, as mark_new and claim_out give a flow (after a
+ * cgroup's): the first that applies sets it and returns, so no rule tests
+ * the ct mark again. A socket marker's mark also goes into owners here,
+ * once per flow, where it becomes the flow's mark.
+ */
 void render_sender_mark(struct strbuf *sb, const struct policy *p)
 {
-	sb_add(sb, "\t\tct mark 0 ");
+	sb_add(sb, "\t\t");
 	emit_sk_mark(sb, p);
 	sb_add(sb, " != 0 ct mark set ");
 	emit_sk_mark(sb, p);
-	sb_add(sb, "\n\t\tct mark 0 ct mark set meta skgid map @gid_marks\n"
-		   "\t\tct mark 0 ct mark set meta skuid map @uid_marks\n");
+	sb_add(sb, " update @owners { ");
+	emit_sk_mark(sb, p);
+	sb_add(sb, " . ");
+	emit_sk_mark(sb, p);
+	sb_add(sb, " } return\n"
+		   "\t\tct mark set meta skgid map @gid_marks return\n"
+		   "\t\tct mark set meta skuid map @uid_marks\n");
 }
 
 /*
@@ -126,16 +136,9 @@ void render_loopback_jump(struct strbuf *sb)
 	sb_add(sb, "\t\toif \"lo\" jump loopback\n");
 }
 
-/* In output, for new and claimed flows: the sender's "mark . mark" pair. */
-void render_owner_note(struct strbuf *sb, const struct policy *p)
+/* In output, for new and claimed flows: what an entry may send to this machine. */
+void render_owner_self(struct strbuf *sb, const struct policy *p)
 {
-	sb_add(sb, "\t\t");
-	emit_sk_mark(sb, p);
-	sb_add(sb, " != 0 update @owners { ");
-	emit_sk_mark(sb, p);
-	sb_add(sb, " . ");
-	emit_sk_mark(sb, p);
-	sb_add(sb, " }\n");
 	if (policy_uses_self(p))
 		sb_add(sb,
 		       "\t\tfib daddr type local meta skgid . meta l4proto . th dport @gself goto ok_out\n"
@@ -155,6 +158,9 @@ int render_owner_chains(struct strbuf *sb, const struct policy *p)
 		   "\t# local client and the kernel's own packets (no socket: resets, ICMP\n"
 		   "\t# errors, time-wait) too. Any other sender is judged as new.\n"
 		   "\tchain owner_out {\n\t\t");
+	/* Without the marker every mark is 0: a compare spares the lookup. */
+	emit_sk_mark(sb, p);
+	sb_add(sb, " != 0 ");
 	emit_sk_mark(sb, p);
 	sb_add(sb, " . ct mark @owners goto ok_out\n"
 		   "\t\tmeta skgid . ct mark @gid_owners goto ok_out\n"
