@@ -79,7 +79,10 @@ void render_cgroup_sets(struct strbuf *sb, const struct policy *p)
 				  p->entries[i].name);
 }
 
-/* The entry's own mark for a socket in its cgroup, before the marker's. */
+/*
+ * The entry's own mark for a socket in its cgroup, before the marker's; the
+ * rule returns, so the chain (whose ct mark is 0 on entry) tests no more.
+ */
 int render_cgroup_marks(struct strbuf *sb, const struct policy *p)
 {
 	struct cgmatch *v;
@@ -88,8 +91,7 @@ int render_cgroup_marks(struct strbuf *sb, const struct policy *p)
 
 	v = cgroup_matches(p, &n, &ret);
 	for (i = 0; i < n; i++)
-		sb_printf(sb,
-			  "\t\tct mark 0 socket cgroupv2 level %u @cgroup_%s ct mark set 0x%08x\n",
+		sb_printf(sb, "\t\tsocket cgroupv2 level %u @cgroup_%s ct mark set 0x%08x return\n",
 			  v[i].level, v[i].e->name, entry_mark(p, v[i].e));
 	free(v);
 	return ret;

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/mark.h"
 #include "render/dns.h"
 #include "render/dns_refused.h"
 #include "render/common.h"
@@ -33,7 +32,7 @@ static bool listens(const struct policy *p, int f)
 }
 
 /* An allow element naming PORT alone (not in a range), for TCP, UDP or any protocol. */
-static bool entry_lists_port(const struct entry *e, unsigned port)
+bool render_lists_port(const struct entry *e, unsigned port)
 {
 	size_t i, j;
 
@@ -51,7 +50,7 @@ static bool entry_lists_port(const struct entry *e, unsigned port)
 
 static bool dns_subject(const struct policy *p, const struct entry *e)
 {
-	return p->cfg.dns_foreign != DNS_FOREIGN_ALLOW && !entry_lists_port(e, 53);
+	return p->cfg.dns_foreign != DNS_FOREIGN_ALLOW && !render_lists_port(e, 53);
 }
 
 static void emit_listen_set(struct strbuf *sb, const struct policy *p, int f)
@@ -87,8 +86,8 @@ static int emit_port_vmap(struct strbuf *sb, const struct policy *p, enum entry_
 		sb_printf(sb, "\t\t\t%ld . 53 : %s%s,\n", (*e)->sys_id,
 			  dns_subject(p, *e) ? "goto " : "return", dns_subject(p, *e) ? refuse : "");
 		sb_printf(sb, "\t\t\t%ld . 853 : %s%s,\n", (*e)->sys_id,
-			  entry_lists_port(*e, 853) ? "return" : "goto ",
-			  entry_lists_port(*e, 853) ? "" : refuse);
+			  render_lists_port(*e, 853) ? "return" : "goto ",
+			  render_lists_port(*e, 853) ? "" : refuse);
 	}
 	emit_map_tail(sb, n);
 	free(v);
@@ -159,18 +158,35 @@ int render_dns_learned_sets(const struct policy *p, struct strv *out)
 }
 
 /*
+ * mark_out's rule for packets through lo. The local resolver answers a
+ * local client through lo, so only those packets test for a refusal; the
+ * loopback chain then exempts loopback addresses from the statistics.
+ */
+void render_lo_out_jump(struct strbuf *sb, const struct policy *p)
+{
+	sb_printf(sb, "\t\toif \"lo\" jump %s\n", refused_names_on(p) ? "lo_out" : "loopback");
+}
+
+/*
  * A REFUSED answer (rcode 5) from the local resolver to a marked query:
  * dnsmasq refused the name to that entry. Its question goes to a set.
  */
-void render_dns_refused_jump(struct strbuf *sb, const struct policy *p)
+static void emit_lo_out(struct strbuf *sb, const struct policy *p)
 {
 	int f;
 
-	for (f = 4; f <= 6 && refused_names_on(p); f += 2)
+	sb_add(sb, "\t# Through lo, in mark_out: the local resolver's answers, then loopback.\n"
+		   "\tchain lo_out {\n"
+		   "\t\tudp sport 53 jump dns_answer\n"
+		   "\t\tgoto loopback\n"
+		   "\t}\n"
+		   "\tchain dns_answer {\n");
+	for (f = 4; f <= 6; f += 2)
 		if (listens(p, f))
 			sb_printf(sb,
-				  "\t\tudp sport 53 %s saddr @dns_listen%d @ih,28,4 5 ct mark != 0 jump dns_refused\n",
+				  "\t\t%s saddr @dns_listen%d @ih,28,4 5 ct mark != 0 goto dns_refused\n",
 				  f == 4 ? "ip" : "ip6", f);
+	sb_add(sb, "\t}\n");
 }
 
 /* One rule per answer length: a raw load must lie inside the packet. */
@@ -181,6 +197,7 @@ static void emit_refused_chain(struct strbuf *sb, const struct policy *p)
 
 	if (!refused_names_on(p))
 		return;
+	emit_lo_out(sb, p);
 	sb_add(sb, "\t# The question of each name dnsmasq refused to an entry, by answer length.\n"
 		   "\tchain dns_refused {\n");
 	for (len = DNS_REFUSED_MIN_LEN; len <= DNS_REFUSED_FULL; len++) {
@@ -195,9 +212,10 @@ static void emit_refused_chain(struct strbuf *sb, const struct policy *p)
 }
 
 /*
- * In mark_out, before the socket marker's mark is copied: a query to the
+ * In mark_new, before the socket marker's mark is copied: a query to the
  * local resolver carries exactly its entry's mark, or none, because dnsmasq
- * refuses every name to a mark it has no list for.
+ * refuses every name to a mark it has no list for. The port comes first:
+ * one compare turns away every other flow.
  */
 void render_dns_mark_jump(struct strbuf *sb, const struct policy *p)
 {
@@ -208,39 +226,8 @@ void render_dns_mark_jump(struct strbuf *sb, const struct policy *p)
 	for (f = 4; f <= 6; f += 2)
 		if (listens(p, f))
 			sb_printf(sb,
-				  "\t\tct mark 0 meta l4proto { tcp, udp } th dport 53 %s daddr @dns_listen%d goto dns_mark\n",
+				  "\t\tth dport 53 meta l4proto { tcp, udp } %s daddr @dns_listen%d goto dns_mark\n",
 				  f == 4 ? "ip" : "ip6", f);
-}
-
-/*
- * Last in mark_new. With name lists on, dnsmasq copies the query's
- * conntrack mark to the socket of its upstream query, so that flow would be
- * counted as the app's own, as if the app had asked the upstream server.
- * A resolver (a users entry that lists port 53 alone) sending DNS with
- * another uid half in its mark gets its own uid half instead: the app's gid
- * half stays, and the stats show the flow as RESOLVER/APP, the resolver's
- * on the app's behalf. Every rule tests the sending uid first, so other
- * sockets' new flows pay one comparison per resolver.
- */
-void render_resolver_remark(struct strbuf *sb, const struct policy *p)
-{
-	uint32_t uid_bits = p->cfg.mark_mask & GALAF_MARK_UID_MASK;
-	size_t i;
-
-	if (!p->cfg.dns_names || !uid_bits)
-		return;
-	for (i = 0; i < p->n_entries; i++) {
-		const struct entry *e = &p->entries[i];
-		uint32_t own;
-
-		if (e->kind != ENTRY_USER || e->sys_id < 0 || !entry_lists_port(e, 53))
-			continue;
-		own = galaf_mark_of_uid((uint32_t)e->sys_id) & uid_bits;
-		/* As nft lists it: the kept bits and the new ones in one mask. */
-		sb_printf(sb,
-			  "\t\tmeta skuid %ld meta l4proto { tcp, udp } th dport { 53, 853 } ct mark & 0x%08x != 0x%08x ct mark set ct mark & 0x%08x | 0x%08x\n",
-			  e->sys_id, uid_bits, own, ~uid_bits | own, own);
-	}
 }
 
 /*
@@ -250,7 +237,8 @@ void render_resolver_remark(struct strbuf *sb, const struct policy *p)
  */
 void render_dns_out_jump(struct strbuf *sb)
 {
-	sb_add(sb, "\t\tmeta l4proto { tcp, udp } th dport { 53, 853 } jump dns_out\n");
+	/* The ports first: other packets are turned away by one lookup, not two. */
+	sb_add(sb, "\t\tth dport { 53, 853 } meta l4proto { tcp, udp } jump dns_out\n");
 }
 
 static void emit_dns_out(struct strbuf *sb, const struct policy *p)
@@ -437,7 +425,7 @@ int render_dns_names(struct strbuf *sb, const struct policy *p, struct diags *dg
 
 		if (e->sys_id < 0)
 			continue;
-		if (entry_lists_port(e, 53)) {
+		if (render_lists_port(e, 53)) {
 			/* It may ask any server directly: a list here would stop nothing. */
 			sb_printf(sb, "# %s.%s: lists port 53, so its names are not filtered\n",
 				  entry_kind_name(e), e->name);

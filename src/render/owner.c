@@ -10,8 +10,10 @@
  * one lookup, whatever the number of apps.
  */
 #include "render/owner.h"
+#include "lib/mark.h"
 #include "render/cgroup.h"
 #include "render/common.h"
+#include "render/dns.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -106,15 +108,62 @@ int render_owner_sets(struct strbuf *sb, const struct policy *p)
 	return ret;
 }
 
-/* The sender's mark, as mark_out gives a new flow (after a cgroup's). */
+/*
+ * The sender's mark, as mark_new and claim_out give a flow (after a
+ * cgroup's): the first that applies sets it and returns, so no rule tests
+ * the ct mark again. A socket marker's mark also goes into owners here,
+ * once per flow, where it becomes the flow's mark.
+ */
 void render_sender_mark(struct strbuf *sb, const struct policy *p)
 {
-	sb_add(sb, "\t\tct mark 0 ");
+	sb_add(sb, "\t\t");
 	emit_sk_mark(sb, p);
 	sb_add(sb, " != 0 ct mark set ");
 	emit_sk_mark(sb, p);
-	sb_add(sb, "\n\t\tct mark 0 ct mark set meta skgid map @gid_marks\n"
-		   "\t\tct mark 0 ct mark set meta skuid map @uid_marks\n");
+	sb_add(sb, " update @owners { ");
+	emit_sk_mark(sb, p);
+	sb_add(sb, " . ");
+	emit_sk_mark(sb, p);
+	sb_add(sb, " } return\n"
+		   "\t\tct mark set meta skgid map @gid_marks return\n"
+		   "\t\tct mark set meta skuid map @uid_marks\n");
+}
+
+/*
+ * In mark_new, before the sender's mark is copied. With name lists on,
+ * dnsmasq copies the query's conntrack mark to the socket of its upstream
+ * query (SO_MARK), so that flow would be counted as the app's own, as if
+ * the app had asked the upstream server. A resolver (a users entry that
+ * lists port 53 alone) sending DNS with another uid half in its socket's
+ * mark gets its own uid half instead: the app's gid half stays, and the
+ * stats show the flow as RESOLVER/APP, the resolver's on the app's behalf.
+ * The owner pair lets the flow's later packets through owner_out under
+ * that mark; only a socket whose mark was set by hand (CAP_NET_ADMIN) can
+ * present it. Each rule tests the sending uid first: other sockets' new
+ * flows pay one comparison per resolver.
+ */
+void render_resolver_remark(struct strbuf *sb, const struct policy *p)
+{
+	uint32_t uid_bits = p->cfg.mark_mask & GALAF_MARK_UID_MASK;
+	uint32_t gid_bits = p->cfg.mark_mask & GALAF_MARK_GID_MASK;
+	size_t i;
+
+	if (!p->cfg.dns_names || !uid_bits)
+		return;
+	for (i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+		uint32_t own;
+
+		if (e->kind != ENTRY_USER || e->sys_id < 0 || !render_lists_port(e, 53))
+			continue;
+		own = galaf_mark_of_uid((uint32_t)e->sys_id) & uid_bits;
+		/* As nft lists it: the kept bits and the new ones in one mask. */
+		sb_printf(sb,
+			  "\t\tmeta skuid %ld th dport { 53, 853 } meta l4proto { tcp, udp } meta mark & 0x%08x != 0x%08x ct mark set meta mark & 0x%08x | 0x%08x update @owners { ",
+			  e->sys_id, uid_bits, own, gid_bits | own, own);
+		emit_sk_mark(sb, p);
+		sb_add(sb, " . ct mark } return\n");
+	}
 }
 
 /*
@@ -126,16 +175,9 @@ void render_loopback_jump(struct strbuf *sb)
 	sb_add(sb, "\t\toif \"lo\" jump loopback\n");
 }
 
-/* In output, for new and claimed flows: the sender's "mark . mark" pair. */
-void render_owner_note(struct strbuf *sb, const struct policy *p)
+/* In output, for new and claimed flows: what an entry may send to this machine. */
+void render_owner_self(struct strbuf *sb, const struct policy *p)
 {
-	sb_add(sb, "\t\t");
-	emit_sk_mark(sb, p);
-	sb_add(sb, " != 0 update @owners { ");
-	emit_sk_mark(sb, p);
-	sb_add(sb, " . ");
-	emit_sk_mark(sb, p);
-	sb_add(sb, " }\n");
 	if (policy_uses_self(p))
 		sb_add(sb,
 		       "\t\tfib daddr type local meta skgid . meta l4proto . th dport @gself goto ok_out\n"
@@ -155,6 +197,9 @@ int render_owner_chains(struct strbuf *sb, const struct policy *p)
 		   "\t# local client and the kernel's own packets (no socket: resets, ICMP\n"
 		   "\t# errors, time-wait) too. Any other sender is judged as new.\n"
 		   "\tchain owner_out {\n\t\t");
+	/* Without the marker every mark is 0: a compare spares the lookup. */
+	emit_sk_mark(sb, p);
+	sb_add(sb, " != 0 ");
 	emit_sk_mark(sb, p);
 	sb_add(sb, " . ct mark @owners goto ok_out\n"
 		   "\t\tmeta skgid . ct mark @gid_owners goto ok_out\n"

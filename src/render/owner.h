@@ -10,12 +10,13 @@
 void render_owner_learned_set(struct strbuf *sb);
 /* gid_owners, uid_owners and, when an entry lists "self", gself and uself. */
 int render_owner_sets(struct strbuf *sb, const struct policy *p);
-/* The sender's mark for a flow whose ct mark is 0 (mark_out, claim_out). */
+/* The sender's mark for a flow whose ct mark is 0 (mark_new, claim_out), owners too. */
+void render_resolver_remark(struct strbuf *sb, const struct policy *p);
 void render_sender_mark(struct strbuf *sb, const struct policy *p);
-/* Packets through lo: only loopback addresses go on to chain "loopback". */
+/* In output: packets through lo go to chain "loopback", which accepts loopback addresses. */
 void render_loopback_jump(struct strbuf *sb);
-/* In output, for new and claimed flows: the owners pair, the "self" rules. */
-void render_owner_note(struct strbuf *sb, const struct policy *p);
+/* In output, for new and claimed flows: the "self" rules. */
+void render_owner_self(struct strbuf *sb, const struct policy *p);
 /* The chains loopback, owner_out and claim_out. */
 int render_owner_chains(struct strbuf *sb, const struct policy *p);
 

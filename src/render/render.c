@@ -168,9 +168,34 @@ static void emit_tried_updates(struct strbuf *sb, const struct policy *p, const 
 }
 
 /*
+ * The tried sets, on new flows: the first rule that fits returns, so an
+ * IPv4 TCP or UDP packet pays one set test and one update.
+ */
+static void emit_tried_chain(struct strbuf *sb, const struct policy *p)
+{
+	int f;
+
+	sb_add(sb, "\tchain tried_out {\n");
+	for (f = 4; f <= 6; f += 2) {
+		if (!(p->cfg.families & fam_bit(f)))
+			continue;
+		sb_printf(sb,
+			  "\t\tmeta nfproto %s meta l4proto " PORT_PROTOS
+			  " update @tried%d { ct mark . %s daddr . meta l4proto . th dport } return\n",
+			  f == 4 ? "ipv4" : "ipv6", f, fam_ip(f));
+		sb_printf(sb,
+			  "\t\tmeta nfproto %s meta l4proto != " PORT_PROTOS
+			  " update @tried%d { ct mark . %s daddr . meta l4proto . 0 } return\n",
+			  f == 4 ? "ipv4" : "ipv6", f, fam_ip(f));
+	}
+	sb_add(sb, "\t}\n");
+}
+
+/*
  * Every packet passes mark_out, so what only a connection's first packet
- * needs (its mark) or only new ones (the tried sets) sits behind one test
- * and a jump: an established packet pays two tests, not nine.
+ * needs (its mark), only new ones (the tried sets) or only packets through
+ * lo (the resolver's answers, loopback) sits behind one test and a jump:
+ * an established packet pays three tests and the counter.
  */
 static int emit_mark_chain(struct nftw *w)
 {
@@ -180,10 +205,9 @@ static int emit_mark_chain(struct nftw *w)
 	sb_add(sb, "\t# Who: the socket marker's mark (gid<<16 | uid) when it is loaded,\n"
 		   "\t# else the entry's own mark, on every new connection.\n"
 		   "\tchain mark_out {\n"
-		   "\t\ttype filter hook output priority mangle; policy accept;\n");
-	render_dns_refused_jump(sb, w->p);
-	sb_add(sb, "\t\tct mark 0 jump mark_new\n");
-	render_loopback_jump(sb);
+		   "\t\ttype filter hook output priority mangle; policy accept;\n"
+		   "\t\tct mark 0 jump mark_new\n");
+	render_lo_out_jump(sb, w->p);
 	sb_add(sb, "\t\tupdate @stats_out_pre { ct mark }\n"
 		   "\t\tct state new jump tried_out\n"
 		   "\t}\n"
@@ -191,12 +215,10 @@ static int emit_mark_chain(struct nftw *w)
 	/* A cgroup's entry first: its processes carry its mark, DNS included. */
 	ret = render_cgroup_marks(sb, w->p);
 	render_dns_mark_jump(sb, w->p);
-	render_sender_mark(sb, w->p);
 	render_resolver_remark(sb, w->p);
-	sb_add(sb, "\t}\n"
-		   "\tchain tried_out {\n");
-	emit_tried_updates(sb, w->p, "tried", "");
+	render_sender_mark(sb, w->p);
 	sb_add(sb, "\t}\n");
+	emit_tried_chain(sb, w->p);
 	return ret;
 }
 
@@ -213,7 +235,7 @@ static int emit_output_chains(struct nftw *w)
 	sb_add(sb, "\t\tct state established,related jump owner_out\n"
 		   "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld-listener-done, mld2-listener-report } accept\n"
 		   "\t\tip protocol igmp accept\n");
-	render_owner_note(sb, p);
+	render_owner_self(sb, p);
 	ret = render_cgroup_jumps(sb, p);
 	/* A group's static allow-list is looked up in its own chain or its shard's. */
 	sb_add(sb, "\t\tmeta skgid vmap @gids\n"

@@ -86,6 +86,19 @@ check_on_behalf() {
 	check_on_behalf "$E2E_APP_B"
 }
 
+@test "over TCP: every packet of the upstream connection stays the resolver's for the app" {
+	local before
+	start_forwarder 10.200.0.4 # a fresh cache: the name is asked upstream again
+	gs_json >"$E2E_DIR/stats.json"
+	before=$(rows stats_out "$E2E_USER2/$E2E_APP_A")
+	# dnsmasq asks over TCP what it was asked over TCP: a flow of several
+	# packets, whose later ones go through the ownership check.
+	PROBE_DNS_TCP=1 run -0 e2e_probe "$E2E_GID_A" resolve 127.0.0.1 app.test
+	[[ "$output" == *10.200.0.2* ]]
+	check_on_behalf "$E2E_APP_A"
+	[ "$(rows stats_out "$E2E_USER2/$E2E_APP_A")" -ge $((before + 4)) ]
+}
+
 @test "the resolver's own lookups stay its own (user 2, no app)" {
 	local before
 	gs_json >"$E2E_DIR/stats.json"
@@ -102,5 +115,5 @@ check_on_behalf() {
 		--clear-groups "$PYTHON" "$PROBE" tcp 10.200.0.2 8080
 	# And the rule is where the ruleset says: resolver's uid, DNS ports, mark_new.
 	run -0 e2e_nft list chain inet galaf mark_new
-	[[ "$output" == *"meta skuid $E2E_UID2 meta l4proto { tcp, udp } th dport { 53, 853 }"* ]]
+	[[ "$output" == *"meta skuid $E2E_UID2 th dport { 53, 853 } meta l4proto { tcp, udp }"* ]]
 }
