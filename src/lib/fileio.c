@@ -152,8 +152,13 @@ char *file_read(const char *path, size_t max, size_t *ret_len)
 
 	if (fd < 0)
 		return NULL;
-	/* A regular file's size, plus one to see its end: no copy on the way up. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < max)
+	/*
+	 * A regular file's size, plus one to see its end: no copy on the way
+	 * up. Not for files of size 0: /proc and /sys report that, and many
+	 * of theirs answer only a read from offset 0.
+	 */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (size_t)st.st_size < max)
 		cap = (size_t)st.st_size + 1;
 	buf = malloc(cap + 1);
 	while (buf) {
