@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * galaf-stats: traffic per user/app from galaf's counter sets, read through
- * libnftables' JSON output; and what each app tried to reach (--tried).
+ * galaf-stats: traffic per user/app from galaf's counter sets, read over
+ * netlink (nft/netlink.c); and what each app tried to reach (--tried).
  * The --json schema is docs/stats-json.md.
  */
 #include <errno.h>
