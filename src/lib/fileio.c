@@ -157,8 +157,7 @@ char *file_read(const char *path, size_t max, size_t *ret_len)
 	 * up. Not for files of size 0: /proc and /sys report that, and many
 	 * of theirs answer only a read from offset 0.
 	 */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (size_t)st.st_size < max)
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size < max)
 		cap = (size_t)st.st_size + 1;
 	buf = malloc(cap + 1);
 	while (buf) {

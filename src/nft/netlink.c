@@ -46,8 +46,7 @@ static const struct nlattr *attrs_next(struct attrs *it)
 {
 	const struct nlattr *a = (const struct nlattr *)it->p;
 
-	if (it->p + NLA_HDRLEN > it->end || a->nla_len < NLA_HDRLEN ||
-	    it->p + a->nla_len > it->end)
+	if (it->p + NLA_HDRLEN > it->end || a->nla_len < NLA_HDRLEN || it->p + a->nla_len > it->end)
 		return NULL;
 	it->p += NLA_ALIGN(a->nla_len);
 	return a;
@@ -252,6 +251,9 @@ static int read_answer(int fd, uint32_t seq, char *buf, take_fn take, void *ctx)
 				continue;
 			return -errno;
 		}
+		/* The kernel ends every answer with DONE or an acknowledgement. */
+		if (got == 0)
+			return -EPROTO;
 		left = (size_t)got;
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
 			if (nh->nlmsg_seq != seq)
@@ -274,27 +276,22 @@ static int read_answer(int fd, uint32_t seq, char *buf, take_fn take, void *ctx)
 
 struct nlsock {
 	int fd;
-	char *buf; /* malloc aligns beyond NLMSG_ALIGNTO */
 	uint32_t seq;
+	/* Where answers are received: 64 KiB on the stack of a short call. */
+	char buf[RCV_BUF] __attribute__((aligned(8)));
 };
 
+/* 0, or -errno. */
 static int nlsock_open(struct nlsock *s)
 {
 	s->seq = 0;
-	s->buf = malloc(RCV_BUF);
 	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (s->buf && s->fd >= 0)
-		return 0;
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s->buf);
-	return s->buf ? -errno : -ENOMEM;
+	return s->fd >= 0 ? 0 : errno ? -errno : -EIO;
 }
 
 static void nlsock_close(struct nlsock *s)
 {
 	close(s->fd);
-	free(s->buf);
 }
 
 /* Sends a request and reads its answer (see build_request and read_answer). */
@@ -386,8 +383,8 @@ static int take_set(const struct nlmsghdr *nh, void *ctx)
 }
 
 /* Counts of the sets NAMES from one dump of the table: -1 absent, -2 not reported. */
-static int counts_from_sets(struct nlsock *s, const char *table, const char *const *names,
-			    size_t n, long *counts)
+static int counts_from_sets(struct nlsock *s, const char *table, const char *const *names, size_t n,
+			    long *counts)
 {
 	struct set_dump sd = { calloc(n + 1, sizeof(*sd.want)), 0, counts };
 	size_t i;

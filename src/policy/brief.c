@@ -38,8 +38,7 @@ static bool all_plain(const struct policy *p)
 	const struct config *c = &p->cfg;
 	size_t i;
 
-	if (!plain(c->table) || !plain(c->dns_conf) || !plain(c->gate_index) ||
-	    !plain(c->state_dir))
+	if (!plain(c->table) || !plain(c->dns_conf) || !plain(c->gate_index) || !plain(c->state_dir))
 		return false;
 	for (i = 0; i < c->dns_listen.n; i++)
 		if (!plain(c->dns_listen.v[i]))

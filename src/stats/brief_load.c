@@ -13,7 +13,7 @@
 
 /* A policy of 10,000 apps is about 1.3 MB, its brief some 400 kB. */
 #define POLICY_MAX (256u << 20)
-#define BRIEF_MAX (64u << 20)
+#define BRIEF_MAX  (64u << 20)
 
 /* The state directory apply noted beside FILE, else the default. */
 static char *state_dir_of(const char *file)

@@ -190,8 +190,7 @@ static void sb_u64(struct strbuf *sb, uint64_t v)
 }
 
 /* user="..",app="..",mark="0x........",direction="..",stage=".." of one row. */
-static int prom_row_labels(struct ctx *c, struct strbuf *sb, const struct stat_set *set,
-			   uint32_t mark)
+static int prom_row_labels(struct ctx *c, struct strbuf *sb, const struct stat_set *set, uint32_t mark)
 {
 	static const char hex[] = "0123456789abcdef";
 	char m[10] = { '0', 'x' };

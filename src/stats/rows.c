@@ -376,8 +376,9 @@ int nft_src_counters(struct nft_src *src, const char *const *names, size_t n, st
 
 	memset(ret, 0, n * sizeof(*ret));
 	for (i = 0; !r && i < n; i++)
-		r = src->text ? stat_rows_scan(src->text, src->text_len, src->table, names[i], &ret[i])
-			      : kernel_counters(src->table, names[i], &ret[i], d);
+		r = src->text
+			    ? stat_rows_scan(src->text, src->text_len, src->table, names[i], &ret[i])
+			    : kernel_counters(src->table, names[i], &ret[i], d);
 	for (i = 0; r && i < n; i++)
 		stat_rows_free(&ret[i]);
 	return r;
