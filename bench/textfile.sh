@@ -6,8 +6,11 @@
 # throwaway network namespace (its app groups exist only in a private mount
 # namespace), then 'galaf-stats --prometheus --output FILE' is timed RUNS
 # times (what galaf-stats-textfile.service runs every 15 s), and the file's
-# series and bytes are counted. Target: < 200 ms (wall).
-# Prints one line: apps, series, bytes, median (min-max) ms, CPU ms, load.
+# series and bytes are counted. Target: < 200 ms (wall). The baseline, timed
+# in the same run, interleaved: 'nft -j list set' of the three counter sets,
+# only reading what galaf-stats reads and formats.
+# Prints one line: apps, series, bytes, median (min-max) ms, CPU ms, the
+# baseline's wall and CPU ms, load.
 # Needs root; touches nothing outside its namespaces and its directory.
 set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -77,6 +80,9 @@ bl_with_db "$d/group" - ip netns exec "$ns" bash -c '
 	TIMEFORMAT="%R %U %S"
 	for ((i = 0; i < $2; i++)); do
 		{ time "$1" --policy "$3/policy.json" --prometheus --output "$3/textfile/galaf.prom"; } 2>>"$3/times"
+		{ time for s in stats_out_pre stats_out stats_in; do
+			nft -j list set inet galaf "$s" >/dev/null
+		done; } 2>>"$3/base"
 	done' _ "$GALAF_STATS" "$RUNS" "$d"
 f=$d/textfile/galaf.prom
 series=$(grep -vc '^#' "$f")
@@ -86,5 +92,7 @@ sets=$(wc -l <"$d/learned")
 load=$(cut -d' ' -f1 /proc/loadavg)
 read -r wall_med wall_min wall_max _ < <(awk '{ print $1 * 1000 }' "$d/times" | bl_summary)
 read -r cpu_med _ < <(awk '{ print ($2 + $3) * 1000 }' "$d/times" | bl_summary)
-printf 'textfile, %d apps, %d learned sets: %d series, %d bytes; median %.0f ms (min %.0f, max %.0f) over %d runs; CPU %.0f ms; load average %s\n' \
-	"$N" "$sets" "$series" "$bytes" "$wall_med" "$wall_min" "$wall_max" "$RUNS" "$cpu_med" "$load"
+read -r base_wall _ < <(awk '{ print $1 * 1000 }' "$d/base" | bl_summary)
+read -r base_cpu _ < <(awk '{ print ($2 + $3) * 1000 }' "$d/base" | bl_summary)
+printf 'textfile, %d apps, %d learned sets: %d series, %d bytes; median %.0f ms (min %.0f, max %.0f) over %d runs; CPU %.0f ms; nft -j list set of the counter sets %.0f ms, CPU %.0f ms; load average %s\n' \
+	"$N" "$sets" "$series" "$bytes" "$wall_med" "$wall_min" "$wall_max" "$RUNS" "$cpu_med" "$base_wall" "$base_cpu" "$load"

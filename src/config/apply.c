@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "policy/brief.h"
 #include "config/cgroups.h"
 #include "config/followup.h"
 #include "nft/applied.h"
@@ -379,6 +380,7 @@ static int save_state(const struct policy *p, const struct compiled *c, bool rot
 {
 	const char *dir = p->cfg.state_dir;
 	char *tmp = NULL, *good = NULL, *prev = NULL;
+	struct strbuf brief = STRBUF_INIT;
 	int ret = -ENOMEM;
 
 	/* The bytes that were loaded, not the file now: it may have been edited since. */
@@ -390,15 +392,20 @@ static int save_state(const struct policy *p, const struct compiled *c, bool rot
 	ret = remove_tree(tmp);
 	if (!ret)
 		ret = mkdir_p(tmp, 0700);
+	bool has_brief = brief_render(p, &brief) == 0;
 	const struct file_data files[] = {
 		{ "policy.json", p->src, p->src_len },
 		{ "ruleset.nft", c->nft.buf, c->nft.len },
 		{ "dnsmasq.conf", c->dnsmasq.buf, c->dnsmasq.len },
 		{ "gate.index", c->gate.buf, c->gate.len },
 		{ "hash", c->hash, strlen(c->hash) },
+		{ BRIEF_FILE, brief.buf, brief.len },
 	};
+	/* Without a brief galaf-stats loads the policy itself: slower, not wrong. */
+	size_t n_files = sizeof(files) / sizeof(files[0]) - !has_brief;
+
 	if (!ret)
-		ret = dir_write_files(tmp, files, sizeof(files) / sizeof(files[0]));
+		ret = dir_write_files(tmp, files, n_files);
 	if (!ret && rotate && access(good, F_OK) == 0) {
 		ret = remove_tree(prev);
 		if (!ret && rename(good, prev) < 0)
@@ -415,6 +422,7 @@ static int save_state(const struct policy *p, const struct compiled *c, bool rot
 	if (!ret)
 		ret = dir_sync(dir);
 out:
+	sb_free(&brief);
 	free(tmp);
 	free(good);
 	free(prev);

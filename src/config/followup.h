@@ -8,11 +8,11 @@
 #ifndef GALAF_FOLLOWUP_H
 #define GALAF_FOLLOWUP_H
 
+#include "policy/load_config.h"
 #include "policy/policy.h"
 #include "lib/diag.h"
 #include "lib/strbuf.h"
 
-#define DEFAULT_STATE_DIR "/var/lib/galaf"
 /* The ping range of the network namespace galaf-config runs in. */
 #define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
 /* The note in state_dir that the last apply's follow-up steps failed. */

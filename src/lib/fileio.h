@@ -43,6 +43,8 @@ char *file_read(const char *path, size_t max, size_t *ret_len);
 int remove_tree(const char *path);
 /* True when PATH holds exactly LEN bytes of DATA. */
 bool file_equals(const char *path, const char *data, size_t len);
+/* Whether files A and B both exist and hold the same bytes. */
+bool files_equal(const char *a, const char *b);
 /* mkdir -p with MODE for each created component. */
 int mkdir_p(const char *path, unsigned mode);
 

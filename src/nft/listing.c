@@ -16,6 +16,7 @@
 #include "lib/fileio.h"
 #include "lib/heap.h"
 #include "lib/strbuf.h"
+#include "nft/netlink.h"
 #include "nft/nft.h"
 
 /* Reading sets ----------------------------------------------------------- */
@@ -98,25 +99,6 @@ static int nft_errno(const char *err)
 	return -EIO;
 }
 
-/* Runs CMD with JSON output (and FLAGS); *RET_ROOT is the parsed output. */
-static int nft_json(const char *cmd, unsigned flags, json_t **ret_root, struct diags *d)
-{
-	size_t first = d->n;
-	char *out = NULL;
-	int ret = nft_run(cmd, NFT_RUN_JSON | flags, &out, d);
-
-	*ret_root = NULL;
-	if (ret) {
-		ret = nft_errno(d->n > first ? d->v[first].msg : NULL);
-	} else {
-		*ret_root = json_loads(out ? out : "", 0, NULL);
-		if (!*ret_root)
-			ret = -EIO;
-	}
-	free(out);
-	return ret;
-}
-
 /* CAP_NET_ADMIN in the effective set: what nftables takes. */
 bool have_net_admin(void)
 {
@@ -140,7 +122,6 @@ bool have_net_admin(void)
 
 int nft_src_check(struct nft_src *src, struct diags *d)
 {
-	json_t *root = NULL;
 	int ret;
 
 	if (!nft_name_ok(src->table))
@@ -154,12 +135,11 @@ int nft_src_check(struct nft_src *src, struct diags *d)
 			return 0;
 		return -ENOENT;
 	}
-	/* nft 1.0.6 fetches every set element for "list tables"; terse "list sets" does not. */
-	ret = nft_json("list sets inet", NFT_RUN_TERSE, &root, d);
-	if (!ret && !listing_find(root, "set", src->table, NULL))
-		ret = -ENOENT;
-	json_decref(root);
-	return ret;
+	/* libnftables would list every set of the table (and nft 1.0.6 their elements). */
+	ret = nft_table_exists(src->table);
+	if (ret && ret != -ENOENT && ret != -EPERM)
+		diag_add(d, DIAG_ERROR, NULL, "%s", strerror(-ret));
+	return ret == -ENOENT || ret == -EPERM || !ret ? ret : -EIO;
 }
 
 /*

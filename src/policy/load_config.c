@@ -222,7 +222,7 @@ void config_defaults(struct config *c)
 	c->dns_foreign = DNS_FOREIGN_REFUSE;
 	c->dns_names = true;
 	c->gate_index = strdup("/etc/galaf/gate.index");
-	c->state_dir = strdup("/var/lib/galaf");
+	c->state_dir = strdup(DEFAULT_STATE_DIR);
 	c->loopback = true;
 	c->mark_mask = 0xffffffffu;
 	c->ping_sysctl = strdup("/etc/sysctl.d/60-galaf-ping.conf");

@@ -8,6 +8,9 @@
 #include "policy/ld.h"
 #include "policy/policy.h"
 
+/* config.state_dir when the policy names none. */
+#define DEFAULT_STATE_DIR "/var/lib/galaf"
+
 void load_config(struct ld *ld, json_t *v, struct config *c);
 void config_defaults(struct config *c);
 

@@ -25,6 +25,7 @@ struct ctx {
 	struct opts o;
 	struct policy pol;
 	bool has_policy;
+	bool brief; /* pol holds only the brief the last apply saved (--prometheus) */
 	struct nft_src src;
 	struct namer names;
 	bool box;

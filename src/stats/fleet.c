@@ -11,6 +11,7 @@
 #include "policy/load_config.h"
 #include "stats/export.h"
 #include "stats/fleet.h"
+#include "stats/namer.h"
 
 static void gauge(struct strbuf *sb, const char *name, const char *help, double v)
 {
@@ -86,12 +87,26 @@ static void fleet_compare(struct ctx *c, struct host_state *st)
 {
 	const char *file = c->o.policy ? c->o.policy : DEFAULT_POLICY;
 	struct compiled cc = { 0 };
+	struct policy full, *p = &c->pol;
+	struct diags d = { 0 };
 
 	if (host_state_compare_applied(&c->pol, st) == 0)
 		return;
-	if (!require_ids(&c->pol, file) && !cli_compile(&c->pol, file, &cc))
-		host_state_compare(&c->pol, &cc, st);
+	/* A brief cannot be rendered: the whole policy then. */
+	if (c->brief) {
+		p = &full;
+		if (names_policy_load(file, &full, &d)) {
+			diag_print(&d, file, stderr);
+			diag_free(&d);
+			policy_free(&full);
+			return;
+		}
+	}
+	if (!require_ids(p, file) && !cli_compile(p, file, &cc))
+		host_state_compare(p, &cc, st);
 	compiled_free(&cc);
+	if (p == &full)
+		policy_free(&full);
 }
 
 int fleet_append(struct ctx *c, struct strbuf *sb)

@@ -195,7 +195,7 @@ static const char *id_name(struct namer *n, bool group, uint32_t id)
 	return id_get(m, id);
 }
 
-int namer_name(struct namer *n, uint32_t mark, struct mark_name *ret)
+int namer_halves(struct namer *n, uint32_t mark, struct mark_name *ret)
 {
 	uint32_t u = galaf_mark_uid(mark), g = galaf_mark_gid(mark);
 
@@ -218,7 +218,12 @@ int namer_name(struct namer *n, uint32_t mark, struct mark_name *ret)
 		ret->app = id_name(n, true, g);
 		ret->gid = g;
 	}
-	if ((u > 1 && !ret->user) || (g && !ret->app))
+	return (u > 1 && !ret->user) || (g && !ret->app) ? -ENOMEM : 0;
+}
+
+int namer_name(struct namer *n, uint32_t mark, struct mark_name *ret)
+{
+	if (namer_halves(n, mark, ret))
 		return -ENOMEM;
 	if (!mark)
 		snprintf(ret->label, sizeof(ret->label), "unmarked");

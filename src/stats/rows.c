@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/strbuf.h"
+#include "nft/netlink.h"
 
 const struct stat_set stat_sets[N_STAT_SETS] = {
 	{ "stats_out_pre", "out", "attempted" },
@@ -18,8 +19,8 @@ const struct stat_set stat_sets[N_STAT_SETS] = {
 /* Set elements ----------------------------------------------------------- */
 
 /*
- * Counter sets are read with a small scanner over libnftables' JSON text:
- * jansson would build some 50,000 objects for 10,000 elements. It expects
+ * A saved listing (--input) is read with a small scanner over nft's JSON
+ * text: jansson would build some 50,000 objects for 10,000 elements. It expects
  * what nft prints, {"nftables": [{"set": {..., "elem": [...]}}, ...]}, and
  * skips whatever else it meets.
  */
@@ -330,31 +331,54 @@ static int stat_rows_scan(const char *text, size_t len, const char *table, const
 	return 0;
 }
 
-struct take_counters_ctx {
-	const char *table;
-	const char *const *names;
-	struct stat_rows *ret;
+struct take_elem_ctx {
+	struct stat_rows *rows;
+	size_t cap;
 };
 
-static int take_counters(size_t idx, const char *text, size_t len, void *ctx)
+/* A mark is four bytes in host order; other keys are no counter set's. */
+static int take_elem(const struct nft_elem *e, void *ctx)
 {
-	struct take_counters_ctx *t = ctx;
+	struct take_elem_ctx *t = ctx;
+	struct stat_row row = { .packets = e->packets, .bytes = e->bytes };
 
-	return text ? stat_rows_scan(text, len, t->table, t->names[idx], &t->ret[idx]) : 0;
+	if (e->key_len != sizeof(row.mark) || e->interval_end)
+		return 0;
+	memcpy(&row.mark, e->key, sizeof(row.mark));
+	return rows_push(t->rows, &t->cap, &row);
+}
+
+/* The counter set NAME of the kernel's table, over netlink (nft/setcount.c). */
+static int kernel_counters(const char *table, const char *name, struct stat_rows *ret,
+			   struct diags *d)
+{
+	struct take_elem_ctx t = { ret, 0 };
+	int r = nft_set_elems(table, name, take_elem, &t);
+
+	if (r == -ENOENT)
+		r = 0;
+	if (r) {
+		stat_rows_free(ret);
+		if (r != -ENOMEM && r != -EPERM)
+			diag_add(d, DIAG_ERROR, NULL, "reading set %s: %s", name, strerror(-r));
+		return r == -ENOMEM || r == -EPERM ? r : -EIO;
+	}
+	if (ret->n)
+		qsort(ret->v, ret->n, sizeof(*ret->v), cmp_stat_row);
+	return 0;
 }
 
 int nft_src_counters(struct nft_src *src, const char *const *names, size_t n, struct stat_rows *ret,
 		     struct diags *d)
 {
-	struct take_counters_ctx t = { src->table, names, ret };
 	size_t i;
 	int r = 0;
 
 	memset(ret, 0, n * sizeof(*ret));
-	if (!src->text)
-		r = nft_src_each(src, names, n, take_counters, &t, d);
-	for (i = 0; !r && src->text && i < n; i++)
-		r = take_counters(i, src->text, src->text_len, &t);
+	for (i = 0; !r && i < n; i++)
+		r = src->text
+			    ? stat_rows_scan(src->text, src->text_len, src->table, names[i], &ret[i])
+			    : kernel_counters(src->table, names[i], &ret[i], d);
 	for (i = 0; r && i < n; i++)
 		stat_rows_free(&ret[i]);
 	return r;

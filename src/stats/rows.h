@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The counter sets keyed by mark (stats_out_pre, stats_out, stats_in),
- * read with a small scanner over libnftables' JSON text.
+ * read from the kernel over netlink, or from a saved JSON listing.
  */
 #ifndef GALAF_STATS_ROWS_H
 #define GALAF_STATS_ROWS_H

@@ -13,7 +13,7 @@
 #include "stats/state.h"
 #include "lib/fileio.h"
 #include "nft/applied.h"
-#include "nft/setcount.h"
+#include "nft/netlink.h"
 #include "render/render.h"
 
 #define STATE_GOOD "good"
@@ -148,31 +148,37 @@ static char *read_good(const struct policy *p, const char *name, size_t *len)
 	return data;
 }
 
+static char *good_path(const struct policy *p, const char *name)
+{
+	char *path;
+
+	return asprintf(&path, "%s/" STATE_GOOD "/%s", p->cfg.state_dir, name) < 0 ? NULL : path;
+}
+
 /* Whether FILE holds what the last apply saved as STATE_DIR/good/NAME. */
 static bool equals_good(const struct policy *p, const char *file, const char *name)
 {
-	size_t len;
-	char *saved = read_good(p, name, &len);
-	bool eq = saved && file_equals(file, saved, len);
+	char *path = good_path(p, name);
+	bool eq = path && files_equal(file, path);
 
-	free(saved);
+	free(path);
 	return eq;
 }
 
 int host_state_compare_applied(const struct policy *p, struct host_state *st)
 {
-	size_t len, hlen;
-	char *applied, *hash;
+	size_t hlen;
+	char *applied = good_path(p, "policy.json"), *hash;
 	int ret = 0;
 
-	if (!p->src)
-		return -EINVAL;
-	if (!(applied = read_good(p, "policy.json", &len)))
-		return -errno;
+	if (!p->src || !applied) {
+		free(applied);
+		return p->src ? -ENOMEM : -EINVAL;
+	}
 	hash = read_good(p, "hash", &hlen);
 	if (!hash || hlen != 16)
 		ret = -ENOENT;
-	else if (len != p->src_len || memcmp(applied, p->src, len))
+	else if (!file_equals(applied, p->src, p->src_len))
 		ret = -ESTALE;
 	free(applied);
 	if (ret) {

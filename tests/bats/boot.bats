@@ -4,8 +4,8 @@
 # --private-network: / and /etc are a fresh tmpfs, the network is the
 # container's own), with galaf installed by 'make install' under /opt/galaf
 # and bound in, galaf.service's sandbox as shipped, a policy that pings and
-# has a raw rule fragment, and a stand-in dnsmasq.service with galaf's
-# drop-in. Every wait is bounded and the container is always powered off
+# has a raw rule fragment, a stand-in dnsmasq.service with galaf's drop-in,
+# and the node_exporter textfile timer and service. Every wait is bounded and the container is always powered off
 # (killed if it does not stop), so nothing is left running.
 # shellcheck disable=SC2154 # run sets output and stderr
 bats_require_minimum_version 1.5.0
@@ -74,6 +74,8 @@ setup_file() {
 		--console=pipe --machine="$MACHINE" \
 		--bind-ro="$CT/dest/opt/galaf:/opt/galaf" \
 		--bind-ro="$CT/dest$u/galaf.service:$u/galaf.service" \
+		--bind-ro="$CT/dest$u/galaf-stats-textfile.service:$u/galaf-stats-textfile.service" \
+		--bind-ro="$CT/dest$u/galaf-stats-textfile.timer:$u/galaf-stats-textfile.timer" \
 		--bind-ro="$CT/dest$u/dnsmasq.service.d:$u/dnsmasq.service.d" \
 		--bind-ro="$CT/dnsmasq.service:$u/dnsmasq.service" \
 		--bind-ro="$CT/sysusers.conf:/etc/sysusers.d/galaf-test.conf" \
@@ -155,6 +157,46 @@ prop() {
 	run ! allows 443
 	run -0 prop galaf.service ActiveState
 	[ "$output" = active ]
+}
+
+@test "the textfile timer writes galaf.prom whole, under the service's sandbox" {
+	local d=/var/lib/prometheus/node-exporter i text inode
+	# What Debian's prometheus-node-exporter creates; the unit needs it.
+	in_ct mkdir -p "$d"
+	run -0 in_ct systemctl enable --now galaf-stats-textfile.timer
+	# Its first run is due at once (OnActiveSec=0); bounded wait.
+	for ((i = 0; i < 100; i++)); do
+		[ "$(prop galaf-stats-textfile.service Result)" = success ] &&
+			[ "$(prop galaf-stats-textfile.service ExecMainExitTimestampMonotonic)" -gt 0 ] && break
+		sleep 0.2
+	done
+	[ "$i" -lt 100 ] || { in_ct journalctl -b -u galaf-stats-textfile --no-pager >&2; false; }
+	run -0 prop galaf-stats-textfile.service ExecMainStatus
+	[ "$output" = 0 ]
+	# Complete: ends with a line break, parses, and says the machine is in sync.
+	[ "$(in_ct tail -c1 "$d/galaf.prom" | od -An -c | tr -d ' ')" = '\n' ]
+	text=$(in_ct cat "$d/galaf.prom")
+	run -0 promtool check metrics <<<"$text"
+	grep -qx 'galaf_table_loaded 1' <<<"$text"
+	grep -qx 'galaf_in_sync 1' <<<"$text" || { grep -v '_total{' <<<"$text" >&2; false; }
+	grep -q '^galaf_learned_addresses{set="galafboot\.' <<<"$text"
+	# The resolver as status sees it: the sandbox lets the service find dnsmasq.
+	grep -qx 'galaf_dns_names_state{state="enforced"} 1' <<<"$text"
+	# Atomic: a second run replaces the file by a rename, and leaves no temporary file.
+	inode=$(in_ct stat -c %i "$d/galaf.prom")
+	run -0 in_ct systemctl start galaf-stats-textfile.service
+	[ "$(in_ct stat -c %i "$d/galaf.prom")" != "$inode" ]
+	run -0 in_ct ls -A "$d"
+	[ "$output" = galaf.prom ]
+	run -0 in_ct journalctl -b -u galaf-stats-textfile --no-pager -o cat
+	[[ $output != *galaf-stats:* ]]
+	# The sandbox as shipped, in force.
+	[ "$(prop galaf-stats-textfile.service ProtectSystem)" = strict ]
+	[ "$(prop galaf-stats-textfile.service CapabilityBoundingSet)" = "cap_net_admin cap_sys_ptrace" ]
+	[ "$(prop galaf-stats-textfile.service NoNewPrivileges)" = yes ]
+	run -0 prop galaf-stats-textfile.service RestrictAddressFamilies
+	[[ " $output " == *" AF_NETLINK "* && " $output " == *" AF_UNIX "* && $output != *AF_INET* ]]
+	[ "$(prop galaf-stats-textfile.timer ActiveState)" = active ]
 }
 
 @test "with a broken policy the last known good is loaded and the unit is failed" {

@@ -179,6 +179,113 @@ status_field() {
 	[ "$(metric "$text" galaf_learned_set_size_max)" = 65536 ]
 }
 
+# nlsets: tests/helpers/nlsets.c, src/nft/netlink.c's reads printed.
+build_nlsets() {
+	cc -std=gnu17 -O2 -Wall -Wextra -Werror -I"$GALAF_TOP/src" -o "$BATS_TEST_TMPDIR/nlsets" \
+		"$GALAF_TOP/tests/helpers/nlsets.c" "$GALAF_TOP/src/nft/netlink.c"
+}
+
+# nft_count NS TABLE SET: the elements nft -j lists in that set.
+nft_count() {
+	ip netns exec "$1" nft -j list set inet "$2" "$3" |
+		jq '[.nftables[].set? | select(. != null) | (.elem // []) | length] | add'
+}
+
+@test "netlink reads sets as nft -j list set does: table, counts, marks and counters" {
+	local ns s i
+	build_nlsets
+	galaf_netns ns
+	{
+		echo 'table inet nlt {'
+		echo '	set marks { type mark; size 65536; flags dynamic; counter; }'
+		echo '	set v4 { type ipv4_addr; flags timeout; timeout 1h; }'
+		echo '	set v6 { type ipv6_addr; }'
+		echo '	set none { type mark; }'
+		echo '}'
+		# 2,000 marks: the dump spans many netlink messages and reads.
+		printf 'add element inet nlt marks {'
+		for ((i = 0; i < 2000; i++)); do
+			printf '%s 0x%08x counter packets %d bytes %d' "${i:+,}" $(((30000 + i) * 65536 + 1000)) "$i" $((i * 1400))
+		done
+		echo ' }'
+		echo 'add element inet nlt marks { 0x00000001 counter packets 7 bytes 123456789012 }'
+		printf 'add element inet nlt v4 {'
+		for ((i = 0; i < 300; i++)); do printf '%s 192.0.%d.%d' "${i:+,}" $((i / 250)) $((i % 250 + 1)); done
+		echo ' }'
+		echo 'add element inet nlt v6 { 2001:db8::1, 2001:db8::2, 2001:db8::3 }'
+	} | sed 's/^{,/{/; s/{, /{ /' >"$BATS_TEST_TMPDIR/sets.nft"
+	ip netns exec "$ns" nft -f "$BATS_TEST_TMPDIR/sets.nft"
+	run -0 ip netns exec "$ns" "$BATS_TEST_TMPDIR/nlsets" nlt exists
+	run -3 ip netns exec "$ns" "$BATS_TEST_TMPDIR/nlsets" nosuch exists
+	# Counts: from the table's set dump (NFTA_SET_COUNT) and from each set's own.
+	for s in marks v4 v6 none; do
+		echo "$s $(nft_count "$ns" nlt "$s")"
+	done >"$BATS_TEST_TMPDIR/want"
+	echo "nosuch -1" >>"$BATS_TEST_TMPDIR/want"
+	[ "$(head -1 "$BATS_TEST_TMPDIR/want")" = "marks 2001" ]
+	ip netns exec "$ns" "$BATS_TEST_TMPDIR/nlsets" nlt counts marks v4 v6 none nosuch >"$BATS_TEST_TMPDIR/counts"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/counts"
+	ip netns exec "$ns" "$BATS_TEST_TMPDIR/nlsets" nlt dumped marks v4 v6 none nosuch >"$BATS_TEST_TMPDIR/dumped"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/dumped"
+	# Every mark with its packets and bytes.
+	ip netns exec "$ns" nft -j list set inet nlt marks |
+		jq -r '.nftables[].set? | select(. != null) | .elem[] | .elem | "\(.val) \(.counter.packets) \(.counter.bytes)"' |
+		while read -r v p b; do printf '0x%08x %s %s\n' "$v" "$p" "$b"; done | sort >"$BATS_TEST_TMPDIR/want"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/want")" = 2001 ]
+	grep -qx '0x00000001 7 123456789012' "$BATS_TEST_TMPDIR/want"
+	ip netns exec "$ns" "$BATS_TEST_TMPDIR/nlsets" nlt elems marks | sort >"$BATS_TEST_TMPDIR/got"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	run -1 ip netns exec "$ns" "$BATS_TEST_TMPDIR/nlsets" nlt elems nosuch
+}
+
+@test "apply saves a brief of the policy; the textfile is the same with it, without it, or with a broken one" {
+	setup_fleet
+	local set
+	head -1 "$T/state/good/brief" | grep -qx 'galaf-brief 1'
+	grep -qx "policy	$(sha256sum <"$T/p.json" | cut -d' ' -f1)" "$T/state/good/brief"
+	# Counters and learned addresses, so every part of the file has rows.
+	set=$(ip netns exec "$NS" nft -j list sets table inet galaf |
+		jq -r --arg a "$APP" '.nftables[].set? | select(.name? // "" | startswith($a + ".") and endswith("_4")) | .name')
+	ip netns exec "$NS" nft add element inet galaf "$set" '{ 192.0.2.1, 192.0.2.2 }'
+	ip netns exec "$NS" nft add element inet galaf stats_out \
+		"{ $(printf '0x%08x' $((GID * 65536 + 1000))) counter packets 3 bytes 4500, 0x00000005 counter packets 1 bytes 60 }"
+	prom >"$T/with"
+	grep -q "^galaf_bytes_total{.*app=\"$APP\"" "$T/with"
+	[ "$(metric "$(cat "$T/with")" galaf_in_sync)" = 1 ]
+	# Stale (another policy's hash), cut short, and gone: the policy is loaded instead.
+	cp "$T/state/good/brief" "$T/brief"
+	sed -i "2s/.*/policy	$(printf '0%.0s' {1..64})/" "$T/state/good/brief"
+	prom >"$T/stale"
+	head -c 200 "$T/brief" >"$T/state/good/brief"
+	prom >"$T/cut"
+	rm "$T/state/good/brief"
+	prom >"$T/without"
+	cmp "$T/with" "$T/stale"
+	cmp "$T/with" "$T/cut"
+	cmp "$T/with" "$T/without"
+}
+
+@test "the brief is found through POLICY.state_dir, and is used only for the bytes it was made from" {
+	setup_fleet
+	[ "$(cat "$T/p.json.state_dir")" = "$T/state" ]
+	prom >"$T/with"
+	mv "$T/p.json.state_dir" "$T/note"
+	prom >"$T/without"
+	cmp "$T/with" "$T/without"
+	mv "$T/note" "$T/p.json.state_dir"
+	# The brief is what is read: one that names another table is believed.
+	cp "$T/state/good/brief" "$T/brief"
+	sed -i 's/^table\t.*/table\tnosuch/' "$T/state/good/brief"
+	[ "$(metric "$(prom)" galaf_table_loaded)" = 0 ]
+	# But not for a policy of other bytes (one more newline: the same rules).
+	echo >>"$T/p.json"
+	prom >"$T/edited"
+	[ "$(metric "$(cat "$T/edited")" galaf_table_loaded)" = 1 ]
+	cp "$T/brief" "$T/state/good/brief"
+	prom >"$T/edited2"
+	cmp "$T/edited" "$T/edited2"
+}
+
 @test "marker and DNS name lists: what status says, one state at a time" {
 	setup_fleet
 	local text m state

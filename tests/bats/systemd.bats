@@ -98,7 +98,7 @@ DefaultDependencies=no"
 
 @test "the metrics service is sandboxed like galaf.service and runs every 15 s" {
 	local k
-	for k in CapabilityBoundingSet=CAP_NET_ADMIN NoNewPrivileges=yes ProtectSystem=strict \
+	for k in "CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_PTRACE" NoNewPrivileges=yes ProtectSystem=strict \
 		ProtectHome=yes PrivateTmp=yes PrivateDevices=yes ProtectKernelTunables=yes \
 		RestrictNamespaces=yes MemoryDenyWriteExecute=yes SystemCallFilter=@system-service \
 		'RestrictAddressFamilies=AF_NETLINK AF_UNIX' \

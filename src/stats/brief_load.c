@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "stats/brief_load.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fileio.h"
+#include "lib/sha256.h"
+#include "policy/brief.h"
+#include "policy/load_config.h"
+
+/* A policy of 10,000 apps is about 1.3 MB, its brief some 400 kB. */
+#define POLICY_MAX (256u << 20)
+#define BRIEF_MAX  (64u << 20)
+
+/* The state directory apply noted beside FILE, else the default. */
+static char *state_dir_of(const char *file)
+{
+	char *note, *dir;
+	size_t len;
+
+	if (asprintf(&note, "%s.state_dir", file) < 0)
+		return NULL;
+	dir = file_read(note, 4096, &len);
+	free(note);
+	if (dir && len > 1 && dir[len - 1] == '\n' && !memchr(dir, '\0', len)) {
+		dir[len - 1] = '\0';
+		return dir;
+	}
+	free(dir);
+	return strdup(DEFAULT_STATE_DIR);
+}
+
+int policy_from_brief(const char *file, struct policy *p)
+{
+	char sha[SHA256_HEX_LEN + 1], *dir = NULL, *path = NULL, *brief = NULL;
+	size_t len, blen;
+	char *src = file_read(file, POLICY_MAX, &len);
+	struct sha256 h;
+	int ret = -ENOMEM;
+
+	memset(p, 0, sizeof(*p));
+	if (!src)
+		return -errno;
+	sha256_init(&h);
+	sha256_update(&h, src, len);
+	sha256_hex(&h, sha);
+	dir = state_dir_of(file);
+	if (!dir || asprintf(&path, "%s/good/" BRIEF_FILE, dir) < 0) {
+		path = NULL;
+		goto out;
+	}
+	brief = file_read(path, BRIEF_MAX, &blen);
+	if (!brief) {
+		ret = -errno;
+		goto out;
+	}
+	ret = brief_load(brief, sha, p);
+	if (!ret) {
+		p->file = strdup(file);
+		p->src = src;
+		p->src_len = len;
+		p->loaded = true;
+		src = NULL;
+		if (!p->file) {
+			policy_free(p);
+			ret = -ENOMEM;
+		}
+	}
+out:
+	free(src);
+	free(dir);
+	free(path);
+	free(brief);
+	return ret;
+}
