@@ -148,46 +148,33 @@ static void emit_inbound_map(struct nftw *w, int f)
 	emit_map_tail(w->sb, n);
 }
 
-static void emit_tried_updates(struct strbuf *sb, const struct policy *p, const char *set,
-			       const char *cond)
+/*
+ * Updates of the tried (or refused) sets, one rule per family and kind of
+ * protocol. In tried_out (RETURN) each rule tests its family and returns
+ * after its update, so an IPv4 TCP or UDP packet pays one set test and one
+ * update.
+ */
+static void emit_tried_updates(struct strbuf *sb, const struct policy *p, const char *set, bool ret)
 {
-	int f;
+	static const char *const port[] = { "th dport", "0" };
+	int f, k;
 
 	for (f = 4; f <= 6; f += 2) {
 		if (!(p->cfg.families & fam_bit(f)))
 			continue;
-		sb_printf(sb,
-			  "\t\t%smeta l4proto " PORT_PROTOS
-			  " update @%s%d { ct mark . %s daddr . meta l4proto . th dport }\n",
-			  cond, set, f, fam_ip(f));
-		sb_printf(sb,
-			  "\t\t%smeta l4proto != " PORT_PROTOS
-			  " update @%s%d { ct mark . %s daddr . meta l4proto . 0 }\n",
-			  cond, set, f, fam_ip(f));
+		for (k = 0; k < 2; k++)
+			sb_printf(sb,
+				  "\t\t%s%smeta l4proto %s" PORT_PROTOS
+				  " update @%s%d { ct mark . %s daddr . meta l4proto . %s }%s\n",
+				  ret ? "meta nfproto " : "", ret ? (f == 4 ? "ipv4 " : "ipv6 ") : "",
+				  k ? "!= " : "", set, f, fam_ip(f), port[k], ret ? " return" : "");
 	}
 }
 
-/*
- * The tried sets, on new flows: the first rule that fits returns, so an
- * IPv4 TCP or UDP packet pays one set test and one update.
- */
 static void emit_tried_chain(struct strbuf *sb, const struct policy *p)
 {
-	int f;
-
 	sb_add(sb, "\tchain tried_out {\n");
-	for (f = 4; f <= 6; f += 2) {
-		if (!(p->cfg.families & fam_bit(f)))
-			continue;
-		sb_printf(sb,
-			  "\t\tmeta nfproto %s meta l4proto " PORT_PROTOS
-			  " update @tried%d { ct mark . %s daddr . meta l4proto . th dport } return\n",
-			  f == 4 ? "ipv4" : "ipv6", f, fam_ip(f));
-		sb_printf(sb,
-			  "\t\tmeta nfproto %s meta l4proto != " PORT_PROTOS
-			  " update @tried%d { ct mark . %s daddr . meta l4proto . 0 } return\n",
-			  f == 4 ? "ipv4" : "ipv6", f, fam_ip(f));
-	}
+	emit_tried_updates(sb, p, "tried", true);
 	sb_add(sb, "\t}\n");
 }
 
@@ -247,7 +234,7 @@ static int emit_output_chains(struct nftw *w)
 		ret = render_allow_chains(sb, p, w->shards);
 	sb_add(sb, "\tchain ok_out {\n\t\tupdate @stats_out { ct mark }\n\t\taccept\n\t}\n");
 	sb_add(sb, "\tchain refuse_out {\n");
-	emit_tried_updates(sb, p, "refused", "");
+	emit_tried_updates(sb, p, "refused", false);
 	sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf refused: \" level info\n"
 		   "\t\t# Fail fast: a dropped SYN would leave connect() waiting for minutes.\n"
 		   "\t\tmeta l4proto tcp reject with tcp reset\n"
@@ -257,7 +244,7 @@ static int emit_output_chains(struct nftw *w)
 	if (!any_audit(p))
 		return ret;
 	sb_add(sb, "\tchain audit_out {\n");
-	emit_tried_updates(sb, p, "refused", "");
+	emit_tried_updates(sb, p, "refused", false);
 	sb_add(sb, "\t\tlimit rate 10/second burst 20 packets log prefix \"galaf audit: \" level info\n"
 		   "\t\tgoto ok_out\n\t}\n");
 	return ret;
