@@ -164,24 +164,30 @@ got_sudo=$(as_user sudo -n -g "$GROUP" /usr/bin/id -g 2>&1) || bl_die "sudo -g $
 got_sg=$(as_user sg "$GROUP" -c '/usr/bin/id -g' </dev/null 2>&1) || bl_die "sg $GROUP refused: $got_sg"
 [ "$got_sg" = "$GGID" ] || bl_die "sg ran with gid $got_sg, not $GGID"
 
+# set_cmd VARIANT: the launch command of VARIANT in cmd.
+set_cmd() {
+	case $1 in
+	direct) cmd=(/usr/bin/true) ;;
+	floor) cmd=("$T/execfloor" /usr/bin/true) ;;
+	nolibc) cmd=("$T/execfloor-nolibc" /usr/bin/true) ;;
+	nolibccap) cmd=("$T/execfloor-nolibc-cap" /usr/bin/true) ;;
+	env) cmd=(/usr/bin/env /usr/bin/true) ;;
+	sudo) cmd=(/usr/bin/sudo -n -g "$GROUP" /usr/bin/true) ;;
+	sg) cmd=(/usr/bin/sg "$GROUP" -c /usr/bin/true) ;;
+	pin) cmd=("$BL_DIR/big/galaf" zzpin) ;;
+	pad) cmd=("$BL_DIR/big/galaf" zzpad) ;;
+	padpin) cmd=("$BL_DIR/big/galaf" zzpadpin) ;;
+	*) cmd=("$BL_DIR/$1/galaf" zzz) ;;
+	esac
+}
+
 order=(direct floor "${nolibc[@]}" env big one "${based[@]}" sudo sg pin pad padpin)
 for ((r = 0; r < RUNS; r++)); do
 	for ((k = 0; k < ${#order[@]}; k++)); do
 		v=${order[(k + r) % ${#order[@]}]}
 		n=$COUNT
-		case $v in
-		direct) cmd=(/usr/bin/true) ;;
-		floor) cmd=("$T/execfloor" /usr/bin/true) ;;
-		nolibc) cmd=("$T/execfloor-nolibc" /usr/bin/true) ;;
-		nolibccap) cmd=("$T/execfloor-nolibc-cap" /usr/bin/true) ;;
-		env) cmd=(/usr/bin/env /usr/bin/true) ;;
-		sudo) cmd=(/usr/bin/sudo -n -g "$GROUP" /usr/bin/true) ;;
-		sg) cmd=(/usr/bin/sg "$GROUP" -c /usr/bin/true) ;;
-		pin) cmd=("$BL_DIR/big/galaf" zzpin) ;;
-		pad) cmd=("$BL_DIR/big/galaf" zzpad) ;;
-		padpin) cmd=("$BL_DIR/big/galaf" zzpadpin) n=$(((COUNT + 9) / 10)) ;;
-		*) cmd=("$BL_DIR/$v/galaf" zzz) ;;
-		esac
+		[ "$v" = padpin ] && n=$(((COUNT + 9) / 10))
+		set_cmd "$v"
 		as_user "$T/timeit" -o "$BL_DIR/u/cpu" "$T/launch" "$n" "${cmd[@]}" >>"$BL_DIR/t.$v"
 		# CPU time (user + kernel) per launch, in µs: steadier than wall time here.
 		awk -v n="$n" '{ print ($3 + $4) * 1e6 / n }' "$BL_DIR/u/cpu" >>"$BL_DIR/c.$v"
@@ -233,14 +239,7 @@ paste "$BL_DIR/co.big" "$BL_DIR/co.sudo" | awk '{ print ($2 > 0 ? $1 / $2 : "nan
 counts=()
 if command -v perf >/dev/null; then
 	for v in direct nolibc nolibccap floor env big one; do
-		case $v in
-		direct) cmd=(/usr/bin/true) ;;
-		floor) cmd=("$T/execfloor" /usr/bin/true) ;;
-		nolibc) cmd=("$T/execfloor-nolibc" /usr/bin/true) ;;
-		nolibccap) cmd=("$T/execfloor-nolibc-cap" /usr/bin/true) ;;
-		env) cmd=(/usr/bin/env /usr/bin/true) ;;
-		*) cmd=("$BL_DIR/$v/galaf" zzz) ;;
-		esac
+		set_cmd "$v"
 		[ -x "${cmd[0]}" ] || continue
 		with_etc perf stat -x, -e minor-faults -r 50 -- "${cmd[@]}" 2>"$BL_DIR/perf.$v" >/dev/null ||
 			continue
