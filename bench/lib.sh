@@ -175,3 +175,18 @@ bl_cmp() {
 		ok = op == "<" ? v < l : op == "<=" ? v <= l : op == ">" ? v > l : v >= l
 		print ok ? "yes" : "**no**" }'
 }
+
+# bl_counter_elements N: nft commands giving N marks (apps 30000.., uid 1000)
+# counters in galaf's three counter sets, as traffic would have left them.
+bl_counter_elements() {
+	awk -v n="$1" 'BEGIN {
+		split("stats_out_pre stats_out stats_in", sets, " ")
+		for (s = 1; s <= 3; s++) {
+			printf "add element inet galaf %s {", sets[s]
+			for (i = 0; i < n; i++)
+				printf "%s 0x%08x counter packets %d bytes %d", i ? "," : "",
+					(30000 + i) * 65536 + 1000, i + 1, (i + 1) * 1400
+			print " }"
+		}
+	}'
+}

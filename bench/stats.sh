@@ -25,20 +25,14 @@ trap cleanup EXIT
 ip netns add "$ns"
 
 # The sets as galaf renders them; marks gid<<16 | uid for gids 30000.. and uid 1000.
-awk -v n="$N" 'BEGIN {
-	split("stats_out_pre stats_out stats_in", sets, " ")
-	print "table inet galaf {"
-	for (s = 1; s <= 3; s++)
-		printf "\tset %s { type mark; size 65536; flags dynamic; counter; }\n", sets[s]
-	print "}"
-	for (s = 1; s <= 3; s++) {
-		printf "add element inet galaf %s {", sets[s]
-		for (i = 0; i < n; i++)
-			printf "%s 0x%08x counter packets %d bytes %d", i ? "," : "",
-				(30000 + i) * 65536 + 1000, i + 1, (i + 1) * 1400
-		print " }"
-	}
-}' >"$dir/fill.nft"
+{
+	echo "table inet galaf {"
+	for s in stats_out_pre stats_out stats_in; do
+		printf '\tset %s { type mark; size 65536; flags dynamic; counter; }\n' "$s"
+	done
+	echo "}"
+	bl_counter_elements "$N"
+} >"$dir/fill.nft"
 ip netns exec "$ns" nft -f "$dir/fill.nft"
 got=$(ip netns exec "$ns" nft -j list set inet galaf stats_in | grep -o '"counter"' | wc -l)
 [ "$got" -ge "$N" ] || { echo "bench/stats.sh: only $got elements loaded" >&2; exit 1; }

@@ -51,17 +51,9 @@ bl_with_db "$d/group" - ip netns exec "$ns" "$GALAF_CONFIG" apply "$d/policy.jso
 ip netns exec "$ns" nft -j list sets table inet galaf >"$d/sets.json"
 jq -r '.nftables[].set? | select(.name != null) | .name' "$d/sets.json" |
 	grep -E '_[46]$' >"$d/learned" || true
-awk -v n="$N" -v a="$ADDRS" '
-	BEGIN {
-		split("stats_out_pre stats_out stats_in", sets, " ")
-		for (s = 1; s <= 3; s++) {
-			printf "add element inet galaf %s {", sets[s]
-			for (i = 0; i < n; i++)
-				printf "%s 0x%08x counter packets %d bytes %d", i ? "," : "",
-					(30000 + i) * 65536 + 1000, i + 1, (i + 1) * 1400
-			print " }"
-		}
-	}
+{
+bl_counter_elements "$N"
+awk -v a="$ADDRS" '
 	{
 		printf "add element inet galaf %s {", $1
 		for (i = 0; i < a; i++)
@@ -70,7 +62,8 @@ awk -v n="$N" -v a="$ADDRS" '
 			else
 				printf "%s 2001:db8::%x", i ? "," : "", i + 1
 		print " }"
-	}' "$d/learned" >"$d/fill.nft"
+	}' "$d/learned"
+} >"$d/fill.nft"
 ip netns exec "$ns" nft -f "$d/fill.nft"
 
 # Timed inside the namespaces, as the service runs: wall and CPU time.
