@@ -16,7 +16,6 @@
 #include "nft/netlink.h"
 #include "render/render.h"
 
-#define STATE_GOOD "good"
 /* The saved outputs of a 10,000-app policy stay far below this. */
 #define SAVED_MAX (256u << 20)
 
