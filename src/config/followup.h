@@ -12,9 +12,7 @@
 #include "policy/policy.h"
 #include "lib/diag.h"
 #include "lib/strbuf.h"
-
-/* The ping range of the network namespace galaf-config runs in. */
-#define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
+#include "stats/state.h" /* PING_RANGE_FILE */
 /* The note in state_dir that the last apply's follow-up steps failed. */
 #define STATE_INCOMPLETE "incomplete"
 

@@ -348,7 +348,7 @@ static int take_elem(const struct nft_elem *e, void *ctx)
 	return rows_push(t->rows, &t->cap, &row);
 }
 
-/* The counter set NAME of the kernel's table, over netlink (nft/setcount.c). */
+/* The counter set NAME of the kernel's table, over netlink (nft/netlink.c). */
 static int kernel_counters(const char *table, const char *name, struct stat_rows *ret,
 			   struct diags *d)
 {

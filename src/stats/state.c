@@ -16,7 +16,6 @@
 #include "nft/netlink.h"
 #include "render/render.h"
 
-#define STATE_GOOD "good"
 /* The saved outputs of a 10,000-app policy stay far below this. */
 #define SAVED_MAX (256u << 20)
 
@@ -133,26 +132,26 @@ void host_state_compare(const struct policy *p, const struct compiled *c, struct
 	sum_up(st);
 }
 
+static char *good_path(const struct policy *p, const char *name)
+{
+	char *path;
+
+	return asprintf(&path, "%s/" STATE_GOOD "/%s", p->cfg.state_dir, name) < 0 ? NULL : path;
+}
+
 /* STATE_DIR/good/NAME, whole; NULL with errno set. */
 static char *read_good(const struct policy *p, const char *name, size_t *len)
 {
-	char *path, *data;
+	char *path = good_path(p, name), *data;
 	int err;
 
-	if (asprintf(&path, "%s/" STATE_GOOD "/%s", p->cfg.state_dir, name) < 0)
+	if (!path)
 		return NULL;
 	data = file_read(path, SAVED_MAX, len);
 	err = errno;
 	free(path);
 	errno = err;
 	return data;
-}
-
-static char *good_path(const struct policy *p, const char *name)
-{
-	char *path;
-
-	return asprintf(&path, "%s/" STATE_GOOD "/%s", p->cfg.state_dir, name) < 0 ? NULL : path;
 }
 
 /* Whether FILE holds what the last apply saved as STATE_DIR/good/NAME. */

@@ -15,7 +15,10 @@
 #include "policy/policy.h"
 #include "render/compile.h"
 
+/* The ping range of the network namespace the command runs in. */
 #define PING_RANGE_FILE "/proc/sys/net/ipv4/ping_group_range"
+/* In config.state_dir: what the last successful apply saved. */
+#define STATE_GOOD "good"
 /* In config.state_dir: present while the last apply of the policy failed. */
 #define APPLY_FAILED_FILE "apply-failed"
 
