@@ -241,7 +241,8 @@ static void plan_sets(json_t *o, void *ctx, const char *kind)
 		int k = keepsets_plan(pl->p->cfg.table, kind, o, pl->nft, &pl->pre,
 				      &pl->elems_deleted);
 
-		if (k < 0)
+		/* A set that cannot be listed now is re-created, as before keepsets. */
+		if (k == -ENOMEM)
 			pl->oom = 1;
 		if (k > 0) {
 			pl->kept_static++;
