@@ -240,7 +240,8 @@ static void plan_sets(json_t *o, void *ctx, const char *kind)
 		int k = keepsets_plan(pl->p->cfg.table, kind, o, pl->nft, &pl->pre,
 				      &pl->elems_deleted);
 
-		if (k < 0)
+		/* A set that cannot be listed now is re-created, as before keepsets. */
+		if (k == -ENOMEM)
 			pl->oom = 1;
 		if (k > 0) {
 			pl->kept_static++;
@@ -666,8 +667,9 @@ static void summarize(struct strbuf *sb, const struct policy *p, const struct de
 /*
  * The rebuild. Should the transaction that keeps concatenated interval sets
  * be refused, the one that re-creates them decides (and reports): a refusal
- * must never come from how galaf compared elements. Returns 0, or non-zero
- * with PL holding the plan that was tried last.
+ * must never come from how galaf compared elements. Returns 0, -ENOMEM
+ * (the plan or the transaction could not be built), or else non-zero when
+ * nft refused, with PL holding the plan that was tried last.
  */
 static int rebuild(const struct policy *p, const struct live *l, const struct compiled *c,
 		   const struct strv *revoked, unsigned flags, struct plan *pl,
@@ -726,6 +728,7 @@ enum apply_outcome apply_compiled(const struct policy *p, const char *file,
 	struct strv revoked = { 0 };
 	struct plan pl = { 0 };
 	struct live l = { 0 };
+	int ret;
 
 	dns_changed = !file_equals(p->cfg.dns_conf, c->dnsmasq.buf, c->dnsmasq.len);
 	if (dns_changed && find_revoked(p, c, &revoked, &r->d))
@@ -750,7 +753,14 @@ enum apply_outcome apply_compiled(const struct policy *p, const char *file,
 		 * are only renamed into place after it commits: a dry run before
 		 * it would add no safety and double the time.
 		 */
-		if (rebuild(p, &l, c, &revoked, flags, &pl, r)) {
+		ret = rebuild(p, &l, c, &revoked, flags, &pl, r);
+		if (ret == -ENOMEM) {
+			diag_say(&r->d, DIAG_ERROR, DIAG_PROGRAM | DIAG_BARE,
+				 "out of memory; nothing was changed");
+			how = APPLY_FAILED;
+			goto out;
+		}
+		if (ret) {
 			diag_say(&r->d, DIAG_ERROR, DIAG_BARE, "refused by nft; nothing was changed");
 			goto out;
 		}

@@ -64,6 +64,8 @@ static void print_report(struct apply_report *r, void *ctx)
 	}
 	diag_print_span(&r->d, o->recs, r->d.n, o->file, CONFIG_PROG, stderr);
 	o->recs = r->d.n;
+	/* The reload command writes to our stdout too: ours must be out first. */
+	fflush(stdout);
 }
 
 /*

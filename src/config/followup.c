@@ -85,7 +85,6 @@ static bool ping_range_is(unsigned lo, unsigned hi)
 
 static int write_ping_sysctl(const struct config *c, struct diags *d)
 {
-	struct staged st = { 0 };
 	char *conf = NULL;
 	int ret = 0;
 
@@ -94,12 +93,8 @@ static int write_ping_sysctl(const struct config *c, struct diags *d)
 		     "# open ICMP echo sockets.\nnet.ipv4.ping_group_range = %u %u\n",
 		     c->ping_min, c->ping_max) < 0)
 		return -ENOMEM;
-	if (!file_equals(c->ping_sysctl, conf, strlen(conf))) {
-		ret = staged_write(&st, c->ping_sysctl, conf, strlen(conf), 0644);
-		if (!ret)
-			ret = staged_commit(&st);
-		staged_drop(&st);
-	}
+	if (!file_equals(c->ping_sysctl, conf, strlen(conf)))
+		ret = file_replace(c->ping_sysctl, conf, strlen(conf), 0644);
 	if (ret)
 		diag_say(d, DIAG_ERROR, 0, "cannot write %s: %s", c->ping_sysctl, strerror(-ret));
 	free(conf);
@@ -151,7 +146,6 @@ int followup_state_note(const struct policy *p, const char *policy_file)
 	const char *dir = p->cfg.state_dir;
 	size_t n = strlen(dir);
 	char *path = note_path(policy_file), *text = NULL;
-	struct staged st = { 0 };
 	int ret = 0;
 
 	if (!path)
@@ -168,12 +162,8 @@ int followup_state_note(const struct policy *p, const char *policy_file)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (!file_equals(path, text, strlen(text))) {
-		ret = staged_write(&st, path, text, strlen(text), 0644);
-		if (!ret)
-			ret = staged_commit(&st);
-		staged_drop(&st);
-	}
+	if (!file_equals(path, text, strlen(text)))
+		ret = file_replace(path, text, strlen(text), 0644);
 out:
 	free(text);
 	free(path);
@@ -197,7 +187,6 @@ char *followup_state_dir(const char *policy_file)
 
 int followup_mark(const char *state_dir, const char *what)
 {
-	struct staged st = { 0 };
 	char *path;
 	int ret = 0;
 
@@ -207,10 +196,7 @@ int followup_mark(const char *state_dir, const char *what)
 		if (unlink(path) < 0 && errno != ENOENT)
 			ret = -errno;
 	} else {
-		ret = staged_write(&st, path, what, strlen(what), 0644);
-		if (!ret)
-			ret = staged_commit(&st);
-		staged_drop(&st);
+		ret = file_replace(path, what, strlen(what), 0644);
 	}
 	free(path);
 	return ret;

@@ -142,6 +142,17 @@ void staged_drop(struct staged *s)
 	memset(s, 0, sizeof(*s));
 }
 
+int file_replace(const char *path, const char *data, size_t len, unsigned mode)
+{
+	struct staged st = { 0 };
+	int ret = staged_write(&st, path, data, len, mode);
+
+	if (!ret)
+		ret = staged_commit(&st);
+	staged_drop(&st);
+	return ret;
+}
+
 char *file_read(const char *path, size_t max, size_t *ret_len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

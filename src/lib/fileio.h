@@ -33,6 +33,8 @@ int dir_sync(const char *path);
 
 /* Removes the temporary file if it is still there; frees S. */
 void staged_drop(struct staged *s);
+/* staged_write, staged_commit and staged_drop in one: PATH replaced whole or not at all. */
+int file_replace(const char *path, const char *data, size_t len, unsigned mode);
 /* Writes DATA into an existing file such as one under /proc/sys (no temporary file). */
 int file_write_existing(const char *path, const char *data, size_t len);
 /* write(2) until all of DATA is out (EINTR retried); 0 or -errno. */

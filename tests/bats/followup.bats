@@ -51,6 +51,15 @@ setup() {
 	run -0 timeout 20 ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p2.json"
 }
 
+@test "the summary is on stdout before the reload command writes there, even through a pipe" {
+	policy p1 '"reload": ["/bin/echo", "reload-ran"]' a.test
+	run -0 --separate-stderr ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p1.json"
+	echo "$output"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} == "$E2E_DIR/p1.json: applied to table inet galaf"* ]]
+	[ "${lines[1]}" = reload-ran ]
+}
+
 @test "a failed reload after the commit exits 4, status says so until an apply completes" {
 	policy p1 '"reload": ["/bin/false"]' a.test
 	run -4 --separate-stderr ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p1.json"
