@@ -96,6 +96,13 @@ teardown_file() {
 	galaf_cleanup
 }
 
+# Each test runs in a process of its own: what a test registers with
+# galaf_on_cleanup (a probe table, a capture, a process) is in that process's
+# list, which teardown_file never sees; this runs it.
+teardown() {
+	galaf_cleanup
+}
+
 setup() {
 	# The test user may not read the directory BATS started in.
 	cd / || return 1
