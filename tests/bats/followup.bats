@@ -52,14 +52,20 @@ setup() {
 }
 
 @test "a reload command that never exits is killed after config.dns.reload_timeout; apply exits 4" {
-	policy p1 '"reload": ["/bin/sleep", "1000"], "reload_timeout": 1' a.test
+	# A duration no other process has, so that pgrep sees this one only.
+	local secs=$((100000 + RANDOM))
+	policy p1 "\"reload\": [\"/bin/sleep\", \"$secs\"], \"reload_timeout\": 1" a.test
 	SECONDS=0
 	run -4 --separate-stderr timeout 20 ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p1.json"
 	echo "$stderr"
 	[ "$SECONDS" -lt 10 ]
 	[[ $stderr == *"did not finish within 1 s (config.dns.reload_timeout) and was killed"* ]]
 	[[ $stderr == *"applied, but a follow-up step failed (exit 4)"* ]]
-	run ! pgrep -f "^/bin/sleep 1000$"
+	if pgrep -fx "/bin/sleep $secs"; then
+		pkill -fx "/bin/sleep $secs"
+		echo "the reload command outlived its timeout" >&2
+		return 1
+	fi
 	# The lock is free: the next apply does not wait.
 	policy p2 '"reload": ["/bin/true"]' b.test
 	run -0 timeout 20 ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p2.json"
