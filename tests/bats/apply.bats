@@ -162,13 +162,16 @@ teardown_file() {
 @test "concurrent applies never interleave: the result is one policy, whole" {
 	policy_main px ', { "to": ["10.200.0.3"], "proto": "tcp", "ports": [8080] }'
 	policy_main py "" ', "rule": "tcp dport 7777"'
-	local _ a
+	local _ a b
 	for _ in 1 2 3 4 5; do
 		e2e_apply "$E2E_DIR/px.json" >/dev/null 2>&1 &
 		a=$!
 		e2e_apply "$E2E_DIR/py.json" >/dev/null 2>&1 &
-		# These two only: the restarted dnsmasq is a child of this shell too.
-		wait "$a" "$!" || true
+		b=$!
+		# Each waits for the other's lock, so both succeed. These two only:
+		# the restarted dnsmasq is a child of this shell too.
+		wait "$a" || { echo "the px apply failed" >&2; return 1; }
+		wait "$b" || { echo "the py apply failed" >&2; return 1; }
 		e2e_forwarder_restart # no reload command: status would say dnsmasq is stale
 		if ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/px.json" >/dev/null 2>&1; then
 			run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/py.json"

@@ -96,6 +96,13 @@ teardown_file() {
 	galaf_cleanup
 }
 
+# Each test runs in a process of its own: what a test registers with
+# galaf_on_cleanup (a probe table, a capture, a process) is in that process's
+# list, which teardown_file never sees; this runs it.
+teardown() {
+	galaf_cleanup
+}
+
 setup() {
 	# The test user may not read the directory BATS started in.
 	cd / || return 1
@@ -111,6 +118,14 @@ sport_probe() {
 	local port=$1
 	shift
 	PROBE_SPORT=$port e2e_probe "$@"
+}
+
+# borrow PROTO ADDR PORT OWNER_GID BORROWER_GID: from a fresh source port (in
+# $p) the owner's probe gets through, then the borrower's from it is refused.
+borrow() {
+	p=$(free_port)
+	run -0 sport_probe "$p" "$4" "$1" "$2" "$3"
+	run -1 sport_probe "$p" "$5" "$1" "$2" "$3"
 }
 
 as_user2() {
@@ -133,23 +148,17 @@ in_set() {
 
 @test "borrowed UDP flow, IPv4: app A reusing app B's just-freed source port is refused" {
 	local p
-	p=$(free_port)
-	run -0 sport_probe "$p" "$E2E_GID_B" udp 10.200.0.2 5001
-	run -1 sport_probe "$p" "$E2E_GID_A" udp 10.200.0.2 5001
+	borrow udp 10.200.0.2 5001 "$E2E_GID_B" "$E2E_GID_A"
 }
 
 @test "borrowed UDP flow, IPv6: app A reusing app B's just-freed source port is refused" {
 	local p
-	p=$(free_port)
-	run -0 sport_probe "$p" "$E2E_GID_B" udp fd00:200::2 5001
-	run -1 sport_probe "$p" "$E2E_GID_A" udp fd00:200::2 5001
+	borrow udp fd00:200::2 5001 "$E2E_GID_B" "$E2E_GID_A"
 }
 
 @test "borrowed UDP flow: a process in no entry reusing app B's port is refused" {
 	local p
-	p=$(free_port)
-	run -0 sport_probe "$p" "$E2E_GID_B" udp 10.200.0.2 5001
-	run -1 sport_probe "$p" "$E2E_UGID" udp 10.200.0.2 5001
+	borrow udp 10.200.0.2 5001 "$E2E_GID_B" "$E2E_UGID"
 }
 
 @test "borrowed resolver upstream: an app reusing the resolver user's query port cannot ask the upstream" {
@@ -162,26 +171,20 @@ in_set() {
 
 @test "borrowed UDP flow: the borrower's packet is counted under its own mark, not the owner's" {
 	local p
-	p=$(free_port)
-	run -0 sport_probe "$p" "$E2E_GID_B" udp 10.200.0.2 5001
-	run -1 sport_probe "$p" "$E2E_GID_A" udp 10.200.0.2 5001
+	borrow udp 10.200.0.2 5001 "$E2E_GID_B" "$E2E_GID_A"
 	in_set refused4 "$((E2E_GID_A << 16))" 10.200.0.2 udp 5001
 	run ! in_set refused4 "$((E2E_GID_B << 16))" 10.200.0.2 udp 5001
 }
 
 @test "borrowed TCP tuple: a new SYN on an old tuple is a new connection, judged as A's and refused" {
 	local p
-	p=$(free_port)
-	run -0 sport_probe "$p" "$E2E_GID_B" tcp 10.200.0.2 9090
-	run -1 sport_probe "$p" "$E2E_GID_A" tcp 10.200.0.2 9090
+	borrow tcp 10.200.0.2 9090 "$E2E_GID_B" "$E2E_GID_A"
 	in_set refused4 "$((E2E_GID_A << 16))" 10.200.0.2 tcp 9090
 }
 
 @test "the owner's flow still works after a borrower was refused on it" {
 	local p
-	p=$(free_port)
-	run -0 sport_probe "$p" "$E2E_GID_B" udp 10.200.0.2 5001
-	run -1 sport_probe "$p" "$E2E_GID_A" udp 10.200.0.2 5001
+	borrow udp 10.200.0.2 5001 "$E2E_GID_B" "$E2E_GID_A"
 	run -0 sport_probe "$p" "$E2E_GID_B" udp 10.200.0.2 5001
 }
 

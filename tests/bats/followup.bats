@@ -25,6 +25,20 @@ policy() {
 	EOF
 }
 
+# status_fails POLICY JSON TEXT...: status exits 1 and says every TEXT, and
+# status --json exits 1 and holds JSON.
+status_fails() {
+	local p=$1 json=$2 t
+	shift 2
+	run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status "$p"
+	echo "$output"
+	for t in "$@"; do
+		[[ $output == *"$t"* ]] || return 1
+	done
+	run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status --json "$p"
+	[[ $output == *"$json"* ]] || return 1
+}
+
 setup_file() {
 	e2e_setup
 }
@@ -38,14 +52,20 @@ setup() {
 }
 
 @test "a reload command that never exits is killed after config.dns.reload_timeout; apply exits 4" {
-	policy p1 '"reload": ["/bin/sleep", "1000"], "reload_timeout": 1' a.test
+	# A duration no other process has, so that pgrep sees this one only.
+	local secs=$((100000 + RANDOM))
+	policy p1 "\"reload\": [\"/bin/sleep\", \"$secs\"], \"reload_timeout\": 1" a.test
 	SECONDS=0
 	run -4 --separate-stderr timeout 20 ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p1.json"
 	echo "$stderr"
 	[ "$SECONDS" -lt 10 ]
 	[[ $stderr == *"did not finish within 1 s (config.dns.reload_timeout) and was killed"* ]]
 	[[ $stderr == *"applied, but a follow-up step failed (exit 4)"* ]]
-	run ! pgrep -f "^/bin/sleep 1000$"
+	if pgrep -fx "/bin/sleep $secs"; then
+		pkill -fx "/bin/sleep $secs"
+		echo "the reload command outlived its timeout" >&2
+		return 1
+	fi
 	# The lock is free: the next apply does not wait.
 	policy p2 '"reload": ["/bin/true"]' b.test
 	run -0 timeout 20 ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p2.json"
@@ -65,16 +85,12 @@ setup() {
 	run -4 --separate-stderr ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p1.json"
 	[[ $stderr == *"the dnsmasq reload command failed"* ]]
 	run -0 e2e_nft list table inet galaf # the ruleset is in force
-	run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p1.json"
-	echo "$output"
-	[[ $output == *"last apply: applied, but these follow-up steps failed"* ]]
-	[[ $output == *"the dnsmasq reload command failed"* ]]
-	run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status --json "$E2E_DIR/p1.json"
-	[[ $output == *'"followup_failed": "the dnsmasq reload command failed\n"'* ]]
+	status_fails "$E2E_DIR/p1.json" '"followup_failed": "the dnsmasq reload command failed\n"' \
+		"last apply: applied, but these follow-up steps failed" "the dnsmasq reload command failed"
 	policy p1 '"reload": ["/bin/true"]' a.test
 	rm -f "$E2E_DIR/dnsmasq.conf" # so that the reload runs again
 	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p1.json"
-	run ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p1.json"
+	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p1.json"
 	echo "$output"
 	[[ $output != *"follow-up steps failed"* ]]
 }
@@ -83,21 +99,17 @@ setup() {
 	policy p1 '"reload": null' a.test
 	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p1.json"
 	e2e_dns_start
-	run ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p1.json"
+	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p1.json"
 	echo "$output"
 	[[ $output != *"STARTED BEFORE"* ]]
 	sleep 0.2
 	policy p2 '"reload": null' b.test
 	run -0 --separate-stderr ip netns exec "$CLI" "$GALAF_CONFIG" apply "$E2E_DIR/p2.json"
 	[[ $stderr == *"warning: config.dns.reload is null: a running dnsmasq keeps the old domain lists"* ]]
-	run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p2.json"
-	echo "$output"
-	[[ $output == *"STARTED BEFORE $E2E_DIR/dnsmasq.conf last changed"* ]]
-	[[ $output == *"status: NOT in sync"* ]]
-	run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status --json "$E2E_DIR/p2.json"
-	[[ $output == *'"dnsmasq_started_before_conf": true'* ]]
+	status_fails "$E2E_DIR/p2.json" '"dnsmasq_started_before_conf": true' \
+		"STARTED BEFORE $E2E_DIR/dnsmasq.conf last changed" "status: NOT in sync"
 	e2e_forwarder_restart
-	run ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p2.json"
+	run -0 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/p2.json"
 	[[ $output != *"STARTED BEFORE"* ]]
 }
 

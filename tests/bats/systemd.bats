@@ -183,27 +183,32 @@ good_body='"users": { "root": { "allow": [{ "proto": "udp", "ports": [5353] }] }
 broken_body='"users": { "root": { "allow": [{ "proto": "tcp", "ports": [7777] }] } },
   "groups": { "galaf-no-such-group": { "execv": ["/bin/true"] } }'
 
+# boot NS STATUS [BODY]: galaf-boot in NS on $BATS_TEST_TMPDIR/b/galaf.json
+# (its state under b/state), expecting exit STATUS; with BODY, the policy is
+# written first.
+boot() {
+	local d=$BATS_TEST_TMPDIR/b
+	mkdir -p "$d"
+	[ -z "${3:-}" ] || policy "$d/galaf.json" "$d/state" "$3"
+	run "-$2" --separate-stderr ip netns exec "$1" "$BOOT" "$d/galaf.json"
+}
+
 @test "galaf-boot applies the policy" {
 	local ns d=$BATS_TEST_TMPDIR/b
-	mkdir -p "$d"
 	galaf_netns ns
-	policy "$d/galaf.json" "$d/state" "$good_body"
-	run -0 --separate-stderr ip netns exec "$ns" "$BOOT" "$d/galaf.json"
+	boot "$ns" 0 "$good_body"
 	run -0 ip netns exec "$ns" nft list table inet galaf
 	[[ "$output" == *5353* ]]
 	[ -f "$d/state/good/policy.json" ]
 }
 
 @test "galaf-boot falls back to the last known good policy, and fails" {
-	local ns1 ns2 d=$BATS_TEST_TMPDIR/b
-	mkdir -p "$d"
+	local ns1 ns2
 	galaf_netns ns1
-	policy "$d/galaf.json" "$d/state" "$good_body"
-	run -0 --separate-stderr ip netns exec "$ns1" "$BOOT" "$d/galaf.json"
+	boot "$ns1" 0 "$good_body"
 	# The next boot (a fresh namespace, no table) finds a broken policy.
 	galaf_netns ns2
-	policy "$d/galaf.json" "$d/state" "$broken_body"
-	run -1 --separate-stderr ip netns exec "$ns2" "$BOOT" "$d/galaf.json"
+	boot "$ns2" 1 "$broken_body"
 	[[ "$stderr" == *"galaf-no-such-group"* ]]
 	[[ "$stderr" == *"re-applying the last known good policy"* ]]
 	[[ "$stderr" == *"the last known good policy is in force"* ]]
@@ -213,14 +218,12 @@ broken_body='"users": { "root": { "allow": [{ "proto": "tcp", "ports": [7777] }]
 
 @test "galaf-boot does not fall back when the policy applied and only a follow-up step failed" {
 	local ns d=$BATS_TEST_TMPDIR/b
-	mkdir -p "$d"
 	galaf_netns ns
-	policy "$d/galaf.json" "$d/state" "$good_body"
-	run -0 --separate-stderr ip netns exec "$ns" "$BOOT" "$d/galaf.json"
+	boot "$ns" 0 "$good_body"
 	policy "$d/galaf.json" "$d/state" "${good_body/5353/5454}"
 	sed -i 's|"reload": null|"reload": ["/bin/false"]|' "$d/galaf.json"
 	rm -f "$d/dnsmasq.conf"
-	run -4 --separate-stderr ip netns exec "$ns" "$BOOT" "$d/galaf.json"
+	boot "$ns" 4
 	[[ "$stderr" == *"is in force, but a step after loading it failed"* ]]
 	[[ "$stderr" != *"re-applying the last known good policy"* ]]
 	run -0 ip netns exec "$ns" nft list table inet galaf
@@ -228,11 +231,9 @@ broken_body='"users": { "root": { "allow": [{ "proto": "tcp", "ports": [7777] }]
 }
 
 @test "galaf-boot with a broken policy and no last known good loads nothing" {
-	local ns d=$BATS_TEST_TMPDIR/b
-	mkdir -p "$d"
+	local ns
 	galaf_netns ns
-	policy "$d/galaf.json" "$d/state" "$broken_body"
-	run -1 --separate-stderr ip netns exec "$ns" "$BOOT" "$d/galaf.json"
+	boot "$ns" 1 "$broken_body"
 	[[ "$stderr" == *"nothing to roll back to"* ]]
 	[[ "$stderr" == *"no last known good policy could be applied either (exit 1, see above): galaf's firewall is as it was before this run"* ]]
 	run -1 ip netns exec "$ns" nft list table inet galaf

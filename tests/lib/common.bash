@@ -51,25 +51,27 @@ need() {
 # (30000-59999): useradd's next free id may lie in it on some machines, and a
 # user whose name is also an app group there would test something else.
 galaf_user() {
-	local u id
-	u="gt$(galaf_rand)"
+	local id
 	id=$(galaf_free_user_id) || return 1
-	groupadd -g "$id" "$u" || return 1
-	useradd --no-create-home --shell /usr/sbin/nologin -u "$id" -g "$id" "$u" ||
-		{ groupdel "$u"; return 1; }
-	galaf_on_cleanup "pkill -9 -u $u; userdel $u; groupdel $u"
-	printf -v "$1" '%s' "$u"
+	galaf_add_user "$1" "$id" "$id"
 }
 
 # galaf_user_in_app_range VAR: a user whose private group (same name) has a
 # gid in the default app range: a name that is both a user and an app group.
 galaf_user_in_app_range() {
-	local u id gid
-	u="gt$(galaf_rand)"
+	local id gid
 	id=$(galaf_free_user_id) || return 1
-	gid=$(galaf_free_gid)
-	groupadd -g "$gid" "$u" || return 1
-	useradd --no-create-home --shell /usr/sbin/nologin -u "$id" -g "$gid" "$u" ||
+	gid=$(galaf_free_gid) || return 1
+	galaf_add_user "$1" "$id" "$gid"
+}
+
+# galaf_add_user VAR UID GID: a nologin user and its private group (same
+# name) with these ids, removed by galaf_cleanup; its name in VAR.
+galaf_add_user() {
+	local u
+	u="gt$(galaf_rand)"
+	groupadd -g "$3" "$u" || return 1
+	useradd --no-create-home --shell /usr/sbin/nologin -u "$2" -g "$3" "$u" ||
 		{ groupdel "$u"; return 1; }
 	galaf_on_cleanup "pkill -9 -u $u; userdel $u; groupdel $u"
 	printf -v "$1" '%s' "$u"
