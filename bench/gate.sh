@@ -285,8 +285,8 @@ ratio_cell() {
 	echo "Mean time per launch over $COUNT launches (fork, exec, wait) by an unprivileged user$how_run; median of"
 	echo "$RUNS interleaved runs (min–max). Overhead: the gatekeeper's time minus the direct exec's in the"
 	echo "same round. CPU time: user and kernel time of the launches, from the kernel's accounting (steadier"
-	echo "than wall time on a shared machine). The gatekeeper is static (musl), maps its index, checks the"
-	echo "header and the trailer and finds the app's line by binary search (docs/gate-index.md): the difference"
+	echo "than wall time on a shared machine). The gatekeeper is static (musl), reads its index with pread(2), checks the"
+	echo "header and the trailer and finds the app's line by binary search, a 512-byte window per probe (docs/gate-index.md): the difference"
 	echo "between the two index sizes is that search. \`sudo -g\` and \`sg\` switch to a group of the same gid."
 	echo
 	echo "| how | time per launch | overhead | CPU time per launch | CPU overhead |"

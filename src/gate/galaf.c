@@ -101,6 +101,11 @@ static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const 
 
 static void __attribute__((noreturn)) bad_index(const struct gate_error *err)
 {
+	if (err->errnum == ESTALE)
+		deny(GATE_INDEX ": it changed while galaf read it; refusing it (re-run galaf-config "
+				"apply, which replaces it whole)");
+	if (err->errnum)
+		deny(GATE_INDEX ": %s", err->message);
 	if (err->line)
 		deny(GATE_INDEX ": line %lu: %s; refusing the index (re-run galaf-config apply)",
 		     err->line, err->message);
@@ -108,28 +113,45 @@ static void __attribute__((noreturn)) bad_index(const struct gate_error *err)
 	     err->message);
 }
 
+/*
+ * Close every descriptor above 2 that /proc/self/fd lists, for kernels
+ * before 5.9 (no close_range). getdents64(2) into a buffer on the stack:
+ * opendir(3) would link malloc in, whose state costs a page fault on
+ * every launch.
+ */
+static void fds_close_listed(void)
+{
+	char buf[1024];
+	long n, off;
+	int dfd, fd;
+
+	dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		deny("cannot close inherited descriptors: no close_range(2) "
+		     "and no /proc; mount /proc");
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0)
+		for (off = 0; off < n; off += ((struct dirent *)(buf + off))->d_reclen) {
+			/* Names here are digits; "." and ".." read as 0 and are skipped. */
+			fd = atoi(((struct dirent *)(buf + off))->d_name); /* NOLINT(cert-err34-c) */
+			if (fd > 2 && fd != dfd)
+				close(fd);
+		}
+	if (n < 0)
+		deny("cannot close inherited descriptors: %s", strerror(errno));
+	close(dfd);
+}
+
 /* Descriptors the caller left open must not reach the app. */
 static void fds_sanitize(void)
 {
-	struct dirent *de;
-	DIR *d;
 	int fd;
 
 	/* Keep 0-2 open, so the index or a socket never lands on them. */
 	for (fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			_exit(EXIT_DENIED);
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
-		return;
-	d = opendir("/proc/self/fd"); /* kernels before 5.9 */
-	if (!d)
-		deny("cannot close inherited descriptors: no close_range(2) "
-		     "and no /proc; mount /proc");
-	while ((de = readdir(d)))
-		/* Names here are digits; "." and ".." read as 0 and are skipped. */
-		if ((fd = atoi(de->d_name)) > 2 && fd != dirfd(d)) /* NOLINT(cert-err34-c) */
-			close(fd);
-	closedir(d);
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+		fds_close_listed();
 }
 
 /* Exact names, and "P*": the prefix P followed by [A-Za-z0-9_]+. */
@@ -165,14 +187,13 @@ static bool env_name_ok(const char *s, size_t n)
 }
 
 /*
- * The app gets an allow-listed copy of the environment: never LD_*,
- * GCONV_PATH or anything else that steers a loader or a libc. The first
- * of duplicate names wins, as with getenv(3).
+ * The app gets an allow-listed copy of the environment, in OUT (room for
+ * ENV_MAX + 2): never LD_*, GCONV_PATH or anything else that steers a
+ * loader or a libc. The first of duplicate names wins, as with getenv(3).
  */
-static char **env_build(char **envp)
+static char **env_build(char **envp, char **out)
 {
 	static char path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
-	static char *out[ENV_MAX + 2];
 	size_t n = 0, i, len;
 	const char *eq;
 
@@ -192,16 +213,12 @@ static char **env_build(char **envp)
 }
 
 /*
- * Map the index, checked in place: only the pages the lookup reads are
- * faulted in. Truncating the file under us would raise SIGBUS and kill
- * galaf before it runs anything; apply never does that (it renames a new
- * file into place).
+ * Open the index and check the file itself before any byte is read: *SIZE
+ * is its length.
  */
-static void index_map(struct gate_index *g)
+static int index_open(off_t *size)
 {
-	struct gate_error err;
 	struct stat st;
-	void *map;
 	int fd;
 
 	/* O_NONBLOCK: a FIFO planted here must not hang us. */
@@ -220,11 +237,77 @@ static void index_map(struct gate_index *g)
 		     GATE_INDEX);
 	if (st.st_size > INDEX_MAX)
 		deny("%s is larger than %ld MiB; refusing it", GATE_INDEX, INDEX_MAX >> 20);
-	map = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	*size = st.st_size;
+	return fd;
+}
+
+/* The gate reader of a launch: pread(2), whole or not at all. */
+static int index_read(const void *ctx, char *buf, size_t n, size_t off)
+{
+	const int fd = *(const int *)ctx;
+	ssize_t r;
+
+	for (; n; n -= r, buf += r, off += r)
+		if ((r = pread(fd, buf, n, off)) <= 0) {
+			if (r < 0 && errno == EINTR)
+				r = 0;
+			else /* shorter than fstat said: cut under us */
+				return r < 0 ? -errno : -ESTALE;
+		}
+	return 0;
+}
+
+/* APP's line, copied to memory of its own: the entry points into it until the exec. */
+static const char *index_line(const void *ctx, size_t off, size_t n)
+{
+	/* MAP_POPULATE: the page is ready, no fault when the line is copied in. */
+	char *p = mmap(NULL, n + 1, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	int r;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if ((r = index_read(ctx, p, n, off)) < 0) {
+		errno = -r;
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The index of a launch, read through small copies: a mapping would fault
+ * in a page (and its neighbours) per probe, which costs more here than the
+ * few reads a lookup makes. Only the header, the trailer and the probes'
+ * windows are read. FD stays open, close-on-exec, until the exec.
+ */
+static void index_load(struct gate_index *g, int *fd)
+{
+	const struct gate_reader src = { index_read, index_line, fd };
+	struct gate_error err;
+	off_t size;
+
+	*fd = index_open(&size);
+	if (gate_index_open_reader(g, &src, size, &err))
+		bad_index(&err);
+}
+
+/*
+ * --list maps the index, checked in place. Truncating the file under us
+ * would raise SIGBUS and kill galaf before it prints anything; apply never
+ * does that (it renames a new file into place).
+ */
+static void index_map(struct gate_index *g)
+{
+	struct gate_error err;
+	void *map;
+	off_t size;
+	int fd = index_open(&size);
+
+	map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
 	if (map == MAP_FAILED)
 		deny("cannot map %s: %s", GATE_INDEX, strerror(errno));
 	close(fd);
-	if (gate_index_open(g, map, st.st_size, &err))
+	if (gate_index_open(g, map, size, &err))
 		bad_index(&err);
 }
 
@@ -279,28 +362,32 @@ static void list_apps(const struct gate_index *g, const struct gate_caller *c)
 
 /*
  * The caller's arguments replace "…"; without one, none are accepted.
- * AV[0] is ARGV0, never "…". The vector and a copy of the arguments share
- * one zeroed anonymous mapping: malloc's first call would cost two page
- * faults, most of what galaf itself adds to a launch.
+ * AV[0] is ARGV0, never "…". The vector, room for the environment's
+ * (*ENV_ROOM, ENV_MAX + 2 pointers) and a copy of the arguments share one
+ * zeroed anonymous mapping, populated when it is made: malloc's first call
+ * would cost two page faults, and a page fault is most of what galaf itself
+ * adds to a launch.
  */
-static char **argv_build(const struct gate_entry *e, char **user, size_t nuser)
+static char **argv_build(const struct gate_entry *e, char **user, size_t nuser, char ***env_room)
 {
 	char **av, *args, *a, *tab;
-	size_t i, k = 0, nvec = e->nargs + nuser + 1, len;
+	size_t i, k = 0, nvec = e->nargs + nuser + 1, nptr = nvec + ENV_MAX + 2, len;
 
 	if (!e->nargs) /* the parser refuses such a line: a second line of defence */
 		deny("%s has no command in %s", arg_app, GATE_INDEX);
 	if (nuser && !e->ellipsis)
 		deny("%s takes no arguments (its command has no '…'); run 'galaf %s' alone",
 		     arg_app, arg_app);
-	if (nvec < nuser || nvec > (SIZE_MAX - e->args.n - 1) / sizeof(*av))
+	if (nvec < nuser || nptr < nvec || nptr > (SIZE_MAX - e->args.n - 1) / sizeof(*av))
 		deny("out of memory");
-	len = nvec * sizeof(*av) + e->args.n + 1;
-	av = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	len = nptr * sizeof(*av) + e->args.n + 1;
+	av = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+		  0);
 	if (av == MAP_FAILED)
 		deny("out of memory");
-	/* The arguments after the vector, cut in place: each TAB becomes a NUL. */
-	args = memcpy((char *)(av + nvec), e->args.p, e->args.n);
+	*env_room = av + nvec;
+	/* The arguments after the vectors, cut in place: each TAB becomes a NUL. */
+	args = memcpy((char *)(av + nptr), e->args.p, e->args.n);
 	for (a = args; (tab = strchr(a, '\t')); a = tab + 1)
 		*tab = '\0';
 	for (i = 0, a = args; i < e->nargs; i++, a += strlen(a) + 1) {
@@ -331,14 +418,18 @@ static void caps_drop(void)
 		deny("capabilities are still held after dropping them");
 }
 
-/* Take APP's gid for good, then give up every privilege before exec. */
+/*
+ * Take APP's gid for good, then give up every privilege before exec. The
+ * system calls themselves: galaf has one thread, and musl's wrappers would
+ * block and restore every signal around each call to reach other threads.
+ */
 static void become(const struct gate_entry *e)
 {
 	gid_t g = e->gid, rg, eg, sg;
 
-	if ((e->flags & GATE_F_DROPGROUPS) && setgroups(0, NULL) < 0)
+	if ((e->flags & GATE_F_DROPGROUPS) && syscall(SYS_setgroups, 0, NULL) < 0)
 		deny("setgroups: %s", strerror(errno));
-	if (setresgid(g, g, g) < 0)
+	if (syscall(SYS_setresgid, g, g, g) < 0)
 		deny("cannot set gid %u: %s; galaf needs the file capability "
 		     "cap_setgid+ep, and cannot start an app from inside another",
 		     (unsigned)g, strerror(errno));
@@ -456,11 +547,11 @@ int main(int argc, char **argv)
 	struct gate_entry e;
 	struct gate_caller c;
 	struct gate_index g;
-	char **envp, **av;
+	char **caller_env = environ, **envp, **av;
+	int fd;
 
-	fds_sanitize();
-	envp = env_build(environ);
 	environ = no_env; /* nothing below may depend on the caller's env */
+	fds_sanitize();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_DENIED;
@@ -473,14 +564,16 @@ int main(int argc, char **argv)
 	else
 		arg_app = argv[1];
 	caller_load(&c);
-	index_map(&g);
 	if (!arg_app) {
+		index_map(&g);
 		list_apps(&g, &c);
 		return out_done();
 	}
-	/* E points into the index: it stays mapped until the exec. */
+	index_load(&g, &fd);
+	/* E points into the copy of APP's line, which lasts until the exec. */
 	app_find(&g, &c, &e);
-	av = argv_build(&e, argv + 2, argc - 2);
+	av = argv_build(&e, argv + 2, argc - 2, &envp);
+	envp = env_build(caller_env, envp);
 	become(&e);
 	/* The caller's arguments are not logged: they may be private. */
 	log_line(LOG_INFO, "launch: uid=%u app=%s gid=%lu command=%s args=%d", (unsigned)c.uid,

@@ -4,8 +4,9 @@
  * gatekeeper reads it, and no further. The header and the trailer (entry
  * count, byte length) frame the file, so a truncated or appended index is
  * refused without reading its body; APP's line is found by binary search
- * over the sorted lines and checked field by field. --list walks and checks
- * every line. Nothing here allocates, prints or exits.
+ * over the sorted lines, through a small window the reader fills, and
+ * checked field by field. --list walks and checks every line, in memory.
+ * Nothing here allocates, prints or exits.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -14,12 +15,15 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #define SHA256_HEX_LEN 64
 #define ID_LIMIT       4294967294UL /* uid_t and gid_t, never (id_t)-1 */
 #define LINE_MIN       12	    /* "a\t1\t-\t*\t-\t/\n" */
+
+#define WIN 512 /* bytes a probe reads: a line or two */
 
 static const char magic[] = "galaf-gate ";
 
@@ -29,20 +33,37 @@ __attribute__((format(printf, 3, 4))) static int refuse(struct gate_error *err, 
 	va_list ap;
 
 	err->line = line;
+	err->errnum = 0;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
 
-/* The number of the line at S: only on the way to an error, as it reads all before S. */
-static unsigned long line_of(const struct gate_index *g, const char *s)
+/* The reader failed with R (-errno): not a fault of the index's text. */
+static int read_failed(struct gate_error *err, int r)
+{
+	err->line = 0;
+	err->errnum = -r;
+	snprintf(err->message, sizeof(err->message), "cannot read the index: %s", strerror(-r));
+	return r;
+}
+
+/* The number of the line at OFF: only on the way to an error, as it reads all before OFF. */
+static unsigned long line_of(const struct gate_index *g, size_t off)
 {
 	unsigned long line = 1;
+	char buf[WIN];
 	const char *p;
+	size_t at, n;
 
-	for (p = g->map; (p = memchr(p, '\n', s - p)); p++)
-		line++;
+	for (at = 0; at < off; at += n) {
+		n = off - at < sizeof(buf) ? off - at : sizeof(buf);
+		if (g->src.read(g->src.ctx, buf, n, at) < 0)
+			return 0;
+		for (p = buf; (p = memchr(p, '\n', buf + n - p)); p++)
+			line++;
+	}
 	return line;
 }
 
@@ -115,18 +136,18 @@ static bool sha256_hex_ok(struct gate_span s)
 	return s.n == SHA256_HEX_LEN && i == s.n;
 }
 
-/* "galaf-gate 3 MIN MAX": refused unless every part checks out, nothing more. */
-static int header_parse(struct gate_index *g, struct gate_error *err)
+/* "galaf-gate 3 MIN MAX", in HEAD (the first N bytes): refused unless every part checks out. */
+static int header_parse(struct gate_index *g, const char *head, size_t n, struct gate_error *err)
 {
-	const char *nl = memchr(g->map, '\n', g->len < 64 ? g->len : 64), *p;
+	const char *nl = memchr(head, '\n', n), *p;
 	struct gate_span version, min, max;
 	unsigned long v;
 
 	if (!nl)
 		return refuse(err, 1, "the header is too long or has no newline");
-	if ((size_t)(nl - g->map) < strlen(magic) || memcmp(g->map, magic, strlen(magic)) != 0)
+	if ((size_t)(nl - head) < strlen(magic) || memcmp(head, magic, strlen(magic)) != 0)
 		return refuse(err, 1, "the file is not a galaf gate index");
-	p = g->map + strlen(magic);
+	p = head + strlen(magic);
 	version = item_next(&p, nl, ' ');
 	if (num_parse(version, 1000, &v) || v != GATE_FORMAT)
 		return refuse(err, 1, "the index is format '%.*s', and this galaf reads format %d",
@@ -138,27 +159,30 @@ static int header_parse(struct gate_index *g, struct gate_error *err)
 		return refuse(err, 1,
 			      "the header is not 'galaf-gate %d MIN MAX' with 1 <= MIN <= MAX <= %lu",
 			      GATE_FORMAT, GATE_GID_LIMIT);
-	g->body = nl + 1;
+	g->body = nl + 1 - head;
 	return 0;
 }
 
 /*
- * The last line, ".end COUNT BYTES": BYTES is where it starts, so a file
- * cut short or grown anywhere is refused; COUNT is the number of entry
- * lines, checked whole by --list and for plausibility here.
+ * The last line, ".end COUNT BYTES", in TAIL (the last N bytes, N = 65 or
+ * the whole index): BYTES is where it starts, so a file cut short or grown
+ * anywhere is refused; COUNT is the number of entry lines, checked whole
+ * by --list and for plausibility here.
  */
-static int trailer_parse(struct gate_index *g, struct gate_error *err)
+static int trailer_parse(struct gate_index *g, const char *tail, size_t n, struct gate_error *err)
 {
-	const char *end = g->map + g->len, *s, *p;
+	const char *end = tail + n, *s, *p;
+	const size_t base = g->len - n; /* the offset of TAIL in the index */
 	struct gate_span count, bytes;
 	unsigned long off;
 
-	if (g->map[g->len - 1] != '\n')
+	if (end[-1] != '\n')
 		return refuse(err, 0, "the index does not end with a newline: it is truncated");
 	/* The trailer is short: look no further back than 64 bytes for its start. */
-	for (s = end - 1; s > g->body && s > end - 64 && s[-1] != '\n'; s--)
+	for (s = end - 1; base + (s - tail) > g->body && end - s < 64 && s[-1] != '\n'; s--)
 		;
-	if (s < g->body || (s > g->map && s[-1] != '\n') || end - s < 5 || memcmp(s, ".end ", 5))
+	if (base + (s - tail) < g->body || (base + (s - tail) > 0 && s[-1] != '\n') ||
+	    end - s < 5 || memcmp(s, ".end ", 5))
 		return refuse(err, 0,
 			      "no '.end COUNT BYTES' line at the end: the index is "
 			      "truncated, or has text after its end");
@@ -167,14 +191,13 @@ static int trailer_parse(struct gate_index *g, struct gate_error *err)
 	bytes = item_next(&p, end - 1, ' ');
 	if (p || num_parse(count, 1UL << 31, &g->count) || num_parse(bytes, 1UL << 40, &off))
 		return refuse(err, 0, "the '.end' line is not '.end COUNT BYTES'");
-	if (off != (size_t)(s - g->map))
+	g->stop = base + (s - tail);
+	if (off != g->stop)
 		return refuse(err, 0,
 			      "the '.end' line says the entries end at byte %lu, but they "
 			      "end at byte %zu: the index is truncated or damaged",
-			      off, (size_t)(s - g->map));
-	g->stop = s;
-	if ((g->count == 0) != (g->stop == g->body) ||
-	    g->count > (size_t)(g->stop - g->body) / LINE_MIN)
+			      off, g->stop);
+	if ((g->count == 0) != (g->stop == g->body) || g->count > (g->stop - g->body) / LINE_MIN)
 		return refuse(err, 0,
 			      "the '.end' line's count of %lu entries does not fit the "
 			      "index",
@@ -182,26 +205,51 @@ static int trailer_parse(struct gate_index *g, struct gate_error *err)
 	return 0;
 }
 
-int gate_index_open(struct gate_index *g, const char *map, size_t len, struct gate_error *err)
+int gate_index_open_reader(struct gate_index *g, const struct gate_reader *src, size_t len,
+			   struct gate_error *err)
 {
-	int ret;
+	char head[64], tail[65];
+	size_t hn = len < sizeof(head) ? len : sizeof(head);
+	size_t tn = len < sizeof(tail) ? len : sizeof(tail);
+	int r;
 
 	memset(g, 0, sizeof(*g));
-	g->map = map;
+	g->src = *src;
 	g->len = len;
 	if (len == 0)
 		return refuse(err, 1, "the file is empty");
-	ret = header_parse(g, err);
-	if (!ret)
-		ret = trailer_parse(g, err);
-	if (ret)
-		return ret;
+	if ((r = src->read(src->ctx, head, hn, 0)) < 0 ||
+	    (r = src->read(src->ctx, tail, tn, len - tn)) < 0)
+		return read_failed(err, r);
+	if ((r = header_parse(g, head, hn, err)) || (r = trailer_parse(g, tail, tn, err)))
+		return r;
 	/* The frame holds no NUL byte; each entry line is checked when it is read. */
-	if (memchr(g->map, '\0', g->body - g->map))
+	if (memchr(head, '\0', g->body))
 		return refuse(err, 1, "contains a NUL byte");
-	if (memchr(g->stop, '\0', g->map + g->len - g->stop))
+	if (memchr(tail + (g->stop - (len - tn)), '\0', len - g->stop))
 		return refuse(err, 0, "contains a NUL byte");
 	return 0;
+}
+
+static int mem_read(const void *ctx, char *buf, size_t n, size_t off)
+{
+	memcpy(buf, (const char *)ctx + off, n);
+	return 0;
+}
+
+static const char *mem_line(const void *ctx, size_t off, size_t n)
+{
+	(void)n;
+	return (const char *)ctx + off;
+}
+
+int gate_index_open(struct gate_index *g, const char *map, size_t len, struct gate_error *err)
+{
+	const struct gate_reader src = { mem_read, mem_line, map };
+	int r = gate_index_open_reader(g, &src, len, err);
+
+	g->map = map;
+	return r;
 }
 
 static int flags_parse(struct gate_span s, unsigned long line, unsigned *ret, struct gate_error *err)
@@ -299,67 +347,181 @@ static int entry_parse(const struct gate_index *g, const char *s, size_t n, unsi
 	return args_parse(e, p, end, line, err);
 }
 
-/* The NAME field of the line at S, which ends at NL. */
-static struct gate_span line_name(const char *s, const char *nl)
-{
-	const char *p = s;
+/*
+ * A window of the index: the probes of one lookup fall close together
+ * towards its end, so most of them find their line already read.
+ */
+struct win {
+	size_t off, n;
+	char b[WIN];
+};
 
-	return item_next(&p, nl, '\t');
+/* Make W hold OFF (< g->len): read WIN bytes from BEFORE bytes ahead of it, inside the index. */
+static int win_load(const struct gate_index *g, struct win *w, size_t off, size_t before,
+		    struct gate_error *err)
+{
+	int r;
+
+	if (w->n && off >= w->off && off - w->off < w->n)
+		return 0;
+	w->off = off > before ? off - before : 0;
+	w->n = g->len - w->off < sizeof(w->b) ? g->len - w->off : sizeof(w->b);
+	if ((r = g->src.read(g->src.ctx, w->b, w->n, w->off)) < 0) {
+		w->n = 0;
+		return read_failed(err, r);
+	}
+	return 0;
 }
 
-/* The line around P (g->body <= P < g->stop): its start, and its end at *RET_NL. */
-static const char *line_at(const struct gate_index *g, const char *lo, const char *p,
-			   const char **ret_nl)
+/* *RET: the offset of the last '\n' in [LO, P), or SIZE_MAX if there is none. */
+static int nl_before(const struct gate_index *g, struct win *w, size_t lo, size_t p, size_t *ret,
+		     struct gate_error *err)
 {
-	const char *s = p > lo ? memrchr(lo, '\n', p - lo) : NULL;
+	const char *q;
+	size_t from;
+	int r;
 
-	s = s ? s + 1 : lo;
-	/* The trailer starts after a '\n': every line before it ends with one. */
-	*ret_nl = memchr(p, '\n', g->stop - p);
-	return s;
+	for (*ret = SIZE_MAX; p > lo; p = from) {
+		if ((r = win_load(g, w, p - 1, sizeof(w->b) - 1, err)))
+			return r;
+		from = w->off > lo ? w->off : lo;
+		if ((q = memrchr(w->b + (from - w->off), '\n', p - from))) {
+			*ret = w->off + (q - w->b);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* *RET: the offset of the first '\n' in [P, END), or SIZE_MAX if there is none. */
+static int nl_from(const struct gate_index *g, struct win *w, size_t p, size_t end, size_t *ret,
+		   struct gate_error *err)
+{
+	const char *q;
+	size_t to;
+	int r;
+
+	for (*ret = SIZE_MAX; p < end; p = to) {
+		if ((r = win_load(g, w, p, 0, err)))
+			return r;
+		to = w->off + w->n < end ? w->off + w->n : end;
+		if ((q = memchr(w->b + (p - w->off), '\n', to - p))) {
+			*ret = w->off + (q - w->b);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The entry line around P (LO <= P < g->stop, LO a line start): its start *S, its '\n' at *NL. */
+static int line_around(const struct gate_index *g, struct win *w, size_t lo, size_t p, size_t *s,
+		       size_t *nl, struct gate_error *err)
+{
+	int r;
+
+	if ((r = nl_before(g, w, lo, p, s, err)) || (r = nl_from(g, w, p, g->stop, nl, err)))
+		return r;
+	*s = *s == SIZE_MAX ? lo : *s + 1;
+	/* trailer_parse saw a '\n' right before the trailer: a second line of defence */
+	if (*nl == SIZE_MAX)
+		return refuse(err, 0, "the entry lines do not end with a newline");
+	return 0;
+}
+
+/*
+ * The NAME field of the line at S, which ends at NL, copied to BUF: at
+ * most GATE_NAME_LEN + 1 bytes of it, enough to order any name of up to
+ * GATE_NAME_LEN bytes against it exactly.
+ */
+static int name_at(const struct gate_index *g, struct win *w, size_t s, size_t nl,
+		   char buf[GATE_NAME_LEN + 1], struct gate_span *name, struct gate_error *err)
+{
+	size_t n = nl - s < GATE_NAME_LEN + 1 ? nl - s : GATE_NAME_LEN + 1;
+	const char *tab;
+	int r;
+
+	if (!(w->n && s >= w->off && s + n <= w->off + w->n)) {
+		w->n = 0;
+		if ((r = win_load(g, w, s, 0, err)))
+			return r;
+	}
+	memcpy(buf, w->b + (s - w->off), n);
+	tab = memchr(buf, '\t', n);
+	*name = (struct gate_span){ buf, tab ? (size_t)(tab - buf) : n };
+	return 0;
 }
 
 /* APP's neighbours must sort before and after it: no duplicate, no line out of place. */
-static int neighbours_check(const struct gate_index *g, const char *s, const char *nl,
+static int neighbours_check(const struct gate_index *g, struct win *w, size_t s, size_t nl,
 			    struct gate_span app, struct gate_error *err)
 {
-	const char *ps, *pnl, *ns, *nnl;
+	char buf[GATE_NAME_LEN + 1];
+	struct gate_span name;
+	size_t ps, ns, nnl;
+	int r;
 
 	if (s > g->body) {
-		ps = line_at(g, g->body, s - 1, &pnl);
-		if (span_cmp(line_name(ps, pnl), app) >= 0)
+		if ((r = nl_before(g, w, g->body, s - 1, &ps, err)))
+			return r;
+		ps = ps == SIZE_MAX ? g->body : ps + 1;
+		if ((r = name_at(g, w, ps, s - 1, buf, &name, err)))
+			return r;
+		if (span_cmp(name, app) >= 0)
 			return refuse(err, line_of(g, s), "'%.*s' is out of order or a duplicate",
 				      (int)app.n, app.p);
 	}
 	if (nl + 1 < g->stop) {
-		ns = line_at(g, nl + 1, nl + 1, &nnl);
-		if (span_cmp(line_name(ns, nnl), app) <= 0)
+		ns = nl + 1;
+		if ((r = line_around(g, w, ns, ns, &ns, &nnl, err)) ||
+		    (r = name_at(g, w, ns, nnl, buf, &name, err)))
+			return r;
+		if (span_cmp(name, app) <= 0)
 			return refuse(err, line_of(g, ns), "'%.*s' is out of order or a duplicate",
 				      (int)app.n, app.p);
 	}
 	return 0;
 }
 
+/* APP's line is at S, up to NL: read it whole and check it strictly, with its neighbours. */
+static int entry_found(const struct gate_index *g, struct win *w, size_t s, size_t nl,
+		       struct gate_span app, struct gate_entry *e, struct gate_error *err)
+{
+	const char *line = g->src.line(g->src.ctx, s, nl - s);
+	int r;
+
+	if (!line)
+		return read_failed(err, errno ? -errno : -EIO);
+	r = entry_parse(g, line, nl - s, 0, e, err);
+	if (!r)
+		r = neighbours_check(g, w, s, nl, app, err);
+	if (r == -EINVAL && err->line == 0)
+		err->line = line_of(g, s);
+	return r;
+}
+
 int gate_index_find(const struct gate_index *g, const char *app, size_t n, struct gate_entry *e,
 		    struct gate_error *err)
 {
 	const struct gate_span key = { app, n };
-	const char *lo = g->body, *hi = g->stop, *s, *nl;
-	int c;
+	size_t lo = g->body, hi = g->stop, mid, s, nl;
+	char buf[GATE_NAME_LEN + 1];
+	struct gate_span name;
+	struct win w;
+	int c, r;
 
+	if (n > GATE_NAME_LEN) /* no line can have it: its name would be refused */
+		return -ENOENT;
+	w.n = 0;
 	/* LO and HI are line starts; each probe reads one line, O(log n) of them. */
 	while (lo < hi) {
-		s = line_at(g, lo, lo + (hi - lo) / 2, &nl);
-		c = span_cmp(key, line_name(s, nl));
-		if (c == 0) {
-			if (entry_parse(g, s, nl - s, 0, e, err) ||
-			    neighbours_check(g, s, nl, key, err)) {
-				if (err->line == 0)
-					err->line = line_of(g, s);
-				return -EINVAL;
-			}
-			return 0;
-		}
+		mid = lo + (hi - lo) / 2;
+		if ((r = win_load(g, &w, mid, sizeof(w.b) / 2, err)) ||
+		    (r = line_around(g, &w, lo, mid, &s, &nl, err)) ||
+		    (r = name_at(g, &w, s, nl, buf, &name, err)))
+			return r;
+		c = span_cmp(key, name);
+		if (c == 0)
+			return entry_found(g, &w, s, nl, key, e, err);
 		if (c < 0)
 			hi = s;
 		else
@@ -370,21 +532,21 @@ int gate_index_find(const struct gate_index *g, const char *app, size_t n, struc
 
 void gate_walk_init(const struct gate_index *g, struct gate_walk *w)
 {
-	*w = (struct gate_walk){ .s = g->body, .line = 2 };
+	*w = (struct gate_walk){ .s = g->map + g->body, .line = 2 };
 }
 
 int gate_walk_next(const struct gate_index *g, struct gate_walk *w, struct gate_entry *e,
 		   struct gate_error *err)
 {
-	const char *nl;
+	const char *nl, *stop = g->map + g->stop;
 
-	if (w->s == g->stop) {
+	if (w->s == stop) {
 		if (w->seen != g->count)
 			return refuse(err, 0, "the '.end' line counts %lu entries, but there are %lu",
 				      g->count, w->seen);
 		return 0;
 	}
-	nl = memchr(w->s, '\n', g->stop - w->s);
+	nl = memchr(w->s, '\n', stop - w->s);
 	if (entry_parse(g, w->s, nl - w->s, w->line, e, err))
 		return -EINVAL;
 	if (w->prev.p && span_cmp(w->prev, e->name) >= 0)

@@ -611,6 +611,27 @@ launched() {
 	done
 }
 
+@test "a launch reads a 10,000-app index in a few small reads: no mapping, not the whole file" {
+	need strace || return 1
+	local rows
+	rows=$(awk -v g="$AG" 'BEGIN { for (i = 0; i < 10000; i++)
+		printf "a%05d\t%d\t-\t*\t-\t/bin/sh\t-c\techo a%05d\n", i, g, i }')
+	write_index 30000 59999 "$rows"
+	run -0 --separate-stderr strace -u "$TUSER" -e trace=execve,mmap,pread64 -o "$OUT/trace" \
+		"$GATE" a07777
+	[ "$output" = a07777 ]
+	# What galaf read before its exec: its index through pread64 only.
+	run -0 awk '/^execve/ && e++ { exit } /^pread64\(3,/ { n++; bytes += $NF } END { print n + 0, bytes + 0 }' \
+		"$OUT/trace"
+	local n=${output% *} bytes=${output#* } size
+	size=$(stat -c %s "$IDX")
+	echo "$n reads, $bytes of $size bytes"
+	# The header, the trailer, and a window per probe: about log2(10,000).
+	((n >= 3 && n <= 2 + 2 * 14 && bytes * 20 < size))
+	run -0 awk '/^execve/ && e++ { exit } /^mmap\(/ { print }' "$OUT/trace"
+	[[ "$output" != *", 3, 0)"* ]] || { echo "the index is mapped: $output"; return 1; }
+}
+
 @test "a 1 MB argument fails with a clear error and runs nothing" {
 	local big
 	big=$(head -c 1048576 /dev/zero | tr '\0' x)

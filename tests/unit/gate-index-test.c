@@ -227,6 +227,112 @@ static void test_walk(void)
 	}
 }
 
+/*
+ * A file of counted reads, as the gatekeeper reads its index: FAIL_AT > 0
+ * makes that read fail, SHORT makes the file end early (cut under us).
+ */
+struct file {
+	const char *text;
+	size_t len, short_by;
+	int reads, fail_at;
+};
+
+static int file_read(const void *ctx, char *buf, size_t n, size_t off)
+{
+	struct file *f = (struct file *)ctx;
+
+	if (++f->reads == f->fail_at)
+		return -EIO;
+	if (off + n > f->len) /* beyond what the parser was told: a bug of the parser */
+		abort();
+	if (off + n > f->len - f->short_by)
+		return -ESTALE;
+	memcpy(buf, f->text + off, n);
+	return 0;
+}
+
+static const char *file_line(const void *ctx, size_t off, size_t n)
+{
+	static char copy[1 << 16];
+	struct file *f = (struct file *)ctx;
+
+	if (n >= sizeof(copy) || file_read(ctx, copy, n, off) < 0) {
+		errno = EIO;
+		return NULL;
+	}
+	(void)f;
+	return copy;
+}
+
+/*
+ * Lines far longer than a probe's window, among short ones: every name is
+ * found through the reader (and the same way in memory), each name one
+ * byte longer is not, and a launch reads O(log n) windows, not the file.
+ */
+static void test_windows(void)
+{
+	enum { N = 600 };
+	static char text[N * 1200 + 256], line[4096];
+	struct file f = { text, 0, 0, 0, 0 };
+	const struct gate_reader src = { file_read, file_line, &f };
+	struct gate_index g, m;
+	struct gate_entry e;
+	struct gate_error err;
+	size_t n, k;
+	char name[40];
+	int i, r, most = 0;
+
+	n = snprintf(text, sizeof(text), H);
+	for (i = 0; i < N; i++) {
+		/* Every 7th line carries 1,500 bytes of arguments; the others about 40. */
+		k = snprintf(line, sizeof(line), "a%04d\t%d\t-\t*\t-\t/usr/bin/app", i, 30000 + i);
+		for (; i % 7 == 3 && k < 1500; k += 5)
+			memcpy(line + k, "\t-xyz", 5);
+		line[k++] = '\n';
+		memcpy(text + n, line, k);
+		n += k;
+	}
+	n += snprintf(text + n, sizeof(text) - n, ".end %d %zu\n", N, n);
+	f.len = n;
+	cases += 3;
+	if (gate_index_open_reader(&g, &src, n, &err) || gate_index_open(&m, text, n, &err)) {
+		failures++, printf("not ok: windows: open: %s\n", err.message);
+		return;
+	}
+	if (f.reads != 2)
+		failures++,
+			printf("not ok: open reads the header and the trailer only (%d)\n", f.reads);
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "a%04d", i);
+		f.reads = 0;
+		r = gate_index_find(&g, name, 5, &e, &err);
+		most = f.reads > most ? f.reads : most;
+		if (r || e.gid != 30000UL + i || e.name.n != 5 || memcmp(e.name.p, name, 5) ||
+		    (i % 7 == 3) != (e.nargs > 100))
+			failures++,
+				printf("not ok: windows: find %s: r=%d %s\n", name, r, err.message);
+		if (gate_index_find(&m, name, 5, &e, &err) || e.gid != 30000UL + i)
+			failures++, printf("not ok: windows: find %s in memory\n", name);
+		name[5] = '0';
+		if (gate_index_find(&g, name, 6, &e, &err) != -ENOENT)
+			failures++, printf("not ok: windows: %.6s is not there\n", name);
+		cases += 3;
+	}
+	/* About log2(600) probes, some of them over a long line: far below the file's 400 windows. */
+	if (most > 60)
+		failures++, printf("not ok: windows: a lookup read %d windows\n", most);
+	cases += 3;
+	f.reads = 0, f.fail_at = 4;
+	if (gate_index_find(&g, "a0001", 5, &e, &err) != -EIO || err.errnum != EIO || err.line)
+		failures++, printf("not ok: a read error is reported as such: %s\n", err.message);
+	f.reads = 0, f.fail_at = 0, f.short_by = n / 2;
+	if (gate_index_find(&g, "a0599", 5, &e, &err) != -ESTALE || err.errnum != ESTALE)
+		failures++, printf("not ok: a file cut under the reader is refused\n");
+	f.short_by = 0;
+	if (gate_index_find(&g, "a00000000000000000000000000000000", 33, &e, &err) != -ENOENT)
+		failures++, printf("not ok: a name longer than any app's is not found\n");
+}
+
 static void test_names(void)
 {
 	static const char *const good[] = { "a", "_", "A0", "a-b_c",
@@ -249,6 +355,7 @@ int main(void)
 	test_find();
 	test_nul_and_launchers();
 	test_walk();
+	test_windows();
 	test_names();
 	printf("%d cases, %d failed\n", cases, failures);
 	return failures ? 1 : 0;
