@@ -11,7 +11,8 @@
 #
 #   bench/datapath.sh [OUT.md]     (env: SIZES="1 100 1000 10000" RUNS=5 SECS=1
 #                                   TESTS="tcp udp conn" TOPOS="veth lo"
-#                                   OPENSNITCH=1 CHART_DATA=DIR BASE_CONFIG=FILE)
+#                                   OPENSNITCH=1 CHART_DATA=DIR BASE_CONFIG=FILE
+#                                   VARIANTS="NAME=FILE ..." NAIVE=1 RAW_DATA=DIR)
 #
 # Every ruleset gets its own pair of namespaces, loaded once; the runs then
 # go round all of them in turn (RUNS rounds, each starting one ruleset
@@ -32,6 +33,12 @@
 # directory. BASE_CONFIG=FILE (optional): another build's galaf-config,
 # e.g. of main; its ruleset for each size is measured in the same rounds
 # (configurations base-N), for a before/after free of the machine's drift.
+# VARIANTS="NAME=FILE ..." adds more such builds (configurations NAME-N; NAME
+# in lower-case letters and digits), each compared with this build's galaf.
+# NAIVE=0 leaves the naive linear ruleset out (quicker before/after rounds).
+# RAW_DATA=DIR keeps every run's figures there, one file per test, topology
+# and ruleset, one line per round in order ("RATE WORK CPU_S ..."), for
+# ratios paired by round (bench/paired.sh).
 # Prints a Markdown section to OUT.md (default stdout); needs root.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -44,6 +51,9 @@ TESTS=${TESTS:-tcp udp conn}
 TOPOS=${TOPOS:-veth lo}
 OPENSNITCH=${OPENSNITCH:-1}
 BASE_CONFIG=${BASE_CONFIG:-}
+VARIANTS=${VARIANTS:-}
+NAIVE=${NAIVE:-1}
+RAW_DATA=${RAW_DATA:-}
 CHART_DATA=${CHART_DATA:-}
 OUT=${1:-/dev/stdout}
 SRV_ADDR=198.18.0.2 # RFC 2544 benchmark range, only inside our namespaces
@@ -58,16 +68,29 @@ T=$BL_DIR/bin
 bl_build_tools "$T"
 ID=$(bl_free_id)
 
-declare -A CNS SNS GID CONNS KIND SPID DPID
+declare -A CNS SNS GID CONNS KIND SPID DPID VPATH
+# Other builds of galaf-config whose rulesets are measured beside this one's.
+[ -z "$BASE_CONFIG" ] || VPATH[base]=$BASE_CONFIG
+vnames=()
+[ -z "$BASE_CONFIG" ] || vnames+=(base)
+for v in $VARIANTS; do
+	if ! [[ ${v%%=*} =~ ^[a-z0-9]+$ ]] || [ "${v%%=*}" = "$v" ]; then bl_die "VARIANTS: '$v' is not NAME=FILE"; fi
+	case ${v%%=*} in none | ct | galaf | naive | base | osnitch) bl_die "VARIANTS: '${v%%=*}' is taken" ;; esac
+	[ -x "${v#*=}" ] || bl_die "VARIANTS: no ${v#*=}"
+	VPATH[${v%%=*}]=${v#*=}
+	vnames+=("${v%%=*}")
+done
+# is_galaf KIND: a configuration of galaf's ruleset (this build's or a variant's).
+is_galaf() { [ "$1" = galaf ] || [ -n "${VPATH[$1]:-}" ]; }
 # The kernel's softirq threads: packet work the kernel defers leaves the
 # processes' accounts for theirs.
 mapfile -t KSOFT < <(pgrep -x 'ksoftirqd/[0-9]+')
 configs=(none ct)
 for n in $SIZES; do configs+=("galaf-$n"); done
-for n in $SIZES; do configs+=("naive-$n"); done
-if [ -n "$BASE_CONFIG" ]; then
-	for n in $SIZES; do configs+=("base-$n"); done
-fi
+[ "$NAIVE" = 0 ] || for n in $SIZES; do configs+=("naive-$n"); done
+for v in "${vnames[@]}"; do
+	for n in $SIZES; do configs+=("$v-$n"); done
+done
 [ "$OPENSNITCH" = 0 ] || configs+=(osnitch)
 host_ruleset=$(nft list ruleset | sha256sum)
 
@@ -179,8 +202,8 @@ setup_config() {
 	bl_veth_pair c s "$CLI_ADDR" "$SRV_ADDR"
 	mkdir -p "$d"
 	case $kind in
-	galaf | base)
-		galaf_ruleset "$n" "$gid" "$d" "$([ "$kind" = base ] && echo "$BASE_CONFIG")"
+	galaf | "${VPATH[$kind]+$kind}")
+		galaf_ruleset "$n" "$gid" "$d" "${VPATH[$kind]:-}"
 		ip netns exec "$c" nft -f "$d/ruleset.nft"
 		ip netns exec "$c" nft add element inet galaf "$(cat "$d/set")" "{ $SRV_ADDR, 127.0.0.1 }"
 		;;
@@ -301,12 +324,13 @@ run_one() {
 # The counters of the rule that accepted the measured app's new connections.
 counter_of() {
 	local cfg=$1 c=${CNS[$1]} mark
-	case ${KIND[$cfg]} in
-	galaf | base)
+	if is_galaf "${KIND[$cfg]}"; then
 		mark=$((GID[$cfg] << 16))
 		ip netns exec "$c" nft -j list set inet galaf stats_out |
 			jq --argjson m "$mark" '[.nftables[].set.elem[]? | select(.elem.val == $m) | .elem.counter.packets] | add // 0'
-		;;
+		return
+	fi
+	case ${KIND[$cfg]} in
 	naive | ct)
 		ip netns exec "$c" nft -j list counter inet "$([ "${KIND[$cfg]}" = ct ] && echo ctonly || echo naive)" bench |
 			jq '[.nftables[].counter.packets? // empty] | add // 0'
@@ -320,7 +344,7 @@ counter_of() {
 }
 
 refused_of() {
-	case ${KIND[$1]} in galaf | base) ;; *) echo -; return ;; esac
+	is_galaf "${KIND[$1]}" || { echo -; return; }
 	ip netns exec "${CNS[$1]}" nft -j list set inet galaf refused4 | jq '[.nftables[].set.elem[]?] | length'
 }
 
@@ -346,6 +370,11 @@ for ((r = 0; r < RUNS; r++)); do
 		bl_log "round $((r + 1))/$RUNS: $done_runs/$total runs"
 	done
 done
+
+if [ -n "$RAW_DATA" ]; then
+	mkdir -p "$RAW_DATA"
+	cp "$BL_DIR"/{tcp,udp,conn}.* "$RAW_DATA"/ 2>/dev/null || true
+fi
 
 # The report. Each data file holds "RATE WORK CPU_S [LAT_MED LAT_FIRST]" lines;
 # a file that is not there (a test a ruleset does not take part in) reads as
@@ -374,6 +403,7 @@ label() {
 	osnitch) echo "OpenSnitch $(dpkg-query -W -f '${Version}' opensnitch 2>/dev/null), one rule" ;;
 	galaf-*) echo "galaf, $(bl_fmt "${1#*-}") apps" ;;
 	base-*) echo "BASE_CONFIG's galaf, $(bl_fmt "${1#*-}") apps" ;;
+	"${VPATH[${1%%-*}]+${1%%-*}}"-*) echo "variant ${1%%-*}'s galaf, $(bl_fmt "${1#*-}") apps" ;;
 	naive-*) echo "naive linear, $(bl_fmt "${1#*-}") apps" ;;
 	esac
 }
@@ -557,18 +587,22 @@ for topo in "${topos[@]}"; do
 		done
 		r=$(bl_ratio "$(cost_med "$BL_DIR/conn.$topo.galaf-$small" conn)" "$(cost_med "$BL_DIR/conn.$topo.galaf-$big" conn)")
 		bl_headline "Flat: connections, galaf $(bl_fmt "$small") app(s) / $(bl_fmt "$big") apps, CPU cost, $topo" "$r" "≥ 0.95" "$(bl_cmp "$r" '>=' 0.95)"
-		bl_headline "(reference) naive linear, $(bl_fmt "$big") apps / limit, connections, $topo" "$(eff conn "$topo" "naive-$big")" "falls off" "—"
+		[ "$NAIVE" = 0 ] || bl_headline "(reference) naive linear, $(bl_fmt "$big") apps / limit, connections, $topo" "$(eff conn "$topo" "naive-$big")" "falls off" "—"
 		if [ -f "$BL_DIR/conn.$topo.osnitch" ]; then
 			r=$(bl_ratio "$(rate_med "$BL_DIR/conn.$topo.galaf-$big")" "$(rate_med "$BL_DIR/conn.$topo.osnitch")")
 			bl_headline "(reference) new connections/s, galaf $(bl_fmt "$big") apps / OpenSnitch, $topo" "$r" "reported" "—"
 		fi
 	fi
-	for n in $SIZES; do
-		[ -n "$BASE_CONFIG" ] || break
-		for test in conn udp; do
-			has_test "$test" || continue
-			bl_headline "(before/after) $test, galaf $(bl_fmt "$n") apps / BASE_CONFIG's, $topo (CPU cost ratio: above 1 is faster)" \
-				"$(eff "$test" "$topo" "galaf-$n" "base-$n")" "reported" "—"
+	for v in "${vnames[@]}"; do
+		for n in $SIZES; do
+			for test in conn udp; do
+				has_test "$test" || continue
+				bl_headline "(before/after) $test, galaf $(bl_fmt "$n") apps / $([ "$v" = base ] && echo "BASE_CONFIG" || echo "variant $v")'s, $topo (CPU cost ratio: above 1 is faster)" \
+					"$(eff "$test" "$topo" "galaf-$n" "$v-$n")" "reported" "—"
+				[ "$test" = conn ] || continue
+				bl_headline "New TCP connections/s, $v's galaf $(bl_fmt "$n") app(s) / conntrack only, $topo (CPU cost ratio)" \
+					"$(eff conn "$topo" "$v-$n" ct)" "reported" "—"
+			done
 		done
 	done
 	if has_test udp; then
