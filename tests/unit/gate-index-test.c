@@ -254,13 +254,11 @@ static int file_read(const void *ctx, char *buf, size_t n, size_t off)
 static const char *file_line(const void *ctx, size_t off, size_t n)
 {
 	static char copy[1 << 16];
-	struct file *f = (struct file *)ctx;
 
 	if (n >= sizeof(copy) || file_read(ctx, copy, n, off) < 0) {
 		errno = EIO;
 		return NULL;
 	}
-	(void)f;
 	return copy;
 }
 
