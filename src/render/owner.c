@@ -157,10 +157,16 @@ void render_resolver_remark(struct strbuf *sb, const struct policy *p)
 		if (e->kind != ENTRY_USER || e->sys_id < 0 || !render_lists_port(e, 53))
 			continue;
 		own = galaf_mark_of_uid((uint32_t)e->sys_id) & uid_bits;
-		/* As nft lists it: the kept bits and the new ones in one mask. */
+		/*
+		 * Unmarked (the resolver's own lookups): nothing to re-mark,
+		 * the sender's mark below applies. As nft lists it: the kept
+		 * bits and the new ones in one mask.
+		 */
+		sb_printf(sb, "\t\tmeta skuid %ld ", e->sys_id);
+		emit_sk_mark(sb, p);
 		sb_printf(sb,
-			  "\t\tmeta skuid %ld th dport { 53, 853 } meta l4proto { tcp, udp } meta mark & 0x%08x != 0x%08x ct mark set meta mark & 0x%08x | 0x%08x update @owners { ",
-			  e->sys_id, uid_bits, own, gid_bits | own, own);
+			  " != 0 th dport { 53, 853 } meta l4proto { tcp, udp } meta mark & 0x%08x != 0x%08x ct mark set meta mark & 0x%08x | 0x%08x update @owners { ",
+			  uid_bits, own, gid_bits | own, own);
 		emit_sk_mark(sb, p);
 		sb_add(sb, " . ct mark } return\n");
 	}
