@@ -392,7 +392,9 @@ static int save_state(const struct policy *p, const struct compiled *c, bool rot
 	ret = remove_tree(tmp);
 	if (!ret)
 		ret = mkdir_p(tmp, 0700);
-	bool has_brief = brief_render(p, &brief) == 0;
+	/* Only for a directory that is there to take it: hashing 10,000 apps is real work. */
+	bool has_brief = !ret && brief_render(p, &brief) == 0;
+	/* The brief last: without it the others are written and galaf-stats loads the policy. */
 	const struct file_data files[] = {
 		{ "policy.json", p->src, p->src_len },
 		{ "ruleset.nft", c->nft.buf, c->nft.len },
@@ -401,7 +403,6 @@ static int save_state(const struct policy *p, const struct compiled *c, bool rot
 		{ "hash", c->hash, strlen(c->hash) },
 		{ BRIEF_FILE, brief.buf, brief.len },
 	};
-	/* Without a brief galaf-stats loads the policy itself: slower, not wrong. */
 	size_t n_files = sizeof(files) / sizeof(files[0]) - !has_brief;
 
 	if (!ret)

@@ -362,16 +362,11 @@ static int install_preflight(const struct plan *pl, const struct manifest *old)
 
 static int install_write(const struct output *o, struct manifest *m)
 {
-	struct staged st = { 0 };
 	char h[17];
 	int ret = mkdirs_recorded(o->path, m);
 
 	if (!ret)
-		ret = staged_write(&st, o->path, o->data.buf ? o->data.buf : "", o->data.len,
-				   o->mode);
-	if (!ret)
-		ret = staged_commit(&st);
-	staged_drop(&st);
+		ret = file_replace(o->path, o->data.buf ? o->data.buf : "", o->data.len, o->mode);
 	if (ret) {
 		fprintf(stderr, "galaf-config: cannot write %s: %s\n", o->path, strerror(-ret));
 		return ret;

@@ -92,7 +92,6 @@ void manifest_sort(struct manifest *m)
 int manifest_write(const char *file, struct manifest *m)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct staged st = { 0 };
 	int ret;
 
 	if (m->n == 0)
@@ -102,10 +101,7 @@ int manifest_write(const char *file, struct manifest *m)
 	for (size_t i = 0; i < m->n; i++)
 		sb_printf(&sb, "%s %s %s\n", m->v[i].kind == 'f' ? "file" : "dir", m->v[i].hash,
 			  m->v[i].path);
-	ret = sb.oom ? -ENOMEM : staged_write(&st, file, sb.buf, sb.len, 0644);
-	if (!ret)
-		ret = staged_commit(&st);
-	staged_drop(&st);
+	ret = sb.oom ? -ENOMEM : file_replace(file, sb.buf, sb.len, 0644);
 	sb_free(&sb);
 	return ret;
 }

@@ -20,8 +20,6 @@
 #include "lib/sha256.h"
 #include "lib/strbuf.h"
 
-#define POLICY_MAX (64u << 20)
-
 static const char pin_help[] =
 	"Usage: galaf-config pin [--write] APP [POLICY]\n"
 	"\n"
@@ -223,7 +221,7 @@ int cmd_pin(int argc, char **argv)
 	}
 	app = argv[i];
 	file = argc - i == 2 ? argv[i + 1] : DEFAULT_POLICY;
-	if (!(text = file_read(file, POLICY_MAX, &len))) {
+	if (!(text = file_read(file, POLICY_MAX_BYTES, &len))) {
 		fprintf(stderr, "galaf-config: pin: cannot read %s: %s\n", file, strerror(errno));
 		return 1;
 	}

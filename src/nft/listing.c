@@ -214,6 +214,12 @@ static int job_read(struct job *j)
 	return j->out.oom ? -ENOMEM : 0;
 }
 
+/*
+ * Takes the JSON listing of set IDX as soon as it is read (TEXT is NULL
+ * when the set does not exist); returns 0 or -errno.
+ */
+typedef int (*nft_take_fn)(size_t idx, const char *text, size_t len, void *ctx);
+
 struct jobs {
 	const char *const *names;
 	nft_take_fn take;
@@ -380,12 +386,4 @@ int nft_json_u32(json_t *v, uint32_t *ret)
 		return -EINVAL;
 	*ret = (uint32_t)x;
 	return 0;
-}
-
-int nft_src_each(struct nft_src *src, const char *const *names, size_t n, nft_take_fn take,
-		 void *ctx, struct diags *d)
-{
-	struct jobs js = { names, take, ctx, d, false };
-
-	return kernel_sets(src, n, &js);
 }

@@ -51,17 +51,4 @@ int nft_src_sets(struct nft_src *src, const char *const *names, size_t n, json_t
 json_t *nft_elem_val(json_t *e, uint64_t *packets, uint64_t *bytes);
 /* A mark as nft prints it: a number, or a string in hex or decimal. */
 int nft_json_u32(json_t *v, uint32_t *ret);
-/*
- * Takes the JSON listing of set IDX as soon as it is read (TEXT is NULL
- * when the set does not exist); returns 0 or -errno.
- */
-typedef int (*nft_take_fn)(size_t idx, const char *text, size_t len, void *ctx);
-/*
- * Lists the sets NAMES[0..N) of the kernel's table SRC->table, handing each
- * to TAKE. Returns 0 or -errno; nft's first message, when it gave one, goes
- * into D.
- */
-int nft_src_each(struct nft_src *src, const char *const *names, size_t n, nft_take_fn take,
-		 void *ctx, struct diags *d);
-
 #endif

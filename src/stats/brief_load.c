@@ -9,11 +9,11 @@
 #include "lib/fileio.h"
 #include "lib/sha256.h"
 #include "policy/brief.h"
+#include "policy/load.h"
 #include "policy/load_config.h"
 
 /* A policy of 10,000 apps is about 1.3 MB, its brief some 400 kB. */
-#define POLICY_MAX (256u << 20)
-#define BRIEF_MAX  (64u << 20)
+#define BRIEF_MAX (64u << 20)
 
 /* The state directory apply noted beside FILE, else the default. */
 static char *state_dir_of(const char *file)
@@ -37,7 +37,7 @@ int policy_from_brief(const char *file, struct policy *p)
 {
 	char sha[SHA256_HEX_LEN + 1], *dir = NULL, *path = NULL, *brief = NULL;
 	size_t len, blen;
-	char *src = file_read(file, POLICY_MAX, &len);
+	char *src = file_read(file, POLICY_MAX_BYTES, &len);
 	struct sha256 h;
 	int ret = -ENOMEM;
 
