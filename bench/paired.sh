@@ -23,9 +23,16 @@ for topo in $topos; do
 	echo "$test over $topo: $ref's CPU cost per unit of work over each ruleset's, paired by round"
 	for f in "$dir/$test.$topo".*; do
 		cfg=${f##*/"$test.$topo".}
-		# Each line: RATE WORK CPU_S ...; line k of every file is round k.
+		# Each line: RATE WORK CPU_S ...; line k of every file is round k,
+		# so files of different lengths cannot be paired.
+		if [ "$(wc -l <"$f")" != "$(wc -l <"$dir/$test.$topo.$ref")" ]; then
+			echo "paired.sh: $f and $ref's file have different numbers of rounds" >&2
+			exit 1
+		fi
+		# A round without work (a run that failed) pairs with nothing.
 		printf '  %-12s %s\n' "$cfg" "$(paste -d' ' "$dir/$test.$topo.$ref" "$f" |
 			awk -v r="$(head -n1 "$dir/$test.$topo.$ref" | wc -w)" \
-				'{ c = $(r + 3) / $(r + 2); if (c > 0) print ($3 / $2) / c }' | quantiles)"
+				'$2 > 0 && $(r + 2) > 0 && $(r + 3) > 0 { print ($3 / $2) / ($(r + 3) / $(r + 2)) }' |
+			quantiles)"
 	done
 done

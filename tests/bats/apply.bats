@@ -170,8 +170,11 @@ teardown_file() {
 		b=$!
 		# Each waits for the other's lock, so both succeed. These two only:
 		# the restarted dnsmasq is a child of this shell too.
-		wait "$a" || { echo "the px apply failed" >&2; return 1; }
-		wait "$b" || { echo "the py apply failed" >&2; return 1; }
+		local sa=0 sb=0
+		wait "$a" || sa=$?
+		wait "$b" || sb=$?
+		[ "$sa" = 0 ] || { echo "the px apply failed ($sa)" >&2; return 1; }
+		[ "$sb" = 0 ] || { echo "the py apply failed ($sb)" >&2; return 1; }
 		e2e_forwarder_restart # no reload command: status would say dnsmasq is stale
 		if ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/px.json" >/dev/null 2>&1; then
 			run -1 ip netns exec "$CLI" "$GALAF_CONFIG" status "$E2E_DIR/py.json"

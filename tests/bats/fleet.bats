@@ -254,14 +254,21 @@ nft_count() {
 	[ "$(metric "$(cat "$T/with")" galaf_in_sync)" = 1 ]
 	# Stale (another policy's hash), cut short, and gone: the policy is loaded instead.
 	cp "$T/state/good/brief" "$T/brief"
-	sed -i "2s/.*/policy	$(printf '0%.0s' {1..64})/" "$T/state/good/brief"
+	# (another table too: a brief used in spite of its hash would show.)
+	sed -i -e "2s/.*/policy	$(printf '0%.0s' {1..64})/" -e 's/^table	.*/table	elsewhere/' \
+		"$T/state/good/brief"
+	grep -q '^table	elsewhere$' "$T/state/good/brief"
 	prom >"$T/stale"
 	head -c 200 "$T/brief" >"$T/state/good/brief"
 	prom >"$T/cut"
+	# Cut at a line's end: only the missing 'end' line tells.
+	head -n 5 "$T/brief" >"$T/state/good/brief"
+	prom >"$T/cut-line"
 	rm "$T/state/good/brief"
 	prom >"$T/without"
 	cmp "$T/with" "$T/stale"
 	cmp "$T/with" "$T/cut"
+	cmp "$T/with" "$T/cut-line"
 	cmp "$T/with" "$T/without"
 }
 

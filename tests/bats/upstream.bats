@@ -31,18 +31,21 @@ setup_file() {
 }
 
 teardown_file() {
+	local pid
+	pid=$(cat "$E2E_DIR/fwd.pid" 2>/dev/null) && kill "$pid"
 	galaf_cleanup
 }
 
 # start_forwarder UPSTREAM: the local resolver as user 2, as Debian runs
 # dnsmasq as its own user; it keeps CAP_NET_ADMIN for the sets and marks.
+# Each replaces the last through its pid file, which teardown_file reads (a
+# cleanup registered inside a test would die with the test's process).
 start_forwarder() {
 	local old
 	old=$(cat "$E2E_DIR/fwd.pid" 2>/dev/null) && kill "$old" && wait_for sh -c "! kill -0 $old"
 	ip netns exec "$CLI" dnsmasq -k --no-resolv --no-hosts --bind-interfaces \
 		--listen-address=127.0.0.1 -u "$E2E_USER2" --server="$1" \
 		--pid-file="$E2E_DIR/fwd.pid" --conf-file="$E2E_DIR/dnsmasq.conf" >/dev/null 2>&1 3>&- &
-	galaf_on_cleanup "kill $!"
 	wait_for ip netns exec "$CLI" sh -c "ss -Hlun 'sport = :53' | grep -q 127.0.0.1"
 }
 
