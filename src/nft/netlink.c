@@ -403,11 +403,30 @@ static int counts_from_sets(struct nlsock *s, const char *table, const char *con
 	return ret;
 }
 
+/* The counts still -2 (kernels before 6.16 report none), from one dump of each set. */
+static int counts_dumped(struct nlsock *s, const char *table, const char *const *names, size_t n,
+			 long *counts)
+{
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; !ret && i < n; i++) {
+		struct dump dp = { 0 };
+
+		if (counts[i] != -2)
+			continue;
+		ret = dump_set(s, table, names[i], &dp);
+		counts[i] = ret == -ENOENT ? -1 : dp.count;
+		if (ret == -ENOENT)
+			ret = 0;
+	}
+	return ret;
+}
+
 int nft_set_counts(const char *table, const char *const *names, size_t n, long *ret_counts)
 {
 	struct nlsock s;
 	int ret = nlsock_open(&s);
-	size_t i;
 
 	if (ret)
 		return ret;
@@ -415,16 +434,23 @@ int nft_set_counts(const char *table, const char *const *names, size_t n, long *
 	/* No table: no sets. */
 	if (ret == -ENOENT)
 		ret = 0;
-	for (i = 0; !ret && i < n; i++) {
-		struct dump dp = { 0 };
+	if (!ret)
+		ret = counts_dumped(&s, table, names, n, ret_counts);
+	nlsock_close(&s);
+	return ret;
+}
 
-		if (ret_counts[i] != -2)
-			continue;
-		ret = dump_set(&s, table, names[i], &dp);
-		ret_counts[i] = ret == -ENOENT ? -1 : dp.count;
-		if (ret == -ENOENT)
-			ret = 0;
-	}
+int nft_set_counts_dumped(const char *table, const char *const *names, size_t n, long *ret_counts)
+{
+	struct nlsock s;
+	int ret = nlsock_open(&s);
+	size_t i;
+
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		ret_counts[i] = -2;
+	ret = counts_dumped(&s, table, names, n, ret_counts);
 	nlsock_close(&s);
 	return ret;
 }

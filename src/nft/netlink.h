@@ -25,6 +25,8 @@ int nft_table_exists(const char *table);
  * does; before, the elements a dump lists.
  */
 int nft_set_counts(const char *table, const char *const *names, size_t n, long *ret_counts);
+/* The same as a kernel before 6.16 gets it: one dump per set (tests use it). */
+int nft_set_counts_dumped(const char *table, const char *const *names, size_t n, long *ret_counts);
 
 /* One set element as the kernel holds it: the key's bytes and its counter. */
 struct nft_elem {

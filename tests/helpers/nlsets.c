@@ -4,8 +4,7 @@
  * against `nft -j list set`:
  *   nlsets TABLE exists               exit 0 (exists), 3 (no such table), 1
  *   nlsets TABLE counts SET...        "SET COUNT" a line (-1: no such set)
- *   nlsets TABLE dumped SET...        "SET COUNT" from the set's own dump
- *                                     (what older kernels are asked)
+ *   nlsets TABLE dumped SET...        "SET COUNT" as kernels before 6.16 give them
  *   nlsets TABLE elems SET            "0xKEY PACKETS BYTES" a line (4-byte keys)
  */
 #include <errno.h>
@@ -27,16 +26,9 @@ static int print_elem(const struct nft_elem *e, void *ctx)
 	return 0;
 }
 
-static int count_elem(const struct nft_elem *e, void *ctx)
-{
-	(void)e;
-	++*(long *)ctx;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	long counts[64], n;
+	long counts[64];
 	int i, r = 0;
 
 	if (argc < 3 || argc - 3 > 64)
@@ -50,12 +42,11 @@ int main(int argc, char **argv)
 		for (i = 0; !r && i < argc - 3; i++)
 			printf("%s %ld\n", argv[3 + i], counts[i]);
 	} else if (!strcmp(argv[2], "dumped")) {
-		for (i = 3; !r && i < argc; i++) {
-			n = 0;
-			r = nft_set_elems(argv[1], argv[i], count_elem, &n);
-			printf("%s %ld\n", argv[i], r == -ENOENT ? -1 : n);
-			r = r == -ENOENT ? 0 : r;
-		}
+		/* What galaf-stats does on kernels before 6.16. */
+		r = nft_set_counts_dumped(argv[1], (const char *const *)argv + 3, (size_t)argc - 3,
+					  counts);
+		for (i = 0; !r && i < argc - 3; i++)
+			printf("%s %ld\n", argv[3 + i], counts[i]);
 	} else if (!strcmp(argv[2], "elems") && argc == 4) {
 		r = nft_set_elems(argv[1], argv[3], print_elem, NULL);
 	} else {
