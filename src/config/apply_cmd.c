@@ -252,7 +252,7 @@ int cmd_rollback(int argc, char **argv)
 		state = strdup(p.cfg.state_dir);
 	} else {
 		/* The broken file cannot say where its state is: apply left a note. */
-		state = followup_state_dir(file);
+		state = policy_state_dir(file);
 		fprintf(stderr, "galaf-config: cannot read %s; using the state in %s\n", file,
 			state ? state : DEFAULT_STATE_DIR);
 	}

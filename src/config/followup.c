@@ -134,18 +134,11 @@ int followup_ping_range(const struct policy *p, struct diags *d)
 	return w ? w : ret;
 }
 
-static char *note_path(const char *policy_file)
-{
-	char *path;
-
-	return asprintf(&path, "%s.state_dir", policy_file) < 0 ? NULL : path;
-}
-
 int followup_state_note(const struct policy *p, const char *policy_file)
 {
 	const char *dir = p->cfg.state_dir;
 	size_t n = strlen(dir);
-	char *path = note_path(policy_file), *text = NULL;
+	char *path = policy_state_note(policy_file), *text = NULL;
 	int ret = 0;
 
 	if (!path)
@@ -168,21 +161,6 @@ out:
 	free(text);
 	free(path);
 	return ret;
-}
-
-char *followup_state_dir(const char *policy_file)
-{
-	char *path = note_path(policy_file), *text;
-	size_t len = 0;
-
-	text = path ? file_read(path, 4096, &len) : NULL;
-	free(path);
-	if (text && len > 1 && text[0] == '/' && text[len - 1] == '\n' && strlen(text) == len) {
-		text[len - 1] = '\0';
-		return text;
-	}
-	free(text);
-	return strdup(DEFAULT_STATE_DIR);
 }
 
 int followup_mark(const char *state_dir, const char *what)

@@ -34,13 +34,10 @@ int followup_run(const struct strv *argv, long timeout);
 int followup_ping_range(const struct policy *p, struct diags *d);
 
 /*
- * Where the state of POLICY_FILE is kept, for when the policy does not
- * parse: POLICY_FILE.state_dir names config.state_dir when that is not the
- * default. followup_state_note writes (or removes) it; followup_state_dir
- * returns the directory to use (malloc'd), the default when there is none.
+ * Writes POLICY_FILE.state_dir (policy_state_note) when config.state_dir is
+ * not the default, or removes it; policy_state_dir reads it.
  */
 int followup_state_note(const struct policy *p, const char *policy_file);
-char *followup_state_dir(const char *policy_file);
 
 /* Records WHAT (one line per failed step) in state_dir/incomplete, or removes it when NULL. */
 int followup_mark(const char *state_dir, const char *what);

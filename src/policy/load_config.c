@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fileio.h"
 #include "policy/ld.h"
 
 /* The dnsmasq file and reload command of each "preset"; conf and reload override them. */
@@ -226,4 +227,28 @@ void config_defaults(struct config *c)
 	c->loopback = true;
 	c->mark_mask = 0xffffffffu;
 	c->ping_sysctl = strdup("/etc/sysctl.d/60-galaf-ping.conf");
+}
+
+char *policy_state_note(const char *policy_file)
+{
+	char *path;
+
+	return asprintf(&path, "%s.state_dir", policy_file) < 0 ? NULL : path;
+}
+
+char *policy_state_dir(const char *policy_file)
+{
+	char *path = policy_state_note(policy_file), *text;
+	size_t len = 0;
+
+	if (!path)
+		return NULL;
+	text = file_read(path, 4096, &len);
+	free(path);
+	if (text && len > 1 && text[0] == '/' && text[len - 1] == '\n' && strlen(text) == len) {
+		text[len - 1] = '\0';
+		return text;
+	}
+	free(text);
+	return strdup(DEFAULT_STATE_DIR);
 }

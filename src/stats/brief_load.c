@@ -15,24 +15,6 @@
 /* A policy of 10,000 apps is about 1.3 MB, its brief some 400 kB. */
 #define BRIEF_MAX (64u << 20)
 
-/* The state directory apply noted beside FILE, else the default. */
-static char *state_dir_of(const char *file)
-{
-	char *note, *dir;
-	size_t len;
-
-	if (asprintf(&note, "%s.state_dir", file) < 0)
-		return NULL;
-	dir = file_read(note, 4096, &len);
-	free(note);
-	if (dir && len > 1 && dir[len - 1] == '\n' && !memchr(dir, '\0', len)) {
-		dir[len - 1] = '\0';
-		return dir;
-	}
-	free(dir);
-	return strdup(DEFAULT_STATE_DIR);
-}
-
 int policy_from_brief(const char *file, struct policy *p)
 {
 	char sha[SHA256_HEX_LEN + 1], *dir = NULL, *path = NULL, *brief = NULL;
@@ -47,7 +29,7 @@ int policy_from_brief(const char *file, struct policy *p)
 	sha256_init(&h);
 	sha256_update(&h, src, len);
 	sha256_hex(&h, sha);
-	dir = state_dir_of(file);
+	dir = policy_state_dir(file);
 	if (!dir || asprintf(&path, "%s/good/" BRIEF_FILE, dir) < 0) {
 		path = NULL;
 		goto out;
