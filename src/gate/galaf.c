@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,9 +46,9 @@
 #define GALAF_VERSION "unknown"
 #endif
 
-#define INDEX_MAX  (64L << 20) /* far beyond 10,000 apps; bounds the map */
-#define ENV_MAX	   256
-#define GROUPS_MAX 65536 /* the kernel's NGROUPS_MAX (musl's header says 32) */
+#define INDEX_MAX (64L << 20) /* far beyond 10,000 apps; bounds the map */
+#define ENV_MAX	  256
+#define ROOM	  (16 << 10) /* groups, line and vectors of all but outsized launches */
 
 /* <linux/capability.h>, which musl does not ship: the ABI of capset(2) version 3. */
 #define CAP_VERSION_3 0x20080522
@@ -75,11 +76,10 @@ __attribute__((format(printf, 2, 3))) static void log_line(int level, const char
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	va_end(ap);
+	/* Not closed: galaf exits or execs next, and it is close-on-exec. */
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, buf, strlen(buf), MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
+	if (fd >= 0)
+		sendto(fd, buf, strlen(buf), MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa));
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const char *fmt, ...)
@@ -144,11 +144,14 @@ static void fds_close_listed(void)
 /* Descriptors the caller left open must not reach the app. */
 static void fds_sanitize(void)
 {
+	struct pollfd std[3] = { { .fd = 0 }, { .fd = 1 }, { .fd = 2 } };
 	int fd;
 
 	/* Keep 0-2 open, so the index or a socket never lands on them. */
+	if (poll(std, 3, 0) < 0)
+		_exit(EXIT_DENIED);
 	for (fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+		if ((std[fd].revents & POLLNVAL) && open("/dev/null", O_RDWR) != fd)
 			_exit(EXIT_DENIED);
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
 		fds_close_listed();
@@ -221,8 +224,13 @@ static int index_open(off_t *size)
 	struct stat st;
 	int fd;
 
-	/* O_NONBLOCK: a FIFO planted here must not hang us. */
-	fd = open(GATE_INDEX, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/*
+	 * O_NONBLOCK: a FIFO planted here must not hang us. The system call
+	 * itself: musl's open(3) follows O_CLOEXEC with an fcntl for kernels
+	 * before 2.6.23.
+	 */
+	fd = syscall(SYS_openat, AT_FDCWD, GATE_INDEX,
+		     O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		deny("cannot open %s: %s; run galaf-config apply to write it", GATE_INDEX,
 		     strerror(errno));
@@ -257,15 +265,37 @@ static int index_read(const void *ctx, char *buf, size_t n, size_t off)
 	return 0;
 }
 
+/*
+ * Memory that lasts until the exec, N zeroed bytes, or NULL with errno
+ * set: the caller's groups, APP's line, the vectors built from it. From
+ * ROOM (in .lbss, which the linker puts after .bss: its alignment moves
+ * none of the small variables start-up touches), so a launch's use of it
+ * costs one page fault; a mapping would cost a system call and fresh page
+ * tables besides, more than the rest of what galaf does itself. What does
+ * not fit (thousands of groups, a very long command) gets a mapping.
+ */
+static void *mem_get(size_t n)
+{
+	static char room[ROOM] __attribute__((section(".lbss"), aligned(4096)));
+	static size_t used;
+	void *p;
+
+	if (n > ROOM - used) {
+		p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	p = room + used;
+	used += n + (-n & 15); /* still <= ROOM: both are multiples of 16 */
+	return p;
+}
+
 /* APP's line, copied to memory of its own: the entry points into it until the exec. */
 static const char *index_line(const void *ctx, size_t off, size_t n)
 {
-	/* MAP_POPULATE: the page is ready, no fault when the line is copied in. */
-	char *p = mmap(NULL, n + 1, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	char *p = n < SIZE_MAX ? mem_get(n + 1) : NULL;
 	int r;
 
-	if (p == MAP_FAILED)
+	if (!p)
 		return NULL;
 	if ((r = index_read(ctx, p, n, off)) < 0) {
 		errno = -r;
@@ -314,17 +344,18 @@ static void index_map(struct gate_index *g)
 /* Who calls, from the kernel's credentials alone. */
 static void caller_load(struct gate_caller *c)
 {
-	/*
-	 * In .lbss, which the linker puts after .bss: the 256 KiB go after the
-	 * small variables (ours and musl's), which then share the pages that
-	 * start-up touches anyway. Page faults are most of a launch's cost.
-	 */
-	static gid_t groups[GROUPS_MAX] __attribute__((section(".lbss")));
+	*c = (struct gate_caller){ .uid = getuid(), .gid = getgid() };
+}
+
+/* The caller's supplementary groups, into C. */
+static void caller_groups(struct gate_caller *c)
+{
+	gid_t *groups = NULL;
 	int n;
 
-	c->uid = getuid();
-	c->gid = getgid();
-	if ((n = getgroups(GROUPS_MAX, groups)) < 0)
+	/* How many, then that many: they cannot change under us (one thread). */
+	if ((n = getgroups(0, NULL)) < 0 || !(groups = mem_get(n * sizeof(*groups))) ||
+	    (n = getgroups(n, groups)) < 0)
 		deny("cannot read your groups: %s", strerror(errno));
 	c->groups = groups;
 	c->ngroups = n;
@@ -364,9 +395,8 @@ static void list_apps(const struct gate_index *g, const struct gate_caller *c)
  * The caller's arguments replace "…"; without one, none are accepted.
  * AV[0] is ARGV0, never "…". The vector, room for the environment's
  * (*ENV_ROOM, ENV_MAX + 2 pointers) and a copy of the arguments share one
- * zeroed anonymous mapping, populated when it is made: malloc's first call
- * would cost two page faults, and a page fault is most of what galaf itself
- * adds to a launch.
+ * block of mem_get (no malloc: its first call would cost two page faults,
+ * and page faults are most of what galaf itself adds to a launch).
  */
 static char **argv_build(const struct gate_entry *e, char **user, size_t nuser, char ***env_room)
 {
@@ -381,13 +411,12 @@ static char **argv_build(const struct gate_entry *e, char **user, size_t nuser, 
 	if (nvec < nuser || nptr < nvec || nptr > (SIZE_MAX - e->args.n - 1) / sizeof(*av))
 		deny("out of memory");
 	len = nptr * sizeof(*av) + e->args.n + 1;
-	av = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
-		  0);
-	if (av == MAP_FAILED)
+	if (!(av = mem_get(len)))
 		deny("out of memory");
 	*env_room = av + nvec;
 	/* The arguments after the vectors, cut in place: each TAB becomes a NUL. */
 	args = memcpy((char *)(av + nptr), e->args.p, e->args.n);
+	args[e->args.n] = '\0';
 	for (a = args; (tab = strchr(a, '\t')); a = tab + 1)
 		*tab = '\0';
 	for (i = 0, a = args; i < e->nargs; i++, a += strlen(a) + 1) {
@@ -397,6 +426,7 @@ static char **argv_build(const struct gate_entry *e, char **user, size_t nuser, 
 		else
 			av[k++] = a;
 	}
+	av[k] = NULL;
 	return av;
 }
 
@@ -526,7 +556,7 @@ static void option(int argc, char **argv)
 }
 
 /* APP's entry, strictly checked, and the caller among its launchers. */
-static void app_find(const struct gate_index *g, const struct gate_caller *c, struct gate_entry *e)
+static void app_find(const struct gate_index *g, struct gate_caller *c, struct gate_entry *e)
 {
 	struct gate_error err;
 	int r = gate_index_find(g, arg_app, strlen(arg_app), e, &err);
@@ -536,6 +566,14 @@ static void app_find(const struct gate_index *g, const struct gate_caller *c, st
 		     GATE_INDEX);
 	if (r < 0)
 		bad_index(&err);
+	/*
+	 * The groups are read only when the uid and gid alone do not let the
+	 * caller in (two system calls less for most launches): more groups can
+	 * only let more in, never fewer.
+	 */
+	if (gate_entry_allows(e, c))
+		return;
+	caller_groups(c);
 	if (!gate_entry_allows(e, c))
 		deny("uid %u may not start %s; ask the administrator to add you to its launchers",
 		     (unsigned)c->uid, arg_app);
@@ -565,6 +603,7 @@ int main(int argc, char **argv)
 		arg_app = argv[1];
 	caller_load(&c);
 	if (!arg_app) {
+		caller_groups(&c);
 		index_map(&g);
 		list_apps(&g, &c);
 		return out_done();
