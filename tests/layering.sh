@@ -9,7 +9,9 @@
 #  5. library code neither prints nor exits: only the files that hold a
 #     main() or a cmd_* entry point (and gate/, which is a program of its
 #     own) write to stderr or stdout or call exit(); the rest return
-#     0/-errno and put their messages into a struct diags.
+#     0/-errno and put their messages into a struct diags;
+#  6. a command file exports nothing but its entry points: a library
+#     function there would escape check 5 (it goes in a file of its own).
 # One "ok"/"not ok" line each, then "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,6 +117,20 @@ done
 [ ${#prints[@]} -eq 0 ] ||
 	prints=("library code returns its messages in a struct diags; the command prints them:" "${prints[@]}")
 result "library code does not print or exit (only mains and cmd_* files do)" "${prints[@]}"
+
+# Every function a command file defines is static, but main() and cmd_*.
+exports=()
+for f in $files; do
+	case $f in gate/* | *.h) continue ;; esac
+	grep -Eq '^int (main|cmd_[a-z_]+)[(]' "$f" || continue
+	while IFS= read -r hit; do
+		[ -n "$hit" ] && exports+=("$f:$hit")
+	done < <(grep -nE '^[a-z][a-z0-9_ ]*[ *]+[a-z_][a-z0-9_]*[(]' "$f" |
+		grep -vE '^[0-9]+:(static |int (main|cmd_[a-z_]+)[(])')
+done
+[ ${#exports[@]} -eq 0 ] ||
+	exports=("a library function in a command file escapes the print check; move it to a file of its own:" "${exports[@]}")
+result "command files export only their entry points" "${exports[@]}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

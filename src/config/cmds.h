@@ -11,7 +11,7 @@ int cmd_rollback(int argc, char **argv); /* apply_cmd.c */
 int cmd_status(int argc, char **argv);	 /* status.c */
 int cmd_groups(int argc, char **argv);	 /* groups.c */
 int cmd_suggest(int argc, char **argv);	 /* suggest.c */
-int cmd_cgroups(int argc, char **argv);	 /* cgroups.c */
+int cmd_cgroups(int argc, char **argv);	 /* cgroups_cmd.c */
 int cmd_desktop(int argc, char **argv);	 /* desktop.c */
 int cmd_pin(int argc, char **argv);	 /* pin.c */
 int cmd_marker(int argc, char **argv);	 /* marker.c */
