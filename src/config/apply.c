@@ -25,7 +25,6 @@
 #include "nft/nft.h"
 #include "render/render.h"
 
-#define STATE_PREVIOUS "previous"
 
 /* What the kernel has now: the table's chains, sets and maps. */
 struct live {

@@ -5,11 +5,14 @@
 
 #include <stdbool.h>
 
-#include "stats/state.h" /* PING_RANGE_FILE, the ping range of this network namespace */
+#include "stats/state.h" /* PING_RANGE_FILE, STATE_GOOD */
 #include "policy/policy.h"
 #include "render/compile.h"
 #include "lib/diag.h"
 #include "lib/strbuf.h"
+
+/* In config.state_dir: the last known good before the current one (what rollback restores). */
+#define STATE_PREVIOUS "previous"
 
 enum {
 	APPLY_DRY_RUN = 1 << 0, /* ask the kernel, change nothing */

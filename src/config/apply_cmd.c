@@ -256,8 +256,8 @@ int cmd_rollback(int argc, char **argv)
 		fprintf(stderr, "galaf-config: cannot read %s; using the state in %s\n", file,
 			state ? state : DEFAULT_STATE_DIR);
 	}
-	if (!state ||
-	    asprintf(&saved, "%s/%s/policy.json", state, last_good ? "good" : "previous") < 0)
+	if (!state || asprintf(&saved, "%s/%s/policy.json", state,
+			       last_good ? STATE_GOOD : STATE_PREVIOUS) < 0)
 		saved = NULL;
 	diag_free(&d);
 	if (!saved || access(saved, R_OK) != 0) {
