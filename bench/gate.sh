@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gatekeeper: launch overhead of `galaf APP` over a direct exec.
 #
-#   bench/gate.sh [OUT.md]   (env: APPS=10000 RUNS=5 COUNT=500 NICE=0 FIFO=0 CHART_DATA=DIR)
+#   bench/gate.sh [OUT.md]   (env: APPS=10000 RUNS=5 COUNT=500 PAIRED=2000 NICE=0 FIFO=0 CHART_DATA=DIR)
 #
 # Builds two test copies of the gatekeeper (make B=... GATE_INDEX=...), one
 # reading an index of APPS apps and one of a single app, both with the file
@@ -22,6 +22,12 @@
 # each starting one further on. A check app whose command is `id -g` proves
 # the gatekeeper really switched the gid.
 #
+# Then, launch by launch (bench/launchpair.c, PAIRED cycles): the direct
+# exec, the floors and the gatekeepers each launched once per cycle, and
+# each launch's time minus the direct exec's of the same cycle. Rounds of
+# COUNT launches drift with the machine's other work between one
+# launcher's round and the next; launches milliseconds apart do not.
+#
 # BASE=DIR (optional): another source tree, e.g. a worktree of main; its
 # gatekeeper is built and timed the same way, in the same rounds (variants
 # base-big and base-one), for a before/after free of the machine's drift.
@@ -39,6 +45,7 @@ source "$(dirname "$0")/lib.sh"
 APPS=${APPS:-10000}
 RUNS=${RUNS:-5}
 COUNT=${COUNT:-500}
+PAIRED=${PAIRED:-2000}
 PAD_MB=${PAD_MB:-4}
 # NICE=-15: the launches at a higher priority, so that on a machine shared
 # with other work wall time measures the launch more than the wait for a CPU.
@@ -193,6 +200,19 @@ for ((r = 0; r < RUNS; r++)); do
 		awk -v n="$n" '{ print ($3 + $4) * 1e6 / n }' "$BL_DIR/u/cpu" >>"$BL_DIR/c.$v"
 	done
 done
+# Launch by launch: the same launchers, one launch each per cycle.
+paired=(direct)
+[ ${#nolibc[@]} -gt 0 ] && paired+=(nolibccap)
+paired+=(floor big one "${based[@]}")
+pair_args=()
+for v in "${paired[@]}"; do
+	set_cmd "$v"
+	[ ${#pair_args[@]} -eq 0 ] || pair_args+=(--)
+	pair_args+=("${cmd[@]}")
+done
+as_user "$T/launchpair" "$PAIRED" "${pair_args[@]}" >"$BL_DIR/paired" ||
+	bl_die "a paired launch failed"
+
 # The overhead of each run: its gatekeeper time minus the direct time of the same round.
 paste "$BL_DIR/t.big" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.big"
 paste "$BL_DIR/t.one" "$BL_DIR/t.direct" | awk '{ print $1 - $2 }' >"$BL_DIR/o.one"
@@ -268,6 +288,18 @@ mkdir -p "$data"
 } >"$data/gate-launch.tsv"
 bl_log "launch data: $data/gate-rounds.tsv, $data/gate-launch.tsv"
 
+# pair_name VARIANT: its row's name in the launch-by-launch table.
+pair_name() {
+	case $1 in
+	direct) echo "/usr/bin/true directly" ;;
+	nolibccap) echo "execfloor-nolibc with cap_setgid+ep (the floor for a capability launcher)" ;;
+	floor) echo "execfloor (static glibc, only execs)" ;;
+	big) echo "galaf zzz, index of $(bl_fmt "${INDEX_LINES[big]}") apps" ;;
+	one) echo "galaf zzz, index of 1 app" ;;
+	base-big) echo "BASE's galaf zzz, index of $(bl_fmt "${INDEX_LINES[base-big]}") apps" ;;
+	base-one) echo "BASE's galaf zzz, index of 1 app" ;;
+	esac
+}
 cell() {
 	local m lo hi _
 	read -r m lo hi _ < <(bl_summary <"$1")
@@ -321,6 +353,21 @@ ratio_cell() {
 	echo "Beyond env instead (galaf, $(bl_fmt "${INDEX_LINES[big]}") apps, minus env): $(cell "$BL_DIR/o.bigenv")."
 	echo "galaf's overhead ($(bl_fmt "${INDEX_LINES[big]}") apps) as a fraction of sudo -g's, round by round: $(ratio_cell "$BL_DIR/r.bigsudo");"
 	echo "of sg's: $(ratio_cell "$BL_DIR/r.bigsg"). In CPU time, of sudo -g's: $(ratio_cell "$BL_DIR/cr.bigsudo")."
+	echo
+	echo "Launch by launch (\`launchpair\`): $PAIRED cycles, each launching every launcher below once, the order"
+	echo "rotating; overhead: each launch's time minus the direct exec's in the same cycle, median and quartiles."
+	echo
+	echo "| how | time per launch (median) | overhead (median) | overhead (p25–p75) |"
+	echo "| --- | --- | --- | --- |"
+	for ((k = 0; k < ${#paired[@]}; k++)); do
+		read -r _ pm po p25 p75 < <(sed -n "$((k + 1))p" "$BL_DIR/paired")
+		echo "| $(pair_name "${paired[k]}") | $(bl_fmt "$pm" 1) µs | $([ "$k" = 0 ] && echo — || echo "$(bl_fmt "$po" 1) µs") | $([ "$k" = 0 ] && echo — || echo "$(bl_fmt "$p25" 1)–$(bl_fmt "$p75" 1) µs") |"
+	done
+	if [ ${#nolibc[@]} -gt 0 ]; then
+		echo
+		echo "galaf ($(bl_fmt "${INDEX_LINES[big]}") apps) beyond the capability floor, launch by launch (its median overhead minus"
+		echo "the floor's): $(bl_fmt "$(awk 'NR == 2 { f = $3 } NR == 4 { g = $3 } END { print g - f }' "$BL_DIR/paired")" 1) µs."
+	fi
 	echo
 	echo "Pinning (\"sha256\"), with the $(bl_fmt "${INDEX_LINES[big]}")-app gatekeeper:"
 	echo

@@ -80,7 +80,7 @@ bl_netns_del() {
 bl_build_tools() {
 	local t
 	mkdir -p "$1"
-	for t in netload timeit launch sockrate dnsresp; do
+	for t in netload timeit launch launchpair sockrate dnsresp; do
 		cc -std=gnu17 -O2 -Wall -Wextra -o "$1/$t" "$BENCH_TOP/bench/$t.c" || return 1
 	done
 	chmod 755 "$1" "$1"/*

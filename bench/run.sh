@@ -55,7 +55,7 @@ if [ "$tiny" = 1 ]; then
 	dp=(SIZES="10" RUNS=1 SECS=0.2 TOPOS=veth)
 	ap=(SIZES="10 100" RE_SIZES=100 RUNS=1 LEARNED=1000 DIAG_SIZE=100 CAP=20 NODOM_SIZES="100")
 	dn=(SIZES="10" RUNS=1 SECS=0.2 M_LAT=100 M_RATE=500)
-	gt=(APPS=100 RUNS=1 COUNT=5)
+	gt=(APPS=100 RUNS=1 COUNT=5 PAIRED=3)
 	mk=(1 0.2)
 	st=(100 1)
 	rd=(100 1)
@@ -67,7 +67,7 @@ else
 	dp=(SIZES="1 100 1000 10000" RUNS=5 SECS=1)
 	ap=(SIZES="10 100 1000 10000" RE_SIZES=1000 RUNS=5 LEARNED=100000 DIAG_SIZE=1000 CAP=20 NODOM_SIZES="1000 10000")
 	dn=(SIZES="100 1000 10000" RUNS=5 SECS=1)
-	gt=(APPS=10000 RUNS=5 COUNT=100)
+	gt=(APPS=10000 RUNS=5 COUNT=100 PAIRED=1000)
 	mk=(5 1)
 	st=(10000 5)
 	rd=(10000 5)
@@ -304,7 +304,7 @@ version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not insta
 	echo "Each part is a script in \`bench/\` whose header comment gives its method and knobs:"
 	echo "\`datapath.sh\`, \`apply.sh\`, \`dns.sh\`, \`gate.sh\`, \`marker.sh\`, \`stats.sh\`, \`render.sh\`, \`cgroup.sh\`, \`owner.sh\`,"
 	echo "\`rebuild.sh\`;"
-	echo "the load generators are small C programs beside them (\`netload.c\`, \`dnsresp.c\`, \`launch.c\`,"
+	echo "the load generators are small C programs beside them (\`netload.c\`, \`dnsresp.c\`, \`launch.c\`, \`launchpair.c\`,"
 	echo "\`timeit.c\`, \`sockrate.c\`), and policies come from \`genpolicy.py\`. \`charts.sh\` draws the charts"
 	echo "from \`bench/data/\`; \`profile.sh\` (not part of the run) profiles one ruleset under one load with perf."
 } >"$out"
