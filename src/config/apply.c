@@ -25,7 +25,6 @@
 #include "nft/nft.h"
 #include "render/render.h"
 
-
 /* What the kernel has now: the table's chains, sets and maps. */
 struct live {
 	bool exists;
