@@ -288,6 +288,14 @@ mkdir -p "$data"
 } >"$data/gate-launch.tsv"
 bl_log "launch data: $data/gate-rounds.tsv, $data/gate-launch.tsv"
 
+# pair_index VARIANT: its line's index in launchpair's output.
+pair_index() {
+	local k
+	for ((k = 0; k < ${#paired[@]}; k++)); do
+		[ "${paired[k]}" != "$1" ] || { echo "$k"; return; }
+	done
+	bl_die "no paired launcher $1"
+}
 # pair_name VARIANT: its row's name in the launch-by-launch table.
 pair_name() {
 	case $1 in
@@ -366,7 +374,8 @@ ratio_cell() {
 	if [ ${#nolibc[@]} -gt 0 ]; then
 		echo
 		echo "galaf ($(bl_fmt "${INDEX_LINES[big]}") apps) beyond the capability floor, launch by launch (its median overhead minus"
-		echo "the floor's): $(bl_fmt "$(awk 'NR == 2 { f = $3 } NR == 4 { g = $3 } END { print g - f }' "$BL_DIR/paired")" 1) µs."
+		echo "the floor's): $(bl_fmt "$(awk -v f="$(pair_index nolibccap)" -v g="$(pair_index big)" \
+			'$1 == f { a = $3 } $1 == g { b = $3 } END { print b - a }' "$BL_DIR/paired")" 1) µs."
 	fi
 	echo
 	echo "Pinning (\"sha256\"), with the $(bl_fmt "${INDEX_LINES[big]}")-app gatekeeper:"

@@ -292,7 +292,7 @@ static void *mem_get(size_t n)
 /* APP's line, copied to memory of its own: the entry points into it until the exec. */
 static const char *index_line(const void *ctx, size_t off, size_t n)
 {
-	char *p = n < SIZE_MAX ? mem_get(n + 1) : NULL;
+	char *p = mem_get(n + 1); /* N < INDEX_MAX: no overflow */
 	int r;
 
 	if (!p)

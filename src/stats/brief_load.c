@@ -11,6 +11,7 @@
 #include "policy/brief.h"
 #include "policy/load.h"
 #include "policy/load_config.h"
+#include "stats/state.h"
 
 /* A policy of 10,000 apps is about 1.3 MB, its brief some 400 kB. */
 #define BRIEF_MAX (64u << 20)
@@ -30,7 +31,7 @@ int policy_from_brief(const char *file, struct policy *p)
 	sha256_update(&h, src, len);
 	sha256_hex(&h, sha);
 	dir = policy_state_dir(file);
-	if (!dir || asprintf(&path, "%s/good/" BRIEF_FILE, dir) < 0) {
+	if (!dir || asprintf(&path, "%s/" STATE_GOOD "/" BRIEF_FILE, dir) < 0) {
 		path = NULL;
 		goto out;
 	}
